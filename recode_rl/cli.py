@@ -1,0 +1,60 @@
+"""`recode` — one command per pipeline stage.
+
+Each command lives in its stage's `cli.py` module, which exposes
+`add_arguments(parser)` and `run(args) -> int`. Command modules must not import torch
+(or anything heavy) at module level: `recode --help` and `recode <cmd> --help` stay
+instant. Heavy imports go inside `run`.
+
+Common to every command: `--config FILE.yaml` and trailing `key.sub=value` overrides.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from recode_rl import __version__
+from recode_rl.errors import ConfigError, DataError
+
+# name -> (module, one-line help). Order is the pipeline order shown by --help.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "check": ("recode_rl.execution.cli", "run solutions against a problem set's tests in the sandbox"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="recode",
+        description="ReCode: execution-gated reasoning-process rewards for code LLMs.",
+    )
+    parser.add_argument("--version", action="version", version=f"recode-rl {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module_name, help_text) in COMMANDS.items():
+        module = importlib.import_module(module_name)
+        cmd = sub.add_parser(name, help=help_text, description=(module.__doc__ or help_text).strip().split("\n\n")[0])
+        cmd.add_argument("--config", metavar="FILE", help="YAML config file for this stage")
+        cmd.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="dotted config overrides, e.g. limits.timeout=5")
+        module.add_arguments(cmd)
+        cmd.set_defaults(_module=module)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(args._module.run(args) or 0)
+    except (ConfigError, DataError) as exc:
+        print(f"recode {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"recode {args.command}: interrupted; finished work is saved, rerun to resume", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
