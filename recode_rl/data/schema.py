@@ -32,6 +32,8 @@ TestKind = Literal["stdio", "functional", "assertion", "unittest"]
 
 @dataclass(frozen=True)
 class TestSuite:
+    __test__ = False  # not a pytest test class
+
     kind: TestKind
     inputs: tuple[Any, ...] = ()        # stdio: str per test; functional: list of positional args per test
     outputs: tuple[Any, ...] = ()       # expected outputs; trusted side only

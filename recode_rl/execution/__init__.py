@@ -1,0 +1,75 @@
+"""Sandboxed execution of untrusted, model-written programs against tests.
+
+Public API
+----------
+    execute(program, tests, limits=None) -> ExecutionResult
+    execute_many(jobs, limits=None, *, max_workers=None, progress=False) -> list[ExecutionResult]
+    compute_outputs(program, fn_name, inputs, limits=None, class_name=None) -> list[(ok, value_or_error)]
+    Executor (context manager) for explicit control; `default_executor()` is process-wide.
+
+Threat model (see docs/executor.md for the full statement)
+------------------------------------------------------------
+Contained, by construction and by tests: infinite loops and slow code (per-test and per-job
+wall clocks, RLIMIT_CPU); fork bombs (RLIMIT_NPROC per job uid, every process of the uid
+killed afterwards); memory bombs (RLIMIT_AS -> MEMORY_LIMIT); huge output (capped, the test
+fails); `sys.exit(0)`, `os._exit(0)`, atexit hooks and signals pretending success (a test
+passes only when the trusted side saw the right answer or a completion report carrying a
+per-job random token through a channel opened before user code ran); objects with forged
+`__eq__` (only plain built-in data crosses back, or reaches the test's `==`); patching
+`json`/`builtins` (the harness bound its references before user code existed); fake pass
+messages sprayed on every descriptor; killing or signalling the parent, the server or other
+jobs (different uid; no /proc); reading expected outputs (stdio/functional expectations are
+never in the sandbox's memory; the project tree and data are not mounted); network (empty
+network namespace); writes outside the job's private working directory (read-only root);
+daemons that double-fork (subreaper + kill-by-uid); secrets in the environment (scrubbed).
+
+Not contained: a program that deliberately introspects the harness's own memory in-process
+can forge an *assertion/unittest* completion report (stdio/functional grading is immune);
+kernel exploits; CPU/memory-bandwidth contention between concurrent jobs; side channels.
+For hostile multi-tenant use add a VM or gVisor boundary around the whole executor.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Sequence
+
+from recode_rl.data.schema import TestSuite
+from recode_rl.execution.executor import Executor, Job, default_executor, grade
+from recode_rl.execution.harness import from_wire
+from recode_rl.execution.types import ExecutionResult, Limits, TestResult, Verdict
+
+__all__ = ["execute", "execute_many", "compute_outputs", "Executor", "default_executor",
+           "ExecutionResult", "Limits", "TestResult", "Verdict", "Job"]
+
+
+def execute(program: str, tests: TestSuite, limits: Limits | None = None) -> ExecutionResult:
+    """Run `program` against `tests` in the sandbox."""
+    return default_executor().run(program, tests, limits)
+
+
+def execute_many(jobs: Iterable[Job], limits: Limits | None = None, *, max_workers: int | None = None,
+                 progress: bool | str = False) -> list[ExecutionResult]:
+    """Run many `(program, tests[, limits])` jobs in parallel; results in job order."""
+    return default_executor(max_workers).map(jobs, limits, max_workers=max_workers, progress=progress)
+
+
+def compute_outputs(program: str, fn_name: str, inputs: Sequence[Sequence[Any]], limits: Limits | None = None,
+                    class_name: str | None = None) -> list[tuple[bool, Any]]:
+    """Call `fn_name(*args)` for each input in the sandbox and return `(True, value)` or
+    `(False, "ErrorType: message")` per input — used to compute expected outputs from a
+    trusted reference solution (EvalPlus), never to grade."""
+    tests = TestSuite(kind="functional", inputs=tuple(list(a) for a in inputs), outputs=(None,) * len(inputs),
+                      fn_name=fn_name, class_name=class_name)
+    raw = default_executor().raw(program, tests, limits)
+    if "error" in raw:
+        return [(False, raw["error"])] * len(inputs)
+    if raw.get("syntax_error"):
+        return [(False, f"SyntaxError: {raw['syntax_error'].get('message')}")] * len(inputs)
+    out: list[tuple[bool, Any]] = []
+    for i in range(len(inputs)):
+        rec = raw["units"].get(str(i)) or {"status": "not_run"}
+        if rec.get("status") == "ok":
+            out.append((True, from_wire(rec.get("value"))))
+        else:
+            out.append((False, f"{rec.get('error_type') or rec.get('status')}: {rec.get('message') or ''}".strip()))
+    return out

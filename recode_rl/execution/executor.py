@@ -1,0 +1,300 @@
+"""Parent side of the executor: a pool of job slots in front of the warm fork server.
+
+`Executor.run(program, tests, limits)` sends one job (never the expected outputs) to the
+fork server, waits for the supervisor's raw per-test records, and grades them here, on the
+trusted side (`compare.py`). `Executor.map` runs many jobs with bounded concurrency (one
+in-flight job per slot; each slot has its own sandbox uid when running as root) and an
+optional tqdm progress bar. The server is restarted transparently if it dies.
+"""
+
+from __future__ import annotations
+
+import atexit
+import fcntl
+import json
+import os
+import queue
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict
+from typing import Iterable, Sequence
+
+from recode_rl.data.schema import TestSuite
+from recode_rl.execution.compare import stdio_equal, values_equal
+from recode_rl.execution.harness import from_wire, to_wire
+from recode_rl.execution.protocol import recv_msg, send_msg
+from recode_rl.execution.types import ExecutionResult, Limits, TestResult, Verdict
+
+__all__ = ["Executor", "Job", "default_executor"]
+
+Job = tuple  # (program, tests) or (program, tests, limits)
+# Sandbox uids: each Executor claims a block of UID_BLOCK uids with an flock held for its
+# lifetime, so executors in different processes (two trainers on one host) never share a
+# uid — cleanup kills every process of a job's uid, which must only ever be that job's.
+UID_BASE = int(os.environ.get("RECODE_SANDBOX_UID_BASE", "200000"))
+UID_BLOCK = 256
+UID_BLOCKS = 1024
+_LOCK_DIR = os.path.join(tempfile.gettempdir(), "recode-rl-uid-blocks")
+_MEMORY_ERRORS = {"MemoryError"}
+_warned: set[str] = set()
+
+
+class Executor:
+    def __init__(self, max_workers: int | None = None) -> None:
+        self.max_workers = max(1, max_workers or os.cpu_count() or 1)
+        if self.max_workers > UID_BLOCK // 2:
+            raise ValueError(f"max_workers={self.max_workers} exceeds {UID_BLOCK // 2}")
+        self._lock = threading.Lock()
+        self._uid_lock_fd: int | None = None
+        self._next_uid = 0
+        self._proc: subprocess.Popen | None = None
+        self._tmp = tempfile.mkdtemp(prefix="recode-exec-")
+        self._sock = os.path.join(self._tmp, "server.sock")
+        self.isolation: dict[str, str] = {}
+        self._start_server()
+        self._slots: queue.Queue = queue.Queue()
+        for _ in range(self.max_workers):
+            self._slots.put(self._new_uid())
+        self._pool = ThreadPoolExecutor(self.max_workers, thread_name_prefix="recode-exec")
+        self._pid = os.getpid()
+
+    # -- server lifecycle ---------------------------------------------------------------
+    def _claim_uid_block(self) -> int:
+        """flock one block of sandbox uids for this executor's lifetime; returns its first uid."""
+        os.makedirs(_LOCK_DIR, mode=0o700, exist_ok=True)
+        for block in range(UID_BLOCKS):
+            fd = os.open(os.path.join(_LOCK_DIR, f"{block}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                continue
+            self._uid_lock_fd = fd
+            return UID_BASE + block * UID_BLOCK
+        raise RuntimeError(f"all {UID_BLOCKS} sandbox uid blocks are in use (lock files in {_LOCK_DIR})")
+
+    def _new_uid(self) -> int | None:
+        """A fresh uid of our block (slots whose supervisor went silent are never reused)."""
+        if self.isolation.get("uid") != "on":
+            return None
+        with self._lock:
+            if self._uid_lock_fd is None:
+                self._uid_base = self._claim_uid_block()
+            uid = self._uid_base + self._next_uid % UID_BLOCK
+            self._next_uid += 1
+        return uid
+
+    def _start_server(self) -> None:
+        if os.path.exists(self._sock):
+            os.unlink(self._sock)
+        r, w = os.pipe()
+        pkg_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": pkg_root,
+               "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1"}
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "recode_rl.execution.server", self._sock, str(r)],
+            pass_fds=(r,), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, env=env,
+            start_new_session=True, cwd="/",
+        )
+        os.close(r)
+        self._lifeline = w
+        os.set_inheritable(w, False)
+        line = self._proc.stdout.readline()
+        if not line:
+            raise RuntimeError("the executor's fork server failed to start (see stderr above)")
+        ready = json.loads(line)
+        self.isolation = ready["isolation"]
+        for layer, state in self.isolation.items():
+            if state != "on" and layer not in _warned:
+                _warned.add(layer)
+                warnings.warn(f"recode-rl sandbox: isolation layer {layer!r} is {state}", RuntimeWarning, stacklevel=3)
+                print(f"WARNING: recode-rl sandbox: isolation layer {layer!r} is {state}", file=sys.stderr)
+
+    def _ensure_server(self) -> None:
+        with self._lock:
+            if self._proc is not None and self._proc.poll() is not None:
+                os.close(self._lifeline)
+                self._start_server()
+
+    def close(self) -> None:
+        if self._proc is None:
+            return
+        try:
+            os.close(self._lifeline)  # the server exits on EOF
+        except OSError:
+            pass
+        try:
+            self._proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            os.killpg(self._proc.pid, signal.SIGKILL)
+            self._proc.wait()
+        if self._proc.stdout:
+            self._proc.stdout.close()
+        self._proc = None
+        self._pool.shutdown(wait=False)
+        shutil.rmtree(self._tmp, ignore_errors=True)
+        if self._uid_lock_fd is not None:
+            os.close(self._uid_lock_fd)  # releases the uid block
+            self._uid_lock_fd = None
+
+    def __enter__(self) -> "Executor":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- one job ----------------------------------------------------------------------------
+    def raw(self, program: str, tests: TestSuite, limits: Limits | None = None) -> dict:
+        """Run a job and return the supervisor's raw per-test records (no grading)."""
+        limits = limits or Limits()
+        n = len(tests)
+        req = {
+            "kind": tests.kind, "program": program, "n_units": n,
+            "fn_name": tests.fn_name, "class_name": tests.class_name,
+            "preamble": tests.preamble, "assertions": list(tests.assertions), "entry_point": tests.entry_point,
+            # Inputs only: the expected outputs stay in this process.
+            "inputs": list(tests.inputs) if tests.kind == "stdio" else [to_wire(list(a)) for a in tests.inputs],
+            "limits": {**asdict(limits), "job_deadline": limits.job_deadline(n)},
+        }
+        uid = self._slots.get()
+        healthy = True
+        try:
+            for attempt in range(2):
+                try:
+                    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+                        sock.settimeout(req["limits"]["job_deadline"] + 30)
+                        sock.connect(self._sock)
+                        send_msg(sock, {**req, "uid": uid})
+                        return recv_msg(sock)
+                except (ConnectionRefusedError, FileNotFoundError, BrokenPipeError, ConnectionError) as exc:
+                    if attempt:
+                        return {"error": f"fork server unavailable: {exc!r}"}
+                    self._ensure_server()
+                except socket.timeout:
+                    healthy = False  # the supervisor may still be running under this uid
+                    return {"error": "the sandbox supervisor did not answer in time"}
+            return {"error": "unreachable"}
+        finally:
+            self._slots.put(uid if healthy else self._new_uid())
+
+    def run(self, program: str, tests: TestSuite, limits: Limits | None = None) -> ExecutionResult:
+        t0 = time.monotonic()
+        raw = self.raw(program, tests, limits)
+        result = grade(raw, tests)
+        result.seconds = time.monotonic() - t0
+        return result
+
+    def map(self, jobs: Iterable[Job], limits: Limits | None = None, *, max_workers: int | None = None,
+            progress: bool | str = False) -> list[ExecutionResult]:
+        jobs = list(jobs)
+        sem = threading.Semaphore(min(max_workers or self.max_workers, self.max_workers))
+
+        def one(job: Job) -> ExecutionResult:
+            with sem:
+                program, tests, *rest = job
+                return self.run(program, tests, rest[0] if rest else limits)
+
+        futures = [self._pool.submit(one, job) for job in jobs]
+        bar = None
+        if progress:
+            from tqdm.auto import tqdm
+            bar = tqdm(total=len(futures), desc=progress if isinstance(progress, str) else "executing", unit="job")
+        results = []
+        try:
+            for fut in futures:
+                results.append(fut.result())
+                if bar:
+                    bar.update(1)
+        finally:
+            if bar:
+                bar.close()
+        return results
+
+
+# ------------------------------------------------------------------------------- grading
+
+def _error_verdict(rec: dict) -> Verdict:
+    return Verdict.MEMORY_LIMIT if rec.get("error_type") in _MEMORY_ERRORS else Verdict.RUNTIME_ERROR
+
+
+def _grade_unit(rec: dict | None, tests: TestSuite, i: int) -> TestResult:
+    if rec is None:
+        return TestResult(Verdict.NOT_RUN)
+    status, secs = rec.get("status"), float(rec.get("seconds") or 0.0)
+    et, msg = rec.get("error_type"), rec.get("message")
+    if status == "timeout":
+        return TestResult(Verdict.TIMEOUT, secs, None, msg or f"exceeded the time limit")
+    if status == "output_limit":
+        return TestResult(Verdict.RUNTIME_ERROR, secs, "OutputLimitExceeded", "output limit exceeded")
+    if status == "crashed":
+        return TestResult(Verdict.RUNTIME_ERROR, secs, et, msg)
+    if status == "sandbox_error":
+        return TestResult(Verdict.SANDBOX_ERROR, secs, None, msg)
+    if status == "error":
+        return TestResult(_error_verdict(rec), secs, et, msg)
+    if tests.kind == "stdio":
+        if status in ("done", "exited") and int(rec.get("exit") or 0) == 0:
+            ok = stdio_equal(rec.get("stdout") or "", tests.outputs[i])
+            return TestResult(Verdict.PASSED if ok else Verdict.WRONG_ANSWER, secs, None, None if ok else "wrong output")
+        return TestResult(Verdict.RUNTIME_ERROR, secs, et or "NonZeroExit", msg)
+    if tests.kind == "functional":
+        if status == "ok":
+            try:
+                value = from_wire(rec.get("value"))
+            except Exception:  # noqa: BLE001 - malformed value from the sandbox
+                return TestResult(Verdict.WRONG_ANSWER, secs, None, "malformed result")
+            ok = values_equal(value, tests.outputs[i], tests.atol)
+            return TestResult(Verdict.PASSED if ok else Verdict.WRONG_ANSWER, secs, None, None if ok else "wrong result")
+        return TestResult(Verdict.RUNTIME_ERROR, secs, et or "EarlyExit", msg)
+    # assertion / unittest: only a report carrying the harness's token passes.
+    if status == "pass":
+        return TestResult(Verdict.PASSED, secs)
+    if status == "fail":
+        return TestResult(Verdict.WRONG_ANSWER, secs, et, msg)
+    return TestResult(Verdict.RUNTIME_ERROR, secs, et or "EarlyExit", msg)
+
+
+def grade(raw: dict, tests: TestSuite) -> ExecutionResult:
+    if "error" in raw:
+        n = max(len(tests), 1)
+        return ExecutionResult(Verdict.SANDBOX_ERROR, [TestResult(Verdict.SANDBOX_ERROR)] * n, message=raw["error"])
+    tail = raw.get("stderr_tail", "")
+    n = raw.get("n_units") or len(tests)
+    if raw.get("syntax_error"):
+        se = raw["syntax_error"]
+        return ExecutionResult(Verdict.SYNTAX_ERROR, [TestResult(Verdict.SYNTAX_ERROR) for _ in range(n)],
+                               stderr_tail=tail, error_type=se.get("error_type"), message=se.get("message"))
+    units = raw.get("units", {})
+    results = [_grade_unit(units.get(str(i)), tests, i) for i in range(n)]
+    return ExecutionResult(ExecutionResult.overall(results), results, stderr_tail=tail)
+
+
+# ------------------------------------------------------------------ process-wide default
+
+_default: Executor | None = None
+_default_lock = threading.Lock()
+
+
+def default_executor(max_workers: int | None = None) -> Executor:
+    """A process-wide executor, started on first use and closed at exit (fork-aware)."""
+    global _default
+    with _default_lock:
+        if _default is None or _default._pid != os.getpid() or (max_workers and max_workers > _default.max_workers):
+            if _default is not None and _default._pid == os.getpid():
+                _default.close()
+            _default = Executor(max_workers)
+        return _default
+
+
+@atexit.register
+def _close_default() -> None:
+    if _default is not None and _default._pid == os.getpid():
+        _default.close()

@@ -1,0 +1,193 @@
+"""Isolation layers, applied with what Linux gives (no external tools required).
+
+Two places apply isolation:
+* `isolate_server()` runs once in the fork server at start-up: a private network namespace
+  (no interfaces but a downed loopback) and a private mount namespace whose root is a
+  tmpfs holding read-only bind mounts of the system and Python directories only (no
+  project tree, no datasets, no /proc, no /home), a private /tmp and /dev/shm. Everything
+  forked from the server inherits this view.
+* `enter_child()` runs in every sandboxed child right after fork: its own session and
+  process group, resource limits, a private working directory, a scrubbed environment,
+  PR_SET_NO_NEW_PRIVS, and — when the server runs as root — an unprivileged uid of its own
+  per concurrent slot (so jobs cannot signal or read each other, the parent, or the server,
+  and RLIMIT_NPROC caps a fork bomb per job).
+
+As root (the default on these machines) all layers are on. As an ordinary user the server
+tries an unprivileged user namespace for the network and filesystem layers; the per-slot
+uid layer needs root. A missing layer is reported by `Executor.isolation` and warned about
+loudly at start-up; it is never skipped silently.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import resource
+import sys
+import tempfile
+
+__all__ = ["isolate_server", "enter_child", "CHILD_ENV"]
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+CLONE_NEWNS = 0x00020000
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWNET = 0x40000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 32, 4096, 16384, 1 << 18
+MNT_DETACH = 2
+PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS, PR_SET_CHILD_SUBREAPER = 1, 38, 36
+_SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}.get(os.uname().machine)
+
+# The environment every sandboxed program sees: nothing inherited (no tokens, no keys).
+CHILD_ENV = {
+    "PATH": "/usr/local/bin:/usr/bin:/bin",
+    "LANG": "C.UTF-8",
+    "LC_ALL": "C.UTF-8",
+    "PYTHONHASHSEED": "0",
+    "PYTHONIOENCODING": "utf-8",
+    "PYTHONDONTWRITEBYTECODE": "1",
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "MPLBACKEND": "Agg",
+}
+
+
+def _check(ret: int, what: str) -> None:
+    if ret != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"{what}: {os.strerror(err)}")
+
+
+def _unshare(flags: int) -> None:
+    _check(_libc.unshare(flags), "unshare")
+
+
+def _mount(src: str | None, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
+    enc = lambda s: s.encode() if s is not None else None  # noqa: E731
+    _check(_libc.mount(enc(src), enc(target), enc(fstype), ctypes.c_ulong(flags), enc(data)), f"mount {target}")
+
+
+def prctl(option: int, value: int) -> None:
+    _check(_libc.prctl(option, ctypes.c_ulong(value), 0, 0, 0), "prctl")
+
+
+def _readonly_paths() -> list[str]:
+    """Directories the sandbox may read: system dirs and the running Python's installation."""
+    paths = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt"]
+    paths += [sys.base_prefix, sys.prefix]
+    # site-packages living outside the prefixes (e.g. --user installs), never the project tree.
+    for entry in sys.path:
+        if entry.endswith(("site-packages", "dist-packages")) and os.path.isdir(entry):
+            paths.append(entry)
+    out: list[str] = []
+    for p in paths:
+        p = os.path.abspath(p)
+        if (os.path.exists(p) or os.path.islink(p)) and not any(p == q or p.startswith(q + "/") for q in out):
+            out.append(p)
+    return out
+
+
+def _build_root() -> None:
+    """Pivot into a tmpfs root with read-only binds of `_readonly_paths()`."""
+    if _SYS_PIVOT_ROOT is None:
+        raise OSError(f"pivot_root syscall number unknown on {os.uname().machine}")
+    _mount(None, "/", None, MS_REC | MS_PRIVATE)
+    new_root = tempfile.mkdtemp(prefix="recode-root-")
+    _mount("tmpfs", new_root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64m")
+    for path in _readonly_paths():
+        target = new_root + path
+        if os.path.islink(path) and os.path.dirname(path) == "/":
+            os.symlink(os.readlink(path), target)  # merged-/usr: /bin -> usr/bin
+            continue
+        os.makedirs(target, exist_ok=True)
+        _mount(path, target, None, MS_BIND | MS_REC)
+        try:
+            _mount(None, target, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID)
+        except OSError:
+            # Inside a user namespace a locked mount may refuse the remount; it stays
+            # effectively read-only for the sandbox uid through permissions.
+            pass
+    os.makedirs(new_root + "/dev", exist_ok=True)
+    for dev in ("null", "zero", "full", "random", "urandom"):
+        target = f"{new_root}/dev/{dev}"
+        open(target, "w").close()
+        _mount(f"/dev/{dev}", target, None, MS_BIND)
+    for tmp in ("/tmp", "/dev/shm", "/var/tmp"):
+        os.makedirs(new_root + tmp, exist_ok=True)
+        _mount("tmpfs", new_root + tmp, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777")
+    os.makedirs(new_root + "/proc", exist_ok=True)  # left empty on purpose: no /proc/<pid>
+    old = new_root + "/.old-root"
+    os.makedirs(old)
+    _check(_libc.syscall(_SYS_PIVOT_ROOT, new_root.encode(), old.encode()), "pivot_root")
+    os.chdir("/")
+    _check(_libc.umount2(b"/.old-root", MNT_DETACH), "umount old root")
+    os.rmdir("/.old-root")
+    _mount(None, "/", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID)
+
+
+def isolate_server() -> dict[str, str]:
+    """Enter private namespaces in the fork server. Returns layer -> "on" | "off: <reason>"."""
+    layers: dict[str, str] = {}
+    is_root = os.geteuid() == 0
+    flags = CLONE_NEWNET | CLONE_NEWNS
+    try:
+        if is_root:
+            _unshare(flags)
+        else:
+            uid, gid = os.getuid(), os.getgid()
+            _unshare(CLONE_NEWUSER | flags)
+            with open("/proc/self/setgroups", "w") as f:
+                f.write("deny")
+            with open("/proc/self/uid_map", "w") as f:
+                f.write(f"0 {uid} 1")
+            with open("/proc/self/gid_map", "w") as f:
+                f.write(f"0 {gid} 1")
+        layers["network"] = "on"
+        namespaces = True
+    except OSError as exc:
+        layers["network"] = f"off: cannot create a network namespace ({exc.strerror})"
+        namespaces = False
+    if namespaces:
+        try:
+            _build_root()
+            layers["filesystem"] = "on"
+        except OSError as exc:
+            layers["filesystem"] = f"off: cannot build the private root ({exc})"
+    else:
+        layers["filesystem"] = "off: no mount namespace"
+    layers["uid"] = "on" if is_root else "off: needs root to give each job its own unprivileged uid"
+    try:
+        prctl(PR_SET_CHILD_SUBREAPER, 1)
+        layers["reaper"] = "on"
+    except OSError as exc:
+        layers["reaper"] = f"off: {exc}"
+    return layers
+
+
+def enter_child(*, workdir: str, uid: int | None, memory_mb: int, cpu_seconds: int,
+                max_processes: int, max_file_mb: int, max_open_files: int) -> None:
+    """Runs in the forked child before any user code. Raises on failure (child then exits)."""
+    os.setsid()
+    os.chdir(workdir)
+    mb = 1 << 20
+    limits = [
+        (resource.RLIMIT_AS, memory_mb * mb),
+        (resource.RLIMIT_CPU, cpu_seconds),
+        (resource.RLIMIT_FSIZE, max_file_mb * mb),
+        (resource.RLIMIT_NOFILE, max_open_files),
+        (resource.RLIMIT_CORE, 0),
+    ]
+    if uid is not None:
+        # Per-uid process cap: only meaningful when this job owns the uid.
+        limits.append((resource.RLIMIT_NPROC, max_processes))
+    for which, value in limits:
+        resource.setrlimit(which, (value, value))
+    if uid is not None:
+        os.setgroups([])
+        os.setresgid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)
+    prctl(PR_SET_NO_NEW_PRIVS, 1)
+    prctl(PR_SET_PDEATHSIG, 9)  # after setuid: a credential change clears it
+    os.environ.clear()
+    os.environ.update(CHILD_ENV, HOME=workdir, TMPDIR=workdir, PWD=workdir)

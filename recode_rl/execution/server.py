@@ -1,0 +1,407 @@
+"""The warm fork server and its per-job supervisors.
+
+    parent (trainer, CLI)  --unix socket, one connection per job-->  fork server
+    fork server:  isolated once (sandbox.isolate_server), harness pre-imported; per accepted
+                  connection it forks a *supervisor* and goes back to accept().
+    supervisor:   reads the job request, forks one sandboxed child per run (stdio: one per
+                  test; otherwise one for all tests, restarted after a timeout or crash),
+                  enforces per-test and per-job wall clocks, caps output, checks completion
+                  reports, kills the child's process group and every process of the job's
+                  uid, reaps everything (it is a child subreaper), removes the working
+                  directory, and only then answers the parent.
+
+The supervisor never compares outputs: expected outputs are never sent to the server, so
+they are not in the memory the sandboxed child is forked from. It returns raw per-test
+records; `executor.py` grades them on the trusted side.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import select
+import shutil
+import signal
+import socket
+import sys
+import time
+
+# Pre-import what solutions commonly use, so forked children start warm.
+import bisect, collections, copy, decimal, fractions, functools, heapq, itertools, math, operator, random, re, statistics, string, typing, unittest  # noqa: E401,F401
+
+from recode_rl.execution import harness, sandbox
+from recode_rl.execution.protocol import recv_msg, send_msg
+
+MAX_CHANNEL_BYTES = 256 << 20
+# Per-test statuses a genuine harness sends for each kind; anything else on the channel
+# (garbage or forgeries written by the program) is ignored.
+_UNIT_STATUS = {"stdio": {"done", "error"}, "functional": {"ok", "error"},
+                "assertion": {"pass", "fail", "error"}, "unittest": {"pass", "fail", "error"}}
+_JOB_STATUS = {"syntax_error", "collected", "sandbox_error"}
+
+
+def _genuine(msg: object, kind: str, nonce: str) -> bool:
+    if not isinstance(msg, dict):
+        return False
+    status = msg.get("status")
+    if status in _JOB_STATUS:
+        return status != "collected" or secrets.compare_digest(str(msg.get("nonce", "")), nonce)
+    if status not in _UNIT_STATUS[kind] or not isinstance(msg.get("i"), int):
+        return False
+    return status != "pass" or secrets.compare_digest(str(msg.get("nonce", "")), nonce)
+
+JOBS_DIR = "/tmp/recode-jobs"
+
+
+# ----------------------------------------------------------------------------- child runs
+
+class _Run:
+    """Outcome of one sandboxed child process."""
+
+    def __init__(self) -> None:
+        self.messages: list[dict] = []
+        self.stdout = bytearray()
+        self.stderr_tail = b""
+        self.status: int | None = None       # waitpid status
+        self.killed: str | None = None       # "timeout" | "output_limit" | "job_timeout"
+        self.unit = 0                        # unit in progress when the run ended
+        self.unit_seconds = 0.0
+
+
+def _spawn(req: dict, start: int, uid: int | None, workdir: str, nonce: str, limits: dict, cpu: int):
+    chan_r, chan_w = os.pipe()
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    if req["kind"] == "stdio":
+        stdin_fd = os.memfd_create("stdin", 0)
+        data = req["inputs"][start].encode()
+        view = memoryview(data)
+        while view:
+            view = view[os.write(stdin_fd, view):]
+        os.lseek(stdin_fd, 0, os.SEEK_SET)
+    else:
+        stdin_fd = os.open(os.devnull, os.O_RDONLY)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # ---- sandboxed child
+        try:
+            for fd, target in ((stdin_fd, 0), (out_w, 1), (err_w, 2), (chan_w, 3)):
+                os.dup2(fd, target)
+            os.closerange(4, 1 << 16)
+            sandbox.enter_child(workdir=workdir, uid=uid, memory_mb=limits["memory_mb"], cpu_seconds=cpu,
+                                max_processes=limits["max_processes"], max_file_mb=limits["max_file_mb"],
+                                max_open_files=limits["max_open_files"])
+            signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            for mod in [m for m in sys.modules if m.startswith("recode_rl")]:
+                del sys.modules[mod]  # keep harness internals out of reach by name
+        except BaseException as exc:  # noqa: BLE001 - report any setup failure, then die
+            try:
+                os.write(3, (json.dumps({"status": "sandbox_error", "message": f"sandbox setup: {exc!r}"}) + "\n").encode())
+            finally:
+                os._exit(70)
+        harness.run_child(req, 3, start, nonce)
+        os._exit(71)  # pragma: no cover - run_child never returns
+    for fd in (chan_w, out_w, err_w, stdin_fd):
+        os.close(fd)
+    return pid, chan_r, out_r, err_r
+
+
+def _take(run: _Run, line: bytes, kind: str, nonce: str) -> bool:
+    """Keep a genuine channel message; True when it finished the unit in progress."""
+    try:
+        msg = json.loads(line)
+    except ValueError:
+        return False  # garbage written to the channel by the program
+    if not _genuine(msg, kind, nonce):
+        return False
+    run.messages.append(msg)
+    if msg.get("i") == run.unit:
+        run.unit += 1
+        run.unit_seconds = 0.0
+        return True
+    return False
+
+
+def _run_child(req: dict, start: int, uid: int | None, workdir: str, nonce: str, job_deadline: float) -> _Run:
+    limits = req["limits"]
+    per_unit = float(limits["timeout"])
+    max_out = int(limits["max_output_bytes"])
+    cpu = max(1, int(min(job_deadline - time.monotonic(), per_unit * max(1, req["n_units"] - start)) + 1.5))
+    run = _Run()
+    run.unit = start
+    pid, chan_r, out_r, err_r = _spawn(req, start, uid, workdir, nonce, limits, cpu)
+    pidfd = os.pidfd_open(pid)
+    open_fds = {chan_r: "chan", out_r: "out", err_r: "err"}
+    chan_buf = bytearray()
+    chan_total = 0
+    unit_start = time.monotonic()
+    exited = False
+    try:
+        while True:
+            now = time.monotonic()
+            deadline = min(unit_start + per_unit, job_deadline)
+            if now >= deadline:
+                run.killed = "timeout" if unit_start + per_unit <= job_deadline else "job_timeout"
+                break
+            watch = list(open_fds) + ([] if exited else [pidfd])
+            if not watch:
+                break
+            ready, _, _ = select.select(watch, [], [], deadline - now)
+            for fd in ready:
+                if fd == pidfd:
+                    exited = True
+                    continue
+                try:
+                    chunk = os.read(fd, 1 << 16)
+                except OSError:
+                    chunk = b""
+                if not chunk:
+                    del open_fds[fd]
+                    continue
+                kind = open_fds[fd]
+                if kind == "out":
+                    run.stdout += chunk
+                    if len(run.stdout) > max_out:
+                        run.killed = "output_limit"
+                elif kind == "err":
+                    run.stderr_tail = (run.stderr_tail + chunk)[-4096:]
+                else:
+                    chan_total += len(chunk)
+                    if chan_total > MAX_CHANNEL_BYTES:
+                        run.killed = "output_limit"
+                    chan_buf += chunk
+                    *lines, rest = chan_buf.split(b"\n")
+                    chan_buf = bytearray(rest)
+                    for line in lines:
+                        if _take(run, line, req["kind"], nonce):
+                            unit_start = time.monotonic()
+            if run.killed:
+                break
+            if exited and ("chan" not in open_fds.values() or not select.select([chan_r], [], [], 0)[0]):
+                # The child is gone; descendants may still hold the pipes open. Take what is
+                # already buffered, then stop waiting.
+                for fd in list(open_fds):
+                    while select.select([fd], [], [], 0)[0]:
+                        chunk = os.read(fd, 1 << 16)
+                        if not chunk:
+                            break
+                        if open_fds[fd] == "out":
+                            run.stdout += chunk[: max(0, max_out + 1 - len(run.stdout))]
+                        elif open_fds[fd] == "err":
+                            run.stderr_tail = (run.stderr_tail + chunk)[-4096:]
+                        else:
+                            chan_buf += chunk
+                for line in chan_buf.split(b"\n"):
+                    _take(run, line, req["kind"], nonce)
+                break
+        run.unit_seconds = time.monotonic() - unit_start
+    finally:
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        _, run.status = os.waitpid(pid, 0)
+        for fd in [pidfd, *open_fds]:
+            os.close(fd)
+    return run
+
+
+# ------------------------------------------------------------------------------ supervisor
+
+def _kill_uid(uid: int) -> None:
+    """SIGKILL every process owned by `uid` (kill(-1) from a throwaway process with that uid)."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setgroups([])
+            os.setresgid(uid, uid, uid)
+            os.setresuid(uid, uid, uid)
+            for _ in range(3):
+                try:
+                    os.kill(-1, signal.SIGKILL)
+                except ProcessLookupError:
+                    break
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+
+
+def _reap_all(timeout: float = 2.0) -> None:
+    """Reap every child we have (including re-parented orphans: we are a subreaper)."""
+    end = time.monotonic() + timeout
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            if time.monotonic() > end:
+                return
+            time.sleep(0.002)
+
+
+def _kill_descendants() -> None:
+    """Without the uid layer: kill our remaining children via /proc (best effort)."""
+    try:
+        for tid in os.listdir("/proc/self/task"):
+            with open(f"/proc/self/task/{tid}/children") as f:
+                for pid in f.read().split():
+                    try:
+                        os.killpg(int(pid), signal.SIGKILL)
+                    except OSError:
+                        pass
+                    try:
+                        os.kill(int(pid), signal.SIGKILL)
+                    except OSError:
+                        pass
+    except OSError:
+        pass
+
+
+def _record(msg: dict) -> dict:
+    return {k: msg.get(k) for k in ("status", "value", "error_type", "message", "seconds", "exit")}
+
+
+def _supervise(req: dict, uid: int | None) -> dict:
+    limits = req["limits"]
+    t_job = time.monotonic()
+    job_deadline = t_job + float(limits["job_deadline"])
+    nonce = secrets.token_hex(16)
+    os.makedirs(JOBS_DIR, mode=0o711, exist_ok=True)
+    workdir = os.path.join(JOBS_DIR, secrets.token_hex(8))
+    os.mkdir(workdir, 0o700)
+    if uid is not None:
+        os.chown(workdir, uid, uid)
+    n_units: int | None = req["n_units"] if req["kind"] != "unittest" else None
+    units: dict[int, dict] = {}
+    names: list[str] | None = None
+    stderr_tail = b""
+    syntax_error = None
+    stop_first = bool(limits.get("stop_on_first_failure"))
+    i = 0
+    try:
+        while (n_units is None or i < n_units) and time.monotonic() < job_deadline:
+            run = _run_child(req, i, uid, workdir, nonce, job_deadline)
+            stderr_tail = (stderr_tail + run.stderr_tail)[-4096:]
+            for msg in run.messages:
+                status = msg.get("status")
+                if status == "syntax_error":
+                    syntax_error = {"error_type": msg.get("error_type"), "message": msg.get("message")}
+                elif status == "collected" and names is None:
+                    if isinstance(msg.get("names"), list):
+                        names = [str(n) for n in msg["names"]]
+                        n_units = len(names)
+                elif status == "sandbox_error":
+                    units[i] = {"status": "sandbox_error", "message": msg.get("message")}
+                elif isinstance(msg.get("i"), int) and msg["i"] not in units and msg["i"] >= i:
+                    rec = _record(msg)
+                    if req["kind"] == "stdio":
+                        rec["stdout"] = run.stdout.decode("utf-8", errors="replace")
+                    units[msg["i"]] = rec
+            if syntax_error:
+                break
+            first = units.get(i)
+            if req["kind"] != "stdio" and first and str(first.get("message") or "").startswith("while loading"):
+                # The program (or the test code) fails before any test can run: every test fails alike.
+                for j in range(i + 1, n_units or 1):
+                    units[j] = dict(first)
+                break
+            if n_units is None:  # unittest module failed before collecting
+                if i not in units:
+                    units[i] = _crash_record(run)
+                n_units = 1
+                break
+            k = run.unit
+            if req["kind"] == "stdio":
+                # stdio: one child per test; the child exiting 0 without a report (os._exit(0))
+                # is still a finished program whose output is graded.
+                if i not in units:
+                    units[i] = _crash_record(run)
+                    if units[i]["status"] == "exited":
+                        units[i]["stdout"] = run.stdout.decode("utf-8", errors="replace")
+                elif run.killed == "output_limit":
+                    units[i] = {"status": "output_limit", "seconds": run.unit_seconds}
+                k = i + 1
+            elif k < n_units and k not in units:
+                units[k] = _crash_record(run)
+                k += 1
+            if stop_first and any(u.get("status") not in ("pass", "ok", "done") for u in units.values()):
+                # ok/done still need grading by the parent; the supervisor only stops on a
+                # definite failure.
+                break
+            i = max(k, i + 1) if k == i else k
+    finally:
+        if uid is not None:
+            _kill_uid(uid)
+        else:
+            _kill_descendants()
+        _reap_all()
+        shutil.rmtree(workdir, ignore_errors=True)
+    return {"units": {str(k): v for k, v in units.items()}, "n_units": n_units, "names": names,
+            "syntax_error": syntax_error, "stderr_tail": stderr_tail.decode("utf-8", errors="replace")[-2048:],
+            "seconds": time.monotonic() - t_job}
+
+
+def _crash_record(run: _Run) -> dict:
+    """Record for the unit that was in progress when the child stopped without reporting."""
+    if run.killed == "timeout" or run.killed == "job_timeout":
+        return {"status": "timeout", "seconds": run.unit_seconds}
+    if run.killed == "output_limit":
+        return {"status": "output_limit", "seconds": run.unit_seconds}
+    st = run.status or 0
+    if os.WIFSIGNALED(st):
+        sig = os.WTERMSIG(st)
+        if sig == signal.SIGXCPU:
+            return {"status": "timeout", "message": "CPU time limit", "seconds": run.unit_seconds}
+        name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
+        return {"status": "crashed", "error_type": name, "message": f"killed by {name}", "seconds": run.unit_seconds}
+    code = os.WEXITSTATUS(st)
+    return {"status": "exited", "exit": code, "error_type": "EarlyExit",
+            "message": f"process exited with status {code} without a completion report", "seconds": run.unit_seconds}
+
+
+# ---------------------------------------------------------------------------- fork server
+
+def serve(sock_path: str, lifeline_fd: int) -> None:
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(sock_path)
+    listener.listen(512)
+    layers = sandbox.isolate_server()
+    print(json.dumps({"ready": True, "pid": os.getpid(), "isolation": layers}), flush=True)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # supervisors are auto-reaped
+    while True:
+        ready, _, _ = select.select([listener, lifeline_fd], [], [])
+        if lifeline_fd in ready:  # the parent closed its end: it is gone
+            os._exit(0)
+        try:
+            conn, _ = listener.accept()
+        except OSError:
+            continue
+        pid = os.fork()
+        if pid == 0:
+            code = 0
+            try:
+                listener.close()
+                os.close(lifeline_fd)
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                sandbox.prctl(sandbox.PR_SET_PDEATHSIG, signal.SIGKILL)
+                sandbox.prctl(sandbox.PR_SET_CHILD_SUBREAPER, 1)
+                req = recv_msg(conn)
+                uid = req.get("uid")
+                try:
+                    resp = _supervise(req, uid)
+                except Exception as exc:  # noqa: BLE001 - reported to the parent as a sandbox error
+                    resp = {"error": f"supervisor failed: {exc!r}"}
+                send_msg(conn, resp)
+            except BaseException:  # noqa: BLE001
+                code = 1
+            finally:
+                os._exit(code)
+        conn.close()
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1], int(sys.argv[2]))
