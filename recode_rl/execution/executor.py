@@ -60,7 +60,7 @@ class Executor:
         self._sock = os.path.join(self._tmp, "server.sock")
         self.isolation: dict[str, str] = {}
         self._start_server()
-        self._slots: queue.Queue = queue.Queue()
+        self._slots: queue.Queue = queue.Queue()  # one slot per pre-forked supervisor
         for _ in range(self.max_workers):
             self._slots.put(self._new_uid())
         self._pool = ThreadPoolExecutor(self.max_workers, thread_name_prefix="recode-exec")
@@ -100,7 +100,7 @@ class Executor:
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": pkg_root,
                "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1"}
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "recode_rl.execution.server", self._sock, str(r)],
+            [sys.executable, "-m", "recode_rl.execution.server", self._sock, str(r), str(self.max_workers)],
             pass_fds=(r,), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, env=env,
             start_new_session=True, cwd="/",
         )
@@ -175,9 +175,11 @@ class Executor:
                         send_msg(sock, {**req, "uid": uid})
                         return recv_msg(sock)
                 except (ConnectionRefusedError, FileNotFoundError, BrokenPipeError, ConnectionError) as exc:
+                    healthy = False  # cleanup of this uid is not confirmed: never reuse it
                     if attempt:
                         return {"error": f"fork server unavailable: {exc!r}"}
                     self._ensure_server()
+                    uid = self._new_uid()
                 except socket.timeout:
                     healthy = False  # the supervisor may still be running under this uid
                     return {"error": "the sandbox supervisor did not answer in time"}
@@ -188,7 +190,7 @@ class Executor:
     def run(self, program: str, tests: TestSuite, limits: Limits | None = None) -> ExecutionResult:
         t0 = time.monotonic()
         raw = self.raw(program, tests, limits)
-        result = grade(raw, tests)
+        result = grade(raw, tests, stop_on_first_failure=bool(limits and limits.stop_on_first_failure))
         result.seconds = time.monotonic() - t0
         return result
 
@@ -262,7 +264,11 @@ def _grade_unit(rec: dict | None, tests: TestSuite, i: int) -> TestResult:
     return TestResult(Verdict.RUNTIME_ERROR, secs, et or "EarlyExit", msg)
 
 
-def grade(raw: dict, tests: TestSuite) -> ExecutionResult:
+def grade(raw: dict, tests: TestSuite, *, stop_on_first_failure: bool = False) -> ExecutionResult:
+    """Turn the supervisor's raw records into verdicts (trusted side: expected outputs here).
+
+    With `stop_on_first_failure`, tests after the first failing one are NOT_RUN. The sandbox
+    stops early on crashes and timeouts; a wrong answer is only known here, after the run."""
     if "error" in raw:
         n = max(len(tests), 1)
         return ExecutionResult(Verdict.SANDBOX_ERROR, [TestResult(Verdict.SANDBOX_ERROR)] * n, message=raw["error"])
@@ -274,6 +280,9 @@ def grade(raw: dict, tests: TestSuite) -> ExecutionResult:
                                stderr_tail=tail, error_type=se.get("error_type"), message=se.get("message"))
     units = raw.get("units", {})
     results = [_grade_unit(units.get(str(i)), tests, i) for i in range(n)]
+    if stop_on_first_failure:
+        first = next((k for k, t in enumerate(results) if t.verdict is not Verdict.PASSED), n)
+        results[first + 1:] = [TestResult(Verdict.NOT_RUN) for _ in range(n - first - 1)]
     return ExecutionResult(ExecutionResult.overall(results), results, stderr_tail=tail)
 
 

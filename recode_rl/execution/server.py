@@ -229,6 +229,14 @@ def _kill_uid(uid: int) -> None:
     os.waitpid(pid, 0)
 
 
+def _has_children() -> bool:
+    try:
+        pid, _ = os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        return False
+    return True  # a live child (pid == 0) or a zombie just reaped: clean up to be sure
+
+
 def _reap_all(timeout: float = 2.0) -> None:
     """Reap every child we have (including re-parented orphans: we are a subreaper)."""
     end = time.monotonic() + timeout
@@ -334,11 +342,15 @@ def _supervise(req: dict, uid: int | None) -> dict:
                 break
             i = max(k, i + 1) if k == i else k
     finally:
-        if uid is not None:
-            _kill_uid(uid)
-        else:
-            _kill_descendants()
-        _reap_all()
+        # We are a child subreaper and the job's child is already reaped, so any surviving
+        # descendant (a double-forked daemon included) is now *our* child. No children at
+        # all means nothing survived; otherwise kill every process of the job's uid.
+        if _has_children():
+            if uid is not None:
+                _kill_uid(uid)
+            else:
+                _kill_descendants()
+            _reap_all()
         shutil.rmtree(workdir, ignore_errors=True)
     return {"units": {str(k): v for k, v in units.items()}, "n_units": n_units, "names": names,
             "syntax_error": syntax_error, "stderr_tail": stderr_tail.decode("utf-8", errors="replace")[-2048:],
@@ -365,43 +377,72 @@ def _crash_record(run: _Run) -> dict:
 
 # ---------------------------------------------------------------------------- fork server
 
-def serve(sock_path: str, lifeline_fd: int) -> None:
+def _supervisor_loop(listener: socket.socket) -> None:
+    """A persistent supervisor: serve one job at a time from the shared listening socket."""
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    sandbox.prctl(sandbox.PR_SET_PDEATHSIG, signal.SIGKILL)
+    sandbox.prctl(sandbox.PR_SET_CHILD_SUBREAPER, 1)
+    while True:
+        conn, _ = listener.accept()
+        with conn:
+            try:
+                req = recv_msg(conn)
+            except (ConnectionError, ValueError, OSError):
+                continue
+            try:
+                resp = _supervise(req, req.get("uid"))
+            except Exception as exc:  # noqa: BLE001 - reported to the parent as a sandbox error
+                resp = {"error": f"supervisor failed: {exc!r}"}
+            try:
+                send_msg(conn, resp)
+            except OSError:
+                pass
+            del req, resp
+
+
+def _spawn_supervisor(listener: socket.socket, lifeline_fd: int) -> int:
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            os.close(lifeline_fd)
+            _supervisor_loop(listener)
+        except BaseException:  # noqa: BLE001
+            code = 1
+        finally:
+            os._exit(code)
+    return pid
+
+
+def serve(sock_path: str, lifeline_fd: int, n_supervisors: int) -> None:
+    """Isolate, pre-fork `n_supervisors` supervisors sharing one listening socket, keep them
+    alive, and exit (killing them) when the parent closes the lifeline pipe."""
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(sock_path)
     listener.listen(512)
     layers = sandbox.isolate_server()
+    sys.stdout.flush()
+    supervisors = {_spawn_supervisor(listener, lifeline_fd) for _ in range(n_supervisors)}
     print(json.dumps({"ready": True, "pid": os.getpid(), "isolation": layers}), flush=True)
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # supervisors are auto-reaped
     while True:
-        ready, _, _ = select.select([listener, lifeline_fd], [], [])
-        if lifeline_fd in ready:  # the parent closed its end: it is gone
-            os._exit(0)
-        try:
-            conn, _ = listener.accept()
-        except OSError:
-            continue
-        pid = os.fork()
-        if pid == 0:
-            code = 0
-            try:
-                listener.close()
-                os.close(lifeline_fd)
-                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-                sandbox.prctl(sandbox.PR_SET_PDEATHSIG, signal.SIGKILL)
-                sandbox.prctl(sandbox.PR_SET_CHILD_SUBREAPER, 1)
-                req = recv_msg(conn)
-                uid = req.get("uid")
+        ready, _, _ = select.select([lifeline_fd], [], [], 0.5)
+        if ready:  # EOF: the parent is gone or closed the executor
+            for pid in supervisors:
                 try:
-                    resp = _supervise(req, uid)
-                except Exception as exc:  # noqa: BLE001 - reported to the parent as a sandbox error
-                    resp = {"error": f"supervisor failed: {exc!r}"}
-                send_msg(conn, resp)
-            except BaseException:  # noqa: BLE001
-                code = 1
-            finally:
-                os._exit(code)
-        conn.close()
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            os._exit(0)
+        while True:  # respawn supervisors that died (they never should)
+            try:
+                pid, _ = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                break
+            supervisors.discard(pid)
+            supervisors.add(_spawn_supervisor(listener, lifeline_fd))
 
 
 if __name__ == "__main__":
-    serve(sys.argv[1], int(sys.argv[2]))
+    serve(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]))

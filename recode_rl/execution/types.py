@@ -35,7 +35,9 @@ class Limits:
     max_output_bytes: int = 4 << 20    # stdout/stderr captured per test; beyond that the test fails
     max_file_mb: int = 64              # RLIMIT_FSIZE
     max_open_files: int = 256          # RLIMIT_NOFILE
-    stop_on_first_failure: bool = False  # skip remaining tests after the first failure (NOT_RUN)
+    stop_on_first_failure: bool = False  # tests after the first failure are NOT_RUN (execution
+                                         # stops early on crashes/timeouts; wrong answers are
+                                         # only known on the trusted side, after the run)
 
     def job_deadline(self, n_tests: int) -> float:
         if self.job_timeout is not None:

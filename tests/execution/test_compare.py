@@ -1,0 +1,76 @@
+"""Trusted-side comparison rules, with hand-computed cases."""
+
+import math
+
+import pytest
+
+from recode_rl.execution.compare import stdio_equal, values_equal
+from recode_rl.execution.harness import NonPlainValue, from_wire, to_plain, to_wire
+
+
+@pytest.mark.parametrize("actual, expected, equal", [
+    ("3\n", "3", True),                      # trailing newline stripped
+    ("  1 2 \n3\n\n", "1 2\n3", True),       # per-line strip, outer strip
+    ("1.0\n", "1.00", True),                 # Decimal("1.0") == Decimal("1.00")
+    ("0.3333", "0.33333", False),            # no tolerance: Decimals differ
+    ("1 2", "1  2", True),                   # whitespace-separated decimals: [1, 2] == [1, 2]
+    ("1\n2", "1 2", False),                  # line counts differ (2 vs 1)
+    ("YES", "yes", False),                   # case matters
+    ("", "", True),
+    ("abc 1.0", "abc 1", False),             # non-numeric token: text must be exact
+])
+def test_stdio_equal(actual, expected, equal):
+    assert stdio_equal(actual, expected) is equal
+
+
+@pytest.mark.parametrize("actual, expected, atol, equal", [
+    ([1, 2], [1, 2], None, True),
+    ((1, 2), [1, 2], None, True),            # a tuple matches a JSON list
+    ([1, 2], (1, 2), None, False),           # ... but an expected tuple needs a tuple
+    ({"a": (1,)}, {"a": [1]}, None, True),
+    (0.1 + 0.2, 0.3, None, False),           # exact by default
+    (0.1 + 0.2, 0.3, 0.0, True),             # EvalPlus: atol 0 + float expected -> 1e-6
+    (1.00001, 1.0, 0.0, False),              # |diff| = 1e-5 > 1e-6 + 1e-7
+    (1.00001, 1.0, 1e-4, True),
+    ([1.0, 2.0000001], [1.0, 2.0], 0.0, True),
+    (float("nan"), float("nan"), 0.0, True),  # allclose treats NaN as equal
+    (True, 1, None, True),                    # Python ==
+    ("1", 1, None, False),
+])
+def test_values_equal(actual, expected, atol, equal):
+    assert values_equal(actual, expected, atol) is equal
+
+
+def test_wire_round_trip_keeps_types():
+    value = {"t": (1, 2.5, None), "s": {1, 2}, "f": frozenset({"x"}), "b": b"\x00\xff", "c": 1 + 2j,
+             "n": [float("inf"), -float("inf")], 3: [True, "é"]}
+    back = from_wire(to_wire(value))
+    assert back == value and type(back["t"]) is tuple and type(back["s"]) is set
+    assert math.isnan(from_wire(to_wire(float("nan"))))
+
+
+def test_wire_reads_builtin_subclasses_through_base_methods():
+    class Sneaky(int):
+        def __eq__(self, other):
+            return True
+        __hash__ = int.__hash__
+
+        def __int__(self):
+            return 99
+
+    w = to_wire([Sneaky(3)])
+    assert w == [3] and type(from_wire(w)[0]) is int
+
+
+def test_wire_refuses_user_objects():
+    class Box:
+        pass
+
+    with pytest.raises(NonPlainValue):
+        to_wire([Box()])
+
+
+def test_to_plain_materialises_iterators_and_passes_c_objects():
+    assert to_plain(x * 2 for x in range(3)) == [0, 2, 4]
+    r = range(3)
+    assert to_plain(r) is r
