@@ -37,6 +37,14 @@ MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 
 MNT_DETACH = 2
 PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS, PR_SET_CHILD_SUBREAPER = 1, 38, 36
 _SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}.get(os.uname().machine)
+_SYS_CLOSE_RANGE = 436  # same number on x86_64 and aarch64 (Linux >= 5.9)
+
+
+def close_fds_from(lowfd: int) -> None:
+    """Close every descriptor >= lowfd. One syscall where close_range exists; os.closerange
+    otherwise (which, without /proc in the private root, loops over the whole range)."""
+    if _libc.syscall(_SYS_CLOSE_RANGE, ctypes.c_uint(lowfd), ctypes.c_uint(0xFFFFFFFF), ctypes.c_uint(0)) != 0:
+        os.closerange(lowfd, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
 
 # The environment every sandboxed program sees: nothing inherited (no tokens, no keys).
 CHILD_ENV = {

