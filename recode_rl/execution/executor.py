@@ -98,7 +98,8 @@ class Executor:
         r, w = os.pipe()
         pkg_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": pkg_root,
-               "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1"}
+               "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
+               "RECODE_SANDBOX_DISABLE": os.environ.get("RECODE_SANDBOX_DISABLE", "")}
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "recode_rl.execution.server", self._sock, str(r), str(self.max_workers)],
             pass_fds=(r,), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, env=env,

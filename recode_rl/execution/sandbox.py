@@ -82,7 +82,7 @@ def prctl(option: int, value: int) -> None:
 
 def _readonly_paths() -> list[str]:
     """Directories the sandbox may read: system dirs and the running Python's installation."""
-    paths = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt"]
+    paths = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc"]
     paths += [sys.base_prefix, sys.prefix]
     # site-packages living outside the prefixes (e.g. --user installs), never the project tree.
     for entry in sys.path:
@@ -103,6 +103,11 @@ def _build_root() -> None:
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
     new_root = tempfile.mkdtemp(prefix="recode-root-")
     _mount("tmpfs", new_root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64m")
+    # Private scratch space first, so that read-only binds of paths that live under /tmp
+    # (a venv in a CI checkout under /tmp, say) land on top of it rather than under it.
+    for tmp in ("/tmp", "/dev/shm", "/var/tmp"):
+        os.makedirs(new_root + tmp, exist_ok=True)
+        _mount("tmpfs", new_root + tmp, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777")
     for path in _readonly_paths():
         target = new_root + path
         if os.path.islink(path) and os.path.dirname(path) == "/":
@@ -121,9 +126,6 @@ def _build_root() -> None:
         target = f"{new_root}/dev/{dev}"
         open(target, "w").close()
         _mount(f"/dev/{dev}", target, None, MS_BIND)
-    for tmp in ("/tmp", "/dev/shm", "/var/tmp"):
-        os.makedirs(new_root + tmp, exist_ok=True)
-        _mount("tmpfs", new_root + tmp, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777")
     os.makedirs(new_root + "/proc", exist_ok=True)  # left empty on purpose: no /proc/<pid>
     old = new_root + "/.old-root"
     os.makedirs(old)
@@ -134,13 +136,53 @@ def _build_root() -> None:
     _mount(None, "/", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID)
 
 
-def isolate_server() -> dict[str, str]:
-    """Enter private namespaces in the fork server. Returns layer -> "on" | "off: <reason>"."""
+LAYERS = ("network", "filesystem", "uid", "reaper")
+# A directory fd on the host's /proc, opened before pivot_root: supervisors use it to find
+# their children when the uid layer is off. Sandboxed children never inherit it (fds >= 4
+# are closed before user code runs), and their root has no /proc.
+PROC_FD: int | None = None
+
+
+def child_pids() -> list[int]:
+    """PIDs of the calling process's children (all threads), via PROC_FD or /proc."""
+    pids: list[int] = []
+    try:
+        task = os.open("self/task", os.O_RDONLY | os.O_DIRECTORY, dir_fd=PROC_FD) if PROC_FD is not None \
+            else os.open("/proc/self/task", os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return pids
+    try:
+        for tid in os.listdir(task):
+            try:
+                fd = os.open(f"{tid}/children", os.O_RDONLY, dir_fd=task)
+            except OSError:
+                continue
+            try:
+                pids += [int(x) for x in os.read(fd, 1 << 20).split()]
+            finally:
+                os.close(fd)
+    finally:
+        os.close(task)
+    return pids
+
+
+def isolate_server(disable: set[str] | frozenset[str] = frozenset()) -> dict[str, str]:
+    """Enter private namespaces in the fork server. Returns layer -> "on" | "off: <reason>".
+
+    `disable` switches layers off on purpose (RECODE_SANDBOX_DISABLE=network,filesystem,uid
+    in the parent's environment), e.g. on a kernel without namespaces; each is reported."""
+    unknown = set(disable) - set(LAYERS)
+    if unknown:
+        raise ValueError(f"RECODE_SANDBOX_DISABLE: unknown layer(s) {sorted(unknown)}; choose from {LAYERS}")
+    if "network" in disable and "filesystem" not in disable:
+        disable = set(disable) | {"filesystem"}  # one namespace step provides both
     layers: dict[str, str] = {}
-    is_root = os.geteuid() == 0
+    is_root = os.geteuid() == 0 and "uid" not in disable
     flags = CLONE_NEWNET | CLONE_NEWNS
     try:
-        if is_root:
+        if "network" in disable:
+            raise OSError(0, "disabled by RECODE_SANDBOX_DISABLE")
+        if os.geteuid() == 0:
             _unshare(flags)
         else:
             uid, gid = os.getuid(), os.getgid()
@@ -156,7 +198,14 @@ def isolate_server() -> dict[str, str]:
     except OSError as exc:
         layers["network"] = f"off: cannot create a network namespace ({exc.strerror})"
         namespaces = False
-    if namespaces:
+    global PROC_FD
+    try:
+        PROC_FD = os.open("/proc", os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        PROC_FD = None
+    if namespaces and "filesystem" in disable:
+        layers["filesystem"] = "off: disabled by RECODE_SANDBOX_DISABLE"
+    elif namespaces:
         try:
             _build_root()
             layers["filesystem"] = "on"
@@ -164,7 +213,10 @@ def isolate_server() -> dict[str, str]:
             layers["filesystem"] = f"off: cannot build the private root ({exc})"
     else:
         layers["filesystem"] = "off: no mount namespace"
-    layers["uid"] = "on" if is_root else "off: needs root to give each job its own unprivileged uid"
+    if "uid" in disable:
+        layers["uid"] = "off: disabled by RECODE_SANDBOX_DISABLE"
+    else:
+        layers["uid"] = "on" if is_root else "off: needs root to give each job its own unprivileged uid"
     try:
         prctl(PR_SET_CHILD_SUBREAPER, 1)
         layers["reaper"] = "on"

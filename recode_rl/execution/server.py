@@ -267,21 +267,19 @@ def _reap_all(timeout: float = 2.0) -> None:
 
 
 def _kill_descendants() -> None:
-    """Without the uid layer: kill our remaining children via /proc (best effort)."""
-    try:
-        for tid in os.listdir("/proc/self/task"):
-            with open(f"/proc/self/task/{tid}/children") as f:
-                for pid in f.read().split():
-                    try:
-                        os.killpg(int(pid), signal.SIGKILL)
-                    except OSError:
-                        pass
-                    try:
-                        os.kill(int(pid), signal.SIGKILL)
-                    except OSError:
-                        pass
-    except OSError:
-        pass
+    """Without the uid layer: kill our children until none is left. As a subreaper we
+    inherit the orphans of every process we kill, so this reaches all descendants."""
+    for _ in range(100):
+        pids = sandbox.child_pids()
+        if not pids:
+            return
+        for pid in pids:
+            for kill in (os.killpg, os.kill):
+                try:
+                    kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+        _reap_all(timeout=0.2)
 
 
 def _record(msg: dict) -> dict:
@@ -439,7 +437,8 @@ def serve(sock_path: str, lifeline_fd: int, n_supervisors: int) -> None:
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(sock_path)
     listener.listen(512)
-    layers = sandbox.isolate_server()
+    disable = {x.strip() for x in os.environ.get("RECODE_SANDBOX_DISABLE", "").split(",") if x.strip()}
+    layers = sandbox.isolate_server(disable)
     sys.stdout.flush()
     supervisors = {_spawn_supervisor(listener, lifeline_fd) for _ in range(n_supervisors)}
     print(json.dumps({"ready": True, "pid": os.getpid(), "isolation": layers}), flush=True)
@@ -450,6 +449,11 @@ def serve(sock_path: str, lifeline_fd: int, n_supervisors: int) -> None:
                 try:
                     os.kill(pid, signal.SIGKILL)
                 except ProcessLookupError:
+                    pass
+            for pid in supervisors:  # reap them: no zombies left to init
+                try:
+                    os.waitpid(pid, 0)
+                except ChildProcessError:
                     pass
             os._exit(0)
         while True:  # respawn supervisors that died (they never should)
