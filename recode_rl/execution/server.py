@@ -111,6 +111,12 @@ def _spawn(req: dict, start: int, uid: int | None, workdir: str, nonce: str, lim
     return pid, chan_r, out_r, err_r
 
 
+def _readable(fd: int) -> bool:
+    p = select.poll()
+    p.register(fd, select.POLLIN)
+    return bool(p.poll(0))
+
+
 def _take(run: _Run, line: bytes, kind: str, nonce: str) -> bool:
     """Keep a genuine channel message; True when it finished the unit in progress."""
     try:
@@ -148,6 +154,9 @@ def _run_child(req: dict, start: int, uid: int | None, workdir: str, nonce: str,
     t = _tick("fork", t)
     pidfd = os.pidfd_open(pid)
     open_fds = {chan_r: "chan", out_r: "out", err_r: "err"}
+    poller = select.poll()  # poll, not select: no FD_SETSIZE ceiling
+    for fd in (*open_fds, pidfd):
+        poller.register(fd, select.POLLIN)
     chan_buf = bytearray()
     chan_total = 0
     unit_start = time.monotonic()
@@ -159,19 +168,21 @@ def _run_child(req: dict, start: int, uid: int | None, workdir: str, nonce: str,
             if now >= deadline:
                 run.killed = "timeout" if unit_start + per_unit <= job_deadline else "job_timeout"
                 break
-            watch = list(open_fds) + ([] if exited else [pidfd])
-            if not watch:
+            if not open_fds and exited:
                 break
-            ready, _, _ = select.select(watch, [], [], deadline - now)
-            for fd in ready:
+            events = poller.poll(max(0.0, deadline - now) * 1000)
+            for fd, _ in events:
                 if fd == pidfd:
                     exited = True
+                    poller.unregister(pidfd)
                     continue
                 try:
                     chunk = os.read(fd, 1 << 16)
                 except OSError:
                     chunk = b""
                 if not chunk:
+                    poller.unregister(fd)
+                    os.close(fd)
                     del open_fds[fd]
                     continue
                 kind = open_fds[fd]
@@ -193,11 +204,11 @@ def _run_child(req: dict, start: int, uid: int | None, workdir: str, nonce: str,
                             unit_start = time.monotonic()
             if run.killed:
                 break
-            if exited and ("chan" not in open_fds.values() or not select.select([chan_r], [], [], 0)[0]):
+            if exited and ("chan" not in open_fds.values() or not _readable(chan_r)):
                 # The child is gone; descendants may still hold the pipes open. Take what is
                 # already buffered, then stop waiting.
                 for fd in list(open_fds):
-                    while select.select([fd], [], [], 0)[0]:
+                    while _readable(fd):
                         chunk = os.read(fd, 1 << 16)
                         if not chunk:
                             break

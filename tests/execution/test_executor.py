@@ -1,5 +1,6 @@
 """Executor semantics per test kind (real sandboxed subprocesses)."""
 
+import os
 import textwrap
 
 import pytest
@@ -147,3 +148,15 @@ def test_executor_restarts_a_dead_server():
 
 def test_isolation_layers_reported(executor):
     assert set(executor.isolation) == {"network", "filesystem", "uid", "reaper"}
+
+
+def test_no_descriptor_leak_over_many_failing_jobs():
+    """Regression: pipe ends closed on EOF were once leaked, exhausting select() after ~40 jobs."""
+    crash = TestSuite(kind="stdio", inputs=("",), outputs=("x",))
+    with Executor(max_workers=1) as ex:
+        server = ex._proc.pid
+        results = ex.map([("import os\nos._exit(3)\n", crash)] * 60 + [("raise ValueError\n", crash)] * 60, QUICK)
+        assert all(r.verdict is Verdict.RUNTIME_ERROR for r in results)
+        sup = int(open(f"/proc/{server}/task/{server}/children").read().split()[0])
+        assert len(os.listdir(f"/proc/{sup}/fd")) < 32
+        assert ex.run("print('x')\n", crash, QUICK).verdict is Verdict.PASSED
