@@ -99,6 +99,10 @@ class Executor:
         pkg_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": pkg_root,
                "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
+               # Children are forked, not exec'd: the server's hash seed is theirs. Fixing it
+               # makes set/dict-of-set iteration order identical across runs and machines
+               # (expected outputs computed once and compared later depend on it).
+               "PYTHONHASHSEED": "0",
                "RECODE_SANDBOX_DISABLE": os.environ.get("RECODE_SANDBOX_DISABLE", "")}
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "recode_rl.execution.server", self._sock, str(r), str(self.max_workers)],

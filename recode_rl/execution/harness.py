@@ -42,6 +42,7 @@ _repr = repr
 _len = len
 _BaseException = BaseException
 _int_int, _float_float, _str_str = int.__int__, float.__float__, str.__str__
+_bit_length, _int_format = int.bit_length, int.__format__
 _tuple_iter, _list_iter, _dict_items = tuple.__iter__, list.__iter__, dict.items
 _set_iter, _frozenset_iter = set.__iter__, frozenset.__iter__
 _HEAPTYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE: classes defined in Python (user code or pure-Python stdlib)
@@ -62,7 +63,11 @@ def to_wire(x: object, _depth: int = 0) -> object:
     if _depth > 200:
         raise NonPlainValue("value nested deeper than 200 levels")
     t = _type(x)
-    if x is None or t is bool or t is int or t is str:
+    if t is int:
+        # Beyond ~3,900 decimal digits CPython refuses int<->str conversion (the 4,300-digit
+        # limit); hex is exempt, so huge integers cross as {"$i": hex}.
+        return x if _bit_length(x) < 13000 else {"$i": _int_format(x, "x")}
+    if x is None or t is bool or t is str:
         return x
     if t is float:
         return x if -_FINITE < x < _FINITE else {"$f": _repr(x)}
@@ -87,7 +92,7 @@ def to_wire(x: object, _depth: int = 0) -> object:
     if _issubclass(t, bool):  # pragma: no cover - bool cannot be subclassed
         return bool(_int_int(x))
     if _issubclass(t, int):
-        return _int_int(x)
+        return to_wire(_int_int(x), d)
     if _issubclass(t, float):
         return to_wire(_float_float(x), d)
     if _issubclass(t, str):
@@ -124,6 +129,8 @@ def from_wire(w: object) -> object:
             return float(body)
         if tag == "$b":
             return bytes.fromhex(body)
+        if tag == "$i":
+            return int(body, 16)
         if tag == "$c":
             return complex(from_wire(body[0]), from_wire(body[1]))
         raise ValueError(f"unknown wire tag {tag!r}")

@@ -196,6 +196,9 @@ def _run_child(req: dict, start: int, uid: int | None, workdir: str, nonce: str,
                     chan_total += len(chunk)
                     if chan_total > MAX_CHANNEL_BYTES:
                         run.killed = "output_limit"
+                    if b"\n" not in chunk:  # a long message still arriving: no re-scan
+                        chan_buf += chunk
+                        continue
                     chan_buf += chunk
                     *lines, rest = chan_buf.split(b"\n")
                     chan_buf = bytearray(rest)

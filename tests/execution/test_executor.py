@@ -8,6 +8,7 @@ import pytest
 from recode_rl.data.schema import TestSuite
 from recode_rl.execution import Executor, Limits, Verdict, compute_outputs
 from recode_rl.execution import executor as executor_mod
+from recode_rl.execution.harness import from_wire
 
 QUICK = Limits(timeout=2.0)
 
@@ -160,3 +161,26 @@ def test_no_descriptor_leak_over_many_failing_jobs():
         sup = int(open(f"/proc/{server}/task/{server}/children").read().split()[0])
         assert len(os.listdir(f"/proc/{sup}/fd")) < 32
         assert ex.run("print('x')\n", crash, QUICK).verdict is Verdict.PASSED
+
+
+def test_huge_integers_cross_the_wire(executor):
+    # 10**5000 has 5,001 digits: beyond CPython's int<->str limit; must still compare exactly.
+    suite = TestSuite(kind="functional", inputs=([5000],), outputs=(10 ** 5000,), fn_name="p")
+    assert executor.run("def p(n):\n    return 10 ** n\n", suite, QUICK).verdict is Verdict.PASSED
+    wrong = TestSuite(kind="functional", inputs=([5000],), outputs=(10 ** 5000 + 1,), fn_name="p")
+    assert executor.run("def p(n):\n    return 10 ** n\n", wrong, QUICK).verdict is Verdict.WRONG_ANSWER
+
+
+def test_set_order_is_deterministic_across_executors():
+    program = "def f():\n    return list({'apple', 'kiwi', 'fig', 'plum', 'pear', 'lime'})\n"
+    orders = []
+    for _ in range(2):
+        with Executor(max_workers=1) as ex:
+            orders.append(from_wire(ex.raw(program, TestSuite(kind="functional", inputs=([],), outputs=(None,),
+                                                              fn_name="f"), QUICK)["units"]["0"]["value"]))
+    assert orders[0] == orders[1]
+
+
+def test_multi_megabyte_result(executor):
+    suite = TestSuite(kind="functional", inputs=([2_000_000],), outputs=("x" * 2_000_000,), fn_name="f")
+    assert executor.run("def f(n):\n    return 'x' * n\n", suite, QUICK).verdict is Verdict.PASSED

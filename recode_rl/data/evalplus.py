@@ -1,0 +1,253 @@
+"""EvalPlus HumanEval+ / MBPP+ records -> `functional` `Problem`s with computed expected outputs.
+
+A record has `task_id, prompt, entry_point, canonical_solution, base_input, plus_input, atol,
+contract`. Inputs are `base_input + plus_input`; `metadata["n_base"]` says how many lead, so a
+scorer can report "base" (the original tests) and "plus" (all) pass rates. `atol` is carried
+into the suite (0 -> exact comparison).
+
+Expected outputs are not in the file: they are computed once by running the canonical solution
+in the sandbox (`recode_rl.execution.compute_outputs`) and cached on disk, one JSON line per
+task in `$RECODE_CACHE_DIR/evalplus/<sha256 of the data file>.v5.jsonl` (default cache dir
+`~/.cache/recode-rl`), so an interrupted run resumes where it stopped. Values are stored in the
+executor's tagged wire format so tuples/sets survive.
+
+Departures from EvalPlus:
+* MBPP+ stores tuple arguments as JSON lists; EvalPlus restores them with a per-task-id table.
+  We derive the same information from each record's `contract` (`isinstance(x, tuple)`,
+  `all(isinstance(v, tuple) ... for v in x)`) and, for nested tuples, from the canonical
+  solution testing `isinstance(..., tuple)`, and numbers stored as strings from
+  `isinstance(x, complex/float)`; this agrees with EvalPlus's table on its tuple tasks. Sets
+  (Mbpp/115) stay lists, for the canonical solution and the candidate alike.
+* An input on which the canonical solution raises or times out is dropped from the suite (never
+  silently scored); `metadata["dropped_base"]` / `["dropped_plus"]` count them.
+* EvalPlus derives per-task time limits from the canonical solution's speed; we use `Limits`.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import logging
+import re
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from recode_rl.data.records import Where, cache_dir, find_data_file, get_list, get_str, read_records
+from recode_rl.data.schema import Problem, TestSuite
+from recode_rl.errors import DataError
+
+__all__ = ["HUMANEVAL_PLUS_FILE", "MBPP_PLUS_FILE", "tuple_args_from_contract", "restore_tuples",
+           "load_evalplus", "evalplus_cache_path"]
+
+HUMANEVAL_PLUS_FILE = "humanevalplus/HumanEvalPlus-v0.1.10.jsonl.gz"
+MBPP_PLUS_FILE = "mbppplus/MbppPlus-v0.2.0.jsonl.gz"
+_CACHE_VERSION = "v5"  # bump when input restoration or executor semantics change (v5: huge ints, fixed hash seed)
+
+# compute(program, fn_name, inputs, limits) -> per input, in order: (True, value) or (False, error text)
+log = logging.getLogger(__name__)
+
+ComputeFn = Callable[[str, str, list[Any], Any], list[tuple[bool, Any]]]
+
+_ISINSTANCE = re.compile(r"isinstance\(\s*([A-Za-z_]\w*)\s*,\s*(\([^()]*\)|[A-Za-z_]\w*)\s*\)")
+_ITEMS_TUPLE = re.compile(r"all\(\s*isinstance\(\s*([A-Za-z_]\w*)\s*,\s*tuple\s*\)[^\n]*?"
+                          r"\bfor\s+\1\s+in\s+([A-Za-z_]\w*)(\.values\(\))?")
+_CHECKS_TUPLES = re.compile(r"isinstance\([^()]*,\s*tuple\s*\)")
+
+
+def _params(program: str, entry_point: str) -> list[str]:
+    try:
+        tree = ast.parse(program)
+    except SyntaxError:
+        return []
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name == entry_point:
+            return [a.arg for a in node.args.posonlyargs + node.args.args]
+    return []
+
+
+def tuple_args_from_contract(contract: str, params: Sequence[str], program: str = "") -> dict[int, set[str]]:
+    """Argument position -> how JSON lists in it become tuples.
+
+    "tuple": the argument is a tuple; "items": its list items are; "values": its dict values
+    are; "deep": every nested list is (the argument is a tuple and the solution itself tells
+    tuples from other values with `isinstance(..., tuple)`, so nested tuples are meant);
+    "number": the argument is a float/complex that JSON stores as a string ("1j", "(1+2j)");
+    not when the contract also allows `str` (HumanEval/137 takes "2,3" on purpose).
+    """
+    spec: dict[int, set[str]] = {}
+    for line in contract.splitlines():
+        m = _ITEMS_TUPLE.search(line)
+        if m and m.group(2) in params:
+            spec.setdefault(params.index(m.group(2)), set()).add("values" if m.group(3) else "items")
+            continue
+        for name, types in _ISINSTANCE.findall(line):
+            if name not in params:
+                continue
+            if types == "tuple":
+                spec.setdefault(params.index(name), set()).add("tuple")
+            elif ("complex" in types or "float" in types) and not re.search(r"\bstr\b", types):
+                spec.setdefault(params.index(name), set()).add("number")
+    if _CHECKS_TUPLES.search(program):
+        for how in spec.values():
+            if "tuple" in how:
+                how.add("deep")
+    return spec
+
+
+def _deep_tuple(x: Any) -> Any:
+    return tuple(_deep_tuple(v) for v in x) if isinstance(x, list) else x
+
+
+def restore_tuples(args: list[Any], spec: dict[int, set[str]]) -> list[Any]:
+    out = list(args)
+    for pos, how in spec.items():
+        if pos >= len(out):
+            continue
+        x = out[pos]
+        if "number" in how and isinstance(x, str):
+            try:
+                out[pos] = complex(x) if "j" in x else float(x)
+            except ValueError:
+                pass
+            continue
+        if "deep" in how and isinstance(x, list):
+            out[pos] = _deep_tuple(x)
+            continue
+        if "values" in how and isinstance(x, dict):
+            x = {k: tuple(v) if isinstance(v, list) else v for k, v in x.items()}
+        if "items" in how and isinstance(x, list):
+            x = [tuple(v) if isinstance(v, list) else v for v in x]
+        if "tuple" in how and isinstance(x, list):
+            x = tuple(x)
+        out[pos] = x
+    return out
+
+
+def evalplus_cache_path(data_file: Path) -> Path:
+    digest = hashlib.sha256(Path(data_file).read_bytes()).hexdigest()
+    return cache_dir() / "evalplus" / f"{digest}.{_CACHE_VERSION}.jsonl"
+
+
+def _read_cache(path: Path) -> dict[str, dict[str, Any]]:
+    done: dict[str, dict[str, Any]] = {}
+    if not path.exists():
+        return done
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError:
+                continue  # a line cut short by a crash; that task is recomputed
+            done[entry["task_id"]] = entry
+    return done
+
+
+def _default_compute() -> ComputeFn:
+    from recode_rl.execution import compute_outputs
+
+    return compute_outputs
+
+
+def _prepare(where: Where, rec: dict[str, Any], source: str) -> dict[str, Any]:
+    task_id = get_str(rec, "task_id", where)
+    entry_point = get_str(rec, "entry_point", where)
+    prompt = get_str(rec, "prompt", where)
+    canonical = get_str(rec, "canonical_solution", where)
+    base = get_list(rec, "base_input", where)
+    if rec.get("plus_input") == {}:  # MBPP+ v0.2.0 writes "no plus inputs" as {} (Mbpp/793)
+        rec = {**rec, "plus_input": []}
+    plus = get_list(rec, "plus_input", where, default=[])
+    for field, inputs in (("base_input", base), ("plus_input", plus)):
+        if not all(isinstance(x, list) for x in inputs):
+            raise where.error(field, "expected a list of argument lists")
+    atol = rec.get("atol", 0) or 0
+    if not isinstance(atol, (int, float)) or atol < 0:
+        raise where.error("atol", f"expected a non-negative number, got {atol!r}")
+    # HumanEval+ canonical solutions are bodies that continue the prompt; MBPP+ ones are programs.
+    program = canonical if source == "mbpp+" else prompt + canonical
+    spec = tuple_args_from_contract(rec.get("contract") or "", _params(program, entry_point), program)
+    inputs = [restore_tuples(x, spec) for x in base + plus]
+    return {"task_id": task_id, "entry_point": entry_point, "prompt": prompt, "program": program,
+            "inputs": inputs, "n_base": len(base), "atol": float(atol), "tuple_args": spec}
+
+
+def load_evalplus(name: str, path: str | Path | None = None, *, limit: int | None = None,
+                  task_ids: Sequence[str] | None = None, limits: Any = None, max_workers: int | None = None,
+                  compute: ComputeFn | None = None, progress: bool = True) -> list[Problem]:
+    """HumanEval+ (`name="humaneval+"`) or MBPP+ (`"mbpp+"`) problems with expected outputs."""
+    if name not in ("humaneval+", "mbpp+"):
+        raise DataError(f"evalplus: unknown benchmark {name!r}; expected 'humaneval+' or 'mbpp+'")
+    path = Path(path) if path else find_data_file(HUMANEVAL_PLUS_FILE if name == "humaneval+" else MBPP_PLUS_FILE)
+    wanted = set(task_ids) if task_ids is not None else None
+    tasks = []
+    for where, rec in read_records(path):
+        if wanted is not None and rec.get("task_id") not in wanted:
+            continue
+        tasks.append(_prepare(where, rec, name))
+        if limit and len(tasks) >= limit:
+            break
+
+    from recode_rl.execution.harness import from_wire, to_wire  # tagged JSON for tuples/sets
+
+    cache = evalplus_cache_path(path)
+    done = _read_cache(cache)
+    todo = [t for t in tasks if t["task_id"] not in done]
+    if todo:
+        compute = compute or _default_compute()
+        if limits is None:
+            from recode_rl.execution.types import Limits
+
+            limits = Limits(timeout=20.0)
+        cache.parent.mkdir(parents=True, exist_ok=True)
+
+        def run(task: dict[str, Any]) -> dict[str, Any]:
+            results = compute(task["program"], task["entry_point"], task["inputs"], limits)
+            if len(results) != len(task["inputs"]):
+                raise RuntimeError(f"{task['task_id']}: compute_outputs returned {len(results)} results "
+                                   f"for {len(task['inputs'])} inputs")
+            entry = {"task_id": task["task_id"], "outputs": {}, "errors": {}}
+            for i, (ok, value) in enumerate(results):
+                if ok:
+                    entry["outputs"][str(i)] = to_wire(value)
+                else:
+                    entry["errors"][str(i)] = str(value)[:300]
+            return entry
+
+        from tqdm import tqdm
+
+        with ThreadPoolExecutor(max_workers=max_workers or 2) as pool, open(cache, "a", encoding="utf-8") as fh:
+            bar = tqdm(pool.map(run, todo), total=len(todo), desc=f"{name} expected outputs",
+                       disable=not progress, unit="task")
+            for entry in bar:
+                fh.write(json.dumps(entry) + "\n")
+                fh.flush()
+                done[entry["task_id"]] = entry
+
+    problems = []
+    dropped: dict[str, int] = {}
+    for t in tasks:
+        entry = done[t["task_id"]]
+        keep = [i for i in range(len(t["inputs"])) if str(i) in entry["outputs"]]
+        dropped_base = sum(1 for i in range(t["n_base"]) if str(i) not in entry["outputs"])
+        dropped_plus = len(t["inputs"]) - len(keep) - dropped_base
+        if dropped_base + dropped_plus:
+            dropped[t["task_id"]] = dropped_base + dropped_plus
+        suite = TestSuite(kind="functional", inputs=tuple(t["inputs"][i] for i in keep),
+                          outputs=tuple(from_wire(entry["outputs"][str(i)]) for i in keep),
+                          fn_name=t["entry_point"], atol=t["atol"] or None)
+        problems.append(Problem(
+            task_id=t["task_id"], prompt=t["prompt"], tests=suite, source=name,
+            starter_code=t["prompt"] if name == "humaneval+" else "",
+            reference_solution=t["program"],
+            metadata={"n_base": t["n_base"] - dropped_base, "dropped_base": dropped_base,
+                      "dropped_plus": dropped_plus, "entry_point": t["entry_point"],
+                      "errors": dict(list(entry["errors"].items())[:3])},
+        ))
+    if dropped:
+        log.warning("%s: dropped %d inputs on which the canonical solution failed (%s); see "
+                    "Problem.metadata['errors']", name, sum(dropped.values()),
+                    ", ".join(f"{k}: {v}" for k, v in dropped.items()))
+    return problems

@@ -1,0 +1,142 @@
+"""EvalPlus: tuple restoration from contracts, expected outputs via the sandbox, on-disk cache."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from recode_rl.data import load_problems
+from recode_rl.data.evalplus import evalplus_cache_path, load_evalplus, restore_tuples, tuple_args_from_contract
+from recode_rl.errors import DataError
+
+
+def test_tuple_args_from_contract() -> None:
+    contract = ('\n  assert isinstance(test_tup1, tuple), "invalid inputs"\n'
+                '  assert isinstance(K, int), "invalid inputs"\n'
+                '  assert all(isinstance(item, tuple) and len(item) == 2 for item in pairs), "invalid inputs"\n'
+                '  assert all(isinstance(v, tuple) for v in marks.values())\n')
+    params = ["test_tup1", "pairs", "K", "marks"]
+    assert tuple_args_from_contract(contract, params) == {0: {"tuple"}, 1: {"items"}, 3: {"values"}}
+    assert tuple_args_from_contract("assert isinstance(x, list)", ["x"]) == {}
+    args = [[1, [2]], [[3, 4], [5, 6], 7], 9, {"a": [1, 2]}]
+    assert restore_tuples(args, {0: {"tuple"}, 1: {"items"}, 3: {"values"}}) == \
+        [(1, [2]), [(3, 4), (5, 6), 7], 9, {"a": (1, 2)}]
+    assert args == [[1, [2]], [[3, 4], [5, 6], 7], 9, {"a": [1, 2]}]  # input untouched
+    # a tuple of tuples (Mbpp/259-style), and nested tuples when the solution checks for them
+    assert restore_tuples([[[1, 2], [3, 4]]], {0: {"tuple", "items"}}) == [((1, 2), (3, 4))]
+    program = "def f(t):\n    return [e for e in t if isinstance(e, tuple)]\n"
+    spec = tuple_args_from_contract("assert isinstance(t, tuple)", ["t"], program)
+    assert spec == {0: {"tuple", "deep"}}
+    assert restore_tuples([[1, [2, [3]]]], spec) == [(1, (2, (3,)))]
+    # numbers JSON can only hold as strings (Mbpp/124: angle_complex(a, b))
+    num = tuple_args_from_contract("assert isinstance(a, (int, float))\nassert isinstance(b, complex)", ["a", "b"])
+    assert num == {0: {"number"}, 1: {"number"}}
+    assert restore_tuples(["0", "1j"], num) == [0.0, 1j] and restore_tuples([2, "(1+2j)"], num) == [2, 1 + 2j]
+    # ... but not where strings are valid arguments (HumanEval/137: compare_one(1, "2,3"))
+    assert tuple_args_from_contract("assert isinstance(a, (int, float, str))", ["a"]) == {}
+
+
+def _write(tmp_path: Path, records: list[dict]) -> Path:
+    f = tmp_path / "HumanEvalPlus-test.jsonl.gz"
+    with gzip.open(f, "wt") as fh:
+        for r in records:
+            fh.write(json.dumps(r) + "\n")
+    return f
+
+
+def _he(task_id: str, body: str, base: list, plus: list, atol: float = 0) -> dict:
+    return {"task_id": task_id, "prompt": "def f(x):\n", "entry_point": "f", "canonical_solution": body,
+            "test": "", "contract": "", "base_input": base, "plus_input": plus, "atol": atol}
+
+
+class FakeCompute:
+    """Stands in for the sandbox: evaluates the canonical program in-process (trusted test data)."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def __call__(self, program: str, fn_name: str, inputs: list[Any], limits: Any) -> list[tuple[bool, Any]]:
+        self.calls.append(fn_name)
+        ns: dict[str, Any] = {}
+        exec(program, ns)
+        out = []
+        for args in inputs:
+            try:
+                out.append((True, ns[fn_name](*args)))
+            except Exception as exc:  # noqa: BLE001
+                out.append((False, f"{type(exc).__name__}: {exc}"))
+        return out
+
+
+def test_outputs_computed_once_cached_and_failures_counted(tmp_path: Path) -> None:
+    f = _write(tmp_path, [
+        _he("HumanEval/0", "    return 10 // x\n", base=[[1], [0]], plus=[[2], [5], [0]]),
+        _he("HumanEval/1", "    return (x, x)\n", base=[[3]], plus=[], atol=1e-6),
+    ])
+    fake = FakeCompute()
+    p0, p1 = load_evalplus("humaneval+", f, compute=fake, progress=False)
+    assert len(fake.calls) == 2
+    # 10//x on inputs 1, 0, 2, 5, 0: the two zeros raise and are dropped (one base, one plus)
+    assert p0.tests.inputs == ([1], [2], [5]) and p0.tests.outputs == (10, 5, 2)
+    assert p0.metadata["n_base"] == 1 and p0.metadata["dropped_base"] == 1 and p0.metadata["dropped_plus"] == 1
+    assert "ZeroDivisionError" in next(iter(p0.metadata["errors"].values()))
+    assert p0.tests.kind == "functional" and p0.tests.fn_name == "f" and p0.tests.atol is None
+    assert p1.tests.outputs == ((3, 3),) and p1.tests.atol == 1e-6  # tuples survive the cache
+    assert p0.reference_solution == "def f(x):\n    return 10 // x\n"
+    # second load: everything from the cache, identical problems
+    again = load_evalplus("humaneval+", f, compute=fake, progress=False)
+    assert len(fake.calls) == 2 and again == [p0, p1]
+    cache = evalplus_cache_path(f)
+    assert cache.parent.name == "evalplus" and cache.exists()
+
+
+def test_cache_resumes_after_a_cut_line(tmp_path: Path) -> None:
+    f = _write(tmp_path, [_he("HumanEval/0", "    return x + 1\n", [[1]], []),
+                          _he("HumanEval/1", "    return x * 2\n", [[4]], [])])
+    fake = FakeCompute()
+    load_evalplus("humaneval+", f, compute=fake, progress=False)
+    cache = evalplus_cache_path(f)
+    first_line = cache.read_text().splitlines()[0]
+    cache.write_text(first_line + "\n" + '{"task_id": "HumanEval/1", "outp')  # crash mid-write
+    problems = load_evalplus("humaneval+", f, compute=fake, progress=False)
+    assert len(fake.calls) == 3  # only the cut task was recomputed
+    assert [p.tests.outputs for p in problems] == [(2,), (8,)]
+
+
+def test_malformed_evalplus_records(tmp_path: Path) -> None:
+    bad = _he("HumanEval/0", "    return x\n", base=[1, 2], plus=[])
+    with pytest.raises(DataError, match=r"line 1, field 'base_input': expected a list of argument lists"):
+        load_evalplus("humaneval+", _write(tmp_path, [bad]), compute=FakeCompute(), progress=False)
+    neg = _he("HumanEval/0", "    return x\n", base=[[1]], plus=[], atol=-1)
+    with pytest.raises(DataError, match=r"field 'atol'"):
+        load_evalplus("humaneval+", _write(tmp_path, [neg]), compute=FakeCompute(), progress=False)
+
+
+def test_raw_record_counts(shared_data: Path) -> None:
+    from recode_rl.data.records import read_records
+
+    he = list(read_records(shared_data / "humanevalplus/HumanEvalPlus-v0.1.10.jsonl.gz"))
+    mb = list(read_records(shared_data / "mbppplus/MbppPlus-v0.2.0.jsonl.gz"))
+    assert (len(he), len(mb)) == (164, 378)
+
+
+def test_real_sandbox_outputs_and_reference_passes(shared_data: Path) -> None:
+    from recode_rl.execution import execute_many
+
+    he = load_problems("humaneval+", task_ids=["HumanEval/0", "HumanEval/2"], progress=False)
+    mb = load_problems("mbpp+", task_ids=["Mbpp/2"], progress=False)
+    assert [p.task_id for p in he + mb] == ["HumanEval/0", "HumanEval/2", "Mbpp/2"]
+    # HumanEval/0: 7 base + 999 plus inputs (counted from the release file)
+    assert he[0].metadata["n_base"] == 7 and len(he[0].tests) == 1006
+    assert he[1].tests.atol == 1e-6
+    # Mbpp/2's contract makes both arguments tuples; the canonical solution returns a tuple
+    assert mb[0].tests.inputs[0] == [(3, 4, 5, 6), (5, 7, 4, 10)] and isinstance(mb[0].tests.outputs[0], tuple)
+    results = execute_many([(p.reference_solution, p.tests) for p in he + mb])
+    assert all(r.all_passed for r in results), [r.summary() for r in results]
+    wrong = execute_many([(p.reference_solution + f"\n{p.tests.fn_name} = lambda *a: None\n", p.tests)
+                          for p in he + mb])
+    assert not any(r.all_passed for r in wrong)
