@@ -1,0 +1,170 @@
+"""Score recorded policy responses with any ReCode reward: `recode score`.
+
+    recode score --problems livecodebench --responses samples.jsonl --reward recode \\
+                 --scorer runs/rm/checkpoints/best --out scored.jsonl --json
+
+Input: one JSON object per line, {"task_id": ..., "response": ...}; other fields are copied to
+the output under "input". Output (`--out`, default `<responses>.scored.jsonl`): one record per
+response, in input order: task_id, line, and every reward component (reward, format, outcome,
+pass_rate, process, process_term, gate_open, compiler, verdict, errors, parse_reason).
+`--json` prints a summary as the LAST stdout line: the mean reward and the mean of each component,
+executor verdict counts, scorer calls / calls saved and the time split (see
+`recode_rl.rewards.pipeline`). Flags override `--config` and KEY=VALUE overrides.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+
+from recode_rl.config import StageConfig, load_config
+from recode_rl.errors import DataError
+from recode_rl.rewards.core import REWARD_KINDS, RewardConfig
+
+__all__ = ["Config", "LimitsConfig", "add_arguments", "run", "read_responses"]
+
+
+class LimitsConfig(StageConfig):
+    timeout: float = 6.0           # wall seconds per test
+    memory_mb: int = 2048
+
+
+class Config(StageConfig):
+    problems: str | None = None            # problem set name or file (recode_rl.data.load_problems)
+    responses: str | None = None           # JSONL of {"task_id", "response"}
+    out: str | None = None                 # default: <responses>.scored.jsonl
+    reward: RewardConfig = Field(default_factory=RewardConfig)
+    scorer: str | None = None              # none | model folder | http(s) URL | module:attr
+    scorer_batch_size: int = 8
+    scorer_device: str | None = None       # HF scorer only; default cuda if available
+    limits: LimitsConfig = Field(default_factory=LimitsConfig)
+    max_workers: int | None = None         # executor workers; default: the executor's choice
+    chunk_size: int = 1024                 # responses per score_batch call
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--problems", help="problem set name or file (e.g. humaneval, livecodebench, FILE.jsonl)")
+    parser.add_argument("--responses", help="JSONL file of {\"task_id\", \"response\"} records")
+    parser.add_argument("--reward", choices=REWARD_KINDS, help="reward kind (default: recode)")
+    parser.add_argument("--scorer", help="process scorer: none | model folder | http(s) URL | module:attr")
+    parser.add_argument("--out", help="output JSONL (default: <responses>.scored.jsonl)")
+    parser.add_argument("--json", action="store_true", help="print a JSON summary as the last stdout line")
+
+
+def read_responses(path: str | Path) -> list[tuple[int, dict[str, Any]]]:
+    """(line number, record) for each non-blank line; DataError names file, line and field."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError.at(path, "responses file not found")
+    records = []
+    with path.open(encoding="utf-8") as f:
+        for line_no, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise DataError.at(path, f"not valid JSON: {exc.msg}", record=f"line {line_no}") from None
+            if not isinstance(rec, dict):
+                raise DataError.at(path, f"expected a JSON object, got {type(rec).__name__}", record=f"line {line_no}")
+            for key in ("task_id", "response"):
+                if key not in rec:
+                    raise DataError.at(path, "missing", record=f"line {line_no}", field=key)
+            if not isinstance(rec["task_id"], (str, int)) or isinstance(rec["task_id"], bool):
+                raise DataError.at(path, f"must be a string, got {rec['task_id']!r}", record=f"line {line_no}", field="task_id")
+            if not isinstance(rec["response"], str):
+                raise DataError.at(path, f"must be a string, got {type(rec['response']).__name__}",
+                                   record=f"line {line_no}", field="response")
+            records.append((line_no, rec))
+    if not records:
+        raise DataError.at(path, "no responses")
+    return records
+
+
+def _build_scorer(cfg: Config) -> Any:
+    from recode_rl.rewards.scorer import make_scorer
+
+    spec = cfg.scorer
+    if spec and os.path.isdir(spec):
+        return make_scorer(spec, batch_size=cfg.scorer_batch_size, device=cfg.scorer_device)
+    if spec and spec.startswith(("http://", "https://")):
+        return make_scorer(spec, batch_size=max(cfg.scorer_batch_size, 64))
+    return make_scorer(spec)
+
+
+def _config_from_args(args: argparse.Namespace) -> Config:
+    cfg = load_config(Config, getattr(args, "config", None), getattr(args, "overrides", None) or [])
+    for name in ("problems", "responses", "scorer", "out"):
+        value = getattr(args, name, None)
+        if value is not None:
+            setattr(cfg, name, value)
+    if getattr(args, "reward", None):
+        cfg.reward.kind = args.reward
+    if not cfg.problems:
+        raise DataError("recode score: --problems is required (a problem set name or file)")
+    if not cfg.responses:
+        raise DataError("recode score: --responses is required (a JSONL file)")
+    return cfg
+
+
+def run(args: argparse.Namespace) -> int:
+    from recode_rl.data import load_problems
+    from recode_rl.execution.types import Limits
+    from recode_rl.rewards.pipeline import score_batch, summarize
+
+    cfg = _config_from_args(args)
+    records = read_responses(cfg.responses)
+    problems = {p.task_id: p for p in load_problems(cfg.problems)}
+    for line_no, rec in records:
+        if str(rec["task_id"]) not in problems:
+            raise DataError.at(cfg.responses, f"unknown task_id {rec['task_id']!r} (not in {cfg.problems})",
+                               record=f"line {line_no}", field="task_id")
+    out_path = Path(cfg.out) if cfg.out else Path(cfg.responses).with_suffix(".scored.jsonl")
+    scorer = _build_scorer(cfg)
+    limits = Limits(timeout=cfg.limits.timeout, memory_mb=cfg.limits.memory_mb)
+
+    results, timing = [], {"scorer_calls": 0, "scorer_calls_saved": 0, "scorer_latency_s": 0.0, "time_parse_s": 0.0,
+                           "time_execution_s": 0.0, "time_scoring_s": 0.0}
+    start = time.perf_counter()
+    for lo in range(0, len(records), cfg.chunk_size):
+        chunk = records[lo:lo + cfg.chunk_size]
+        batch, metrics = score_batch([problems[str(rec["task_id"])] for _, rec in chunk],
+                                     [rec["response"] for _, rec in chunk], cfg.reward, scorer,
+                                     limits=limits, max_workers=cfg.max_workers)
+        results.extend(batch)
+        for key in timing:
+            timing[key] += metrics[key]
+        if not args.json:
+            print(f"scored {len(results)}/{len(records)}", file=sys.stderr, flush=True)
+    total = time.perf_counter() - start
+
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_path.with_name(out_path.name + ".tmp")
+    with tmp.open("w", encoding="utf-8") as f:
+        for (line_no, rec), res in zip(records, results):
+            extra = {k: v for k, v in rec.items() if k not in ("task_id", "response")}
+            row = {"task_id": rec["task_id"], "line": line_no, **res.to_dict()}
+            if extra:
+                row["input"] = extra
+            f.write(json.dumps(row) + "\n")
+    tmp.replace(out_path)
+
+    summary = {"reward_kind": cfg.reward.kind, **summarize(cfg.reward, results), **timing, "time_total_s": total,
+               "execution_share": timing["time_execution_s"] / total if total > 0 else None,
+               "scoring_share": timing["time_scoring_s"] / total if total > 0 else None,
+               "responses_per_s": len(results) / total if total > 0 else None, "out": str(out_path)}
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        print(f"scored {len(results)} responses with reward {cfg.reward.kind!r} -> {out_path}")
+        for key, value in summary.items():
+            if key not in ("reward_kind", "out") and value is not None:
+                print(f"  {key:24s} {value:.4g}" if isinstance(value, float) else f"  {key:24s} {value}")
+    return 0

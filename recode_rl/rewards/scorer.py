@@ -1,0 +1,423 @@
+"""Process scorers: (problem, reasoning) pairs -> reasoning-quality scores in [0, 1].
+
+A process scorer is anything with `score(problems, reasonings) -> list[float]`, batched, each
+score in [0, 1]. For a CRPL reward model that is `sigmoid(s(x, a))` of the Bradley-Terry head,
+as in the paper (Part 1, step 4). Backends:
+
+- `HFScorer`   a local Hugging Face sequence-classification folder (`num_labels=1`), CPU or
+               GPU; inputs are sorted by token length before batching to cut padding.
+- `HTTPScorer` a remote scorer. The URL path picks the protocol:
+               `.../classify`  vLLM's Classification API (`vllm serve RM --runner pooling`);
+               `.../pooling`   vLLM's Pooling API with `task="classify"`;
+               anything else   our JSON protocol (below), e.g. a server started by `serve`.
+               For vLLM we render the text client-side with the scoring card's template, ask
+               for the raw head output (`use_activation: false`, vLLM >= 0.11.2) and apply the
+               sigmoid here, so local and remote scores agree. vLLM's `/score` endpoint is not
+               supported: it encodes a *pair* with the model's cross-encoder template, which
+               is not the template the reward model was trained on.
+- `NoScorer`   outcome-only training; `enabled` is False and calling it is an error.
+
+Our JSON protocol (one request scores a batch):
+    POST <url>   {"problems": ["...", ...], "reasonings": ["...", ...]}
+    200          {"scores": [0.73, ...]}          one float in [0, 1] per pair, in order
+    4xx/5xx      {"error": "message"}
+`GET /health` answers {"status": "ok", "scorer": "<name>"}.
+
+Input formatting is the reward-model stage's, so RL scores the exact token ids the model was
+trained on: `recode train-rm` writes `scoring_card.json` next to each checkpoint
+({"template": "...{problem}...{reasoning}...", "max_length": int, "truncation": policy,
+"mapping": "sigmoid", "backbone": str, "trained_on": ...}); the text and truncation policies
+(`reasoning_middle`, `reasoning_left`, `left`, `right`) are those of
+`recode_rl.reward_model.encoding`, and `HFScorer` runs `recode_rl.reward_model.scoring.RewardModel`.
+Without a card, `DEFAULT_CARD` applies: template `DEFAULT_TEMPLATE`
+("### Problem\n{problem}\n\n### Reasoning\n{reasoning}"), 1024 tokens, `reasoning_middle`.
+For vLLM the client has no tokenizer: we send `truncate_prompt_tokens=max_length` with
+`truncation_side` "right" for the `right` policy and "left" otherwise (an approximation of the
+`reasoning_*` policies that always keeps the end of the reasoning).
+
+Nothing heavy is imported at module level: torch/transformers load inside `HFScorer`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import math
+import re
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Protocol, Sequence, runtime_checkable
+
+from recode_rl.config import ConfigError
+from recode_rl.reward_model.encoding import DEFAULT_TEMPLATE, render
+from recode_rl.reward_model.scoring import CARD_FILE, read_card
+
+__all__ = [
+    "ProcessScorer", "ScorerError", "ScoringCard", "DEFAULT_TEMPLATE", "DEFAULT_CARD",
+    "load_card", "HFScorer", "HTTPScorer", "NoScorer", "make_scorer", "make_server", "serve",
+    "check_scores", "sigmoid",
+]
+
+
+
+class ScorerError(RuntimeError):
+    """A process scorer failed (model error, unreachable server, malformed reply)."""
+
+
+@runtime_checkable
+class ProcessScorer(Protocol):
+    """Maps (problem, reasoning) pairs to scores in [0, 1]; one call scores a whole batch."""
+
+    def score(self, problems: list[str], reasonings: list[str]) -> list[float]: ...
+
+
+def sigmoid(x: float) -> float:
+    # numerically stable in both tails
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
+
+
+def check_scores(scores: Any, n: int, source: str) -> list[float]:
+    """Validate a scorer's output: a list of `n` finite floats in [0, 1]. Raises ScorerError."""
+    if not isinstance(scores, (list, tuple)):
+        raise ScorerError(f"{source}: expected a list of {n} scores, got {type(scores).__name__}")
+    if len(scores) != n:
+        raise ScorerError(f"{source}: expected {n} scores, got {len(scores)}")
+    out: list[float] = []
+    for i, s in enumerate(scores):
+        if isinstance(s, bool) or not isinstance(s, (int, float)) or not math.isfinite(s) or not 0.0 <= s <= 1.0:
+            raise ScorerError(f"{source}: score {i} is {s!r}, expected a finite number in [0, 1]")
+        out.append(float(s))
+    return out
+
+
+def _check_inputs(problems: Sequence[str], reasonings: Sequence[str]) -> None:
+    if len(problems) != len(reasonings):
+        raise ValueError(f"score(): {len(problems)} problems but {len(reasonings)} reasonings")
+
+
+# ----------------------------------------------------------------------------------------
+# Scoring card: how (problem, reasoning) becomes the reward model's input text.
+
+@dataclass(frozen=True)
+class ScoringCard:
+    template: str = DEFAULT_TEMPLATE
+    max_length: int = 1024
+    truncation: str = "reasoning_middle"   # a policy of recode_rl.reward_model.encoding
+    mapping: str = "sigmoid"               # raw head output -> [0, 1]
+    backbone: str | None = None
+    trained_on: Any = None
+    source: str = field(default="default", compare=False)
+
+    def render(self, problem: str, reasoning: str) -> str:
+        # one pass, so a problem that itself contains "{reasoning}" is not substituted into
+        return render(self.template, problem, reasoning)
+
+
+DEFAULT_CARD = ScoringCard()
+
+
+def load_card(path: str | Path) -> ScoringCard:
+    """Read and validate a `scoring_card.json` (a file, or a model folder containing one)."""
+    card = read_card(path)
+    return ScoringCard(template=card["template"], max_length=card["max_length"], truncation=card["truncation"],
+                       mapping=card.get("mapping", "sigmoid"), backbone=card.get("backbone"),
+                       trained_on=card.get("trained_on"), source=str(path))
+
+
+def _card_for(folder: str | Path | None) -> ScoringCard:
+    if folder is not None and (Path(folder) / CARD_FILE).is_file():
+        return load_card(Path(folder) / CARD_FILE)
+    return DEFAULT_CARD
+
+
+# ----------------------------------------------------------------------------------------
+# Backends
+
+class NoScorer:
+    """Outcome-only: there is no process scorer. `enabled` is False; scoring is an error."""
+
+    name = "none"
+    enabled = False
+
+    def score(self, problems: list[str], reasonings: list[str]) -> list[float]:
+        if not problems:
+            return []
+        raise ScorerError("no process scorer configured (--scorer none) but a reward asked for a process score")
+
+
+class HFScorer:
+    """A local sequence-classification model with one output (the Bradley-Terry head)."""
+
+    enabled = True
+
+    def __init__(self, path: str | Path, *, device: str | None = None, batch_size: int = 8,
+                 dtype: str | None = None, card: ScoringCard | None = None) -> None:
+        import torch
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        from recode_rl.reward_model.scoring import RewardModel
+
+        self.path = Path(path)
+        self.name = f"hf:{self.path}"
+        if not self.path.is_dir():
+            raise ConfigError(f"process scorer: {self.path} is not a model folder")
+        self.card = card or _card_for(self.path)
+        self.batch_size = batch_size
+        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        tokenizer = AutoTokenizer.from_pretrained(self.path)
+        model = AutoModelForSequenceClassification.from_pretrained(
+            self.path, num_labels=1, dtype=getattr(torch, dtype) if dtype else None)
+        if model.config.num_labels != 1:
+            raise ConfigError(f"process scorer {self.path}: expected a num_labels=1 head, found {model.config.num_labels}")
+        if tokenizer.pad_token is None:
+            # decoder-only backbones often ship without a pad token; the head reads the last
+            # non-pad token, so the pad id must be known to the model config
+            tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token
+            model.config.pad_token_id = tokenizer.pad_token_id
+        # never feed more tokens than the backbone has positions (e.g. 512 for BERT-like encoders)
+        limits = [self.card.max_length, getattr(model.config, "max_position_embeddings", None),
+                  tokenizer.model_max_length if tokenizer.model_max_length < 1_000_000 else None]
+        self.max_length = min(x for x in limits if x)
+        self.model = RewardModel(model.to(self.device), tokenizer, template=self.card.template,
+                                 max_length=self.max_length, truncation=self.card.truncation, name=self.name)
+        self.truncated = 0            # inputs cut to max_length so far (counted, per the card's policy)
+        self._lock = threading.Lock()  # one forward at a time when shared by server threads
+
+    def logits(self, problems: list[str], reasonings: list[str]) -> list[float]:
+        """Raw head outputs s(x, a), in input order."""
+        _check_inputs(problems, reasonings)
+        if not problems:
+            return []
+        with self._lock:
+            raw, truncated = self.model.raw_scores(list(problems), list(reasonings), batch_size=self.batch_size)
+            self.truncated += truncated
+        return raw
+
+    def score(self, problems: list[str], reasonings: list[str]) -> list[float]:
+        return check_scores([sigmoid(x) for x in self.logits(problems, reasonings)], len(problems), self.name)
+
+
+class HTTPScorer:
+    """A remote scorer: our JSON protocol, or vLLM's `/classify` / `/pooling` (see module doc)."""
+
+    enabled = True
+
+    def __init__(self, url: str, *, model: str | None = None, timeout: float = 60.0, retries: int = 3,
+                 backoff: float = 0.5, batch_size: int = 64, card: ScoringCard | None = None,
+                 headers: dict[str, str] | None = None) -> None:
+        import httpx
+
+        self.url = url.rstrip("/")
+        path = httpx.URL(self.url).path.rstrip("/")
+        self.protocol = ("vllm-classify" if path.endswith("/classify")
+                         else "vllm-pooling" if path.endswith("/pooling") else "recode")
+        self.name = f"http:{self.url}"
+        self.model = model
+        self.retries = retries
+        self.backoff = backoff
+        self.batch_size = batch_size
+        self.card = card or DEFAULT_CARD
+        self._client = httpx.Client(timeout=timeout, headers=headers)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def _payload(self, problems: list[str], reasonings: list[str]) -> dict[str, Any]:
+        if self.protocol == "recode":
+            return {"problems": problems, "reasonings": reasonings}
+        payload: dict[str, Any] = {
+            "input": [self.card.render(p, r) for p, r in zip(problems, reasonings)],
+            "use_activation": False,
+            "truncate_prompt_tokens": self.card.max_length,
+            "truncation_side": "right" if self.card.truncation == "right" else "left",
+        }
+        if self.model:
+            payload["model"] = self.model
+        if self.protocol == "vllm-pooling":
+            payload["task"] = "classify"
+        return payload
+
+    def _post(self, payload: dict[str, Any]) -> Any:
+        import httpx
+
+        last: str = ""
+        for attempt in range(self.retries + 1):
+            if attempt:
+                time.sleep(self.backoff * 2 ** (attempt - 1))
+            try:
+                resp = self._client.post(self.url, json=payload)
+            except httpx.TimeoutException as exc:
+                last = f"timed out ({type(exc).__name__})"
+                continue
+            except httpx.TransportError as exc:
+                last = f"connection failed: {exc}"
+                continue
+            if resp.status_code >= 500 or resp.status_code == 429:  # server trouble / rate limited
+                last = f"HTTP {resp.status_code}: {resp.text[:300]}"
+                continue
+            if resp.status_code >= 400:  # the request itself is wrong: retrying cannot help
+                raise ScorerError(f"{self.name}: HTTP {resp.status_code}: {resp.text[:500]}")
+            try:
+                return resp.json()
+            except ValueError:
+                raise ScorerError(f"{self.name}: reply is not JSON: {resp.text[:200]!r}") from None
+        raise ScorerError(f"{self.name}: gave up after {self.retries + 1} attempts; last error: {last}")
+
+    def _parse(self, body: Any, n: int) -> list[float]:
+        if self.protocol == "recode":
+            if not isinstance(body, dict) or "scores" not in body:
+                raise ScorerError(f"{self.name}: reply has no 'scores' field: {str(body)[:200]}")
+            return check_scores(body["scores"], n, self.name)
+        data = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(data, list) or len(data) != n:
+            raise ScorerError(f"{self.name}: expected 'data' with {n} items: {str(body)[:200]}")
+        data = sorted(data, key=lambda d: d.get("index", 0) if isinstance(d, dict) else 0)
+        raw: list[float] = []
+        for item in data:
+            if not isinstance(item, dict):
+                raise ScorerError(f"{self.name}: 'data' items must be objects, got {str(item)[:100]}")
+            value = item.get("probs") if self.protocol == "vllm-classify" else item.get("data")
+            # token-level outputs (list of rows) -> the last token's row
+            if isinstance(value, list) and value and isinstance(value[-1], list):
+                value = value[-1]
+            if not isinstance(value, list) or len(value) != 1:
+                raise ScorerError(f"{self.name}: expected one head output per input (num_labels=1), got {str(value)[:100]}")
+            raw.append(value[0])
+        return check_scores([sigmoid(float(x)) for x in raw], n, self.name)
+
+    def score(self, problems: list[str], reasonings: list[str]) -> list[float]:
+        _check_inputs(problems, reasonings)
+        out: list[float] = []
+        for start in range(0, len(problems), self.batch_size):
+            p, r = problems[start:start + self.batch_size], reasonings[start:start + self.batch_size]
+            out.extend(self._parse(self._post(self._payload(p, r)), len(p)))
+        return out
+
+
+def make_scorer(spec: str | None, **kwargs: Any) -> Any:
+    """Build a scorer from one string.
+
+    None / "none" -> NoScorer; "http(s)://..." -> HTTPScorer; an existing directory -> HFScorer;
+    "package.module:attr" -> user code (a class is instantiated with `kwargs`, an object with a
+    `score` method is used as is).
+    """
+    if spec is None or spec.strip().lower() in ("", "none"):
+        return NoScorer()
+    spec = spec.strip()
+    if spec.startswith(("http://", "https://")):
+        return HTTPScorer(spec, **kwargs)
+    if Path(spec).is_dir():
+        return HFScorer(spec, **kwargs)
+    module_name, sep, attr = spec.partition(":")
+    if sep and module_name and attr and re.fullmatch(r"[\w.]+", module_name) and re.fullmatch(r"[\w.]+", attr):
+        try:
+            obj: Any = importlib.import_module(module_name)
+        except ImportError as exc:
+            raise ConfigError(f"scorer {spec!r}: cannot import {module_name!r}: {exc}") from None
+        for part in attr.split("."):
+            if not hasattr(obj, part):
+                raise ConfigError(f"scorer {spec!r}: {module_name!r} has no attribute {attr!r}")
+            obj = getattr(obj, part)
+        if isinstance(obj, type):
+            obj = obj(**kwargs)
+        if not callable(getattr(obj, "score", None)):
+            raise ConfigError(f"scorer {spec!r}: object has no score(problems, reasonings) method")
+        return obj
+    raise ConfigError(f"scorer {spec!r}: expected 'none', an http(s):// URL, an existing model folder, "
+                      "or 'module:attr'")
+
+
+# ----------------------------------------------------------------------------------------
+# Serving any scorer with our JSON protocol
+
+def make_server(scorer: Any, host: str = "127.0.0.1", port: int = 8000) -> ThreadingHTTPServer:
+    """A ThreadingHTTPServer serving `scorer` with our protocol (not started: call serve_forever)."""
+    name = getattr(scorer, "name", type(scorer).__name__)
+
+    class Handler(BaseHTTPRequestHandler):
+        def _send(self, status: int, body: dict[str, Any]) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self) -> None:  # noqa: N802
+            if self.path.rstrip("/") == "/health":
+                self._send(200, {"status": "ok", "scorer": name})
+            else:
+                self._send(404, {"error": f"unknown path {self.path}; POST scores, GET /health"})
+
+        def do_POST(self) -> None:  # noqa: N802
+            try:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = json.loads(self.rfile.read(length) or b"null")
+            except (ValueError, json.JSONDecodeError) as exc:
+                return self._send(400, {"error": f"request body is not JSON: {exc}"})
+            if not isinstance(body, dict):
+                return self._send(400, {"error": "request must be an object with 'problems' and 'reasonings'"})
+            problems, reasonings = body.get("problems"), body.get("reasonings")
+            for key, value in (("problems", problems), ("reasonings", reasonings)):
+                if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
+                    return self._send(400, {"error": f"'{key}' must be a list of strings"})
+            if len(problems) != len(reasonings):
+                return self._send(400, {"error": f"{len(problems)} problems but {len(reasonings)} reasonings"})
+            try:
+                scores = check_scores(scorer.score(problems, reasonings), len(problems), name)
+            except Exception as exc:  # reported to the client as a server error, never a fake score
+                return self._send(500, {"error": f"{type(exc).__name__}: {exc}"})
+            self._send(200, {"scores": scores})
+
+        def log_message(self, format: str, *args: Any) -> None:  # keep test and training logs quiet
+            pass
+
+    return ThreadingHTTPServer((host, port), Handler)
+
+
+def serve(scorer: Any, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve `scorer` over HTTP with our JSON protocol until interrupted."""
+    server = make_server(scorer, host, port)
+    print(f"serving process scorer {getattr(scorer, 'name', type(scorer).__name__)} "
+          f"on http://{host}:{server.server_address[1]}/score", flush=True)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m recode_rl.rewards.scorer SPEC [--host H] [--port P]`: serve a scorer over HTTP."""
+    parser = argparse.ArgumentParser(prog="python -m recode_rl.rewards.scorer",
+                                     description="Serve a process scorer with recode's JSON protocol.")
+    parser.add_argument("spec", help="model folder, http(s) URL or module:attr")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--device", default=None, help="HF scorer device (default: cuda if available)")
+    parser.add_argument("--batch-size", type=int, default=8)
+    args = parser.parse_args(argv)
+    kwargs: dict[str, Any] = {}
+    if Path(args.spec).is_dir():
+        kwargs = {"device": args.device, "batch_size": args.batch_size}
+    try:
+        scorer = make_scorer(args.spec, **kwargs)
+    except (ConfigError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if not getattr(scorer, "enabled", True):
+        print("error: nothing to serve (spec is 'none')", file=sys.stderr)
+        return 2
+    serve(scorer, args.host, args.port)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
