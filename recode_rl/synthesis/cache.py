@@ -1,0 +1,131 @@
+"""On-disk cache of LLM calls, so an interrupted synthesis run resumes without repeating work.
+
+One call = (model, prompt, sampling params, sample index); its key is the SHA-256 of
+those four as canonical JSON. The cache is an append-only JSONL file in the run
+directory; each finished call is appended, flushed and fsynced the moment its prompt
+completes (via the generators' `on_complete` hook), so Ctrl-C or a crash loses only calls
+in flight. A torn last line (crash mid-write) is cut off on the next open; any other
+unreadable line is a DataError naming the file and line. Failed calls
+(`finish_reason == "error"`) are not cached: a rerun retries them.
+
+`CachedGenerator` wraps any Generator with the same interface. It asks the inner backend
+only for missing (prompt, sample index) pairs, one sample index at a time, with the
+seed shifted to `seed + index`, so a resumed run draws exactly the samples a fresh run
+would have drawn (for backends that honour per-request seeds).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any, Sequence
+
+from recode_rl.errors import DataError
+from recode_rl.generation.types import Completion, Generator, OnComplete, Prompt, SamplingParams
+
+__all__ = ["call_key", "CallCache", "CachedGenerator"]
+
+
+def call_key(model_id: str, prompt: Prompt, sampling: SamplingParams, index: int) -> str:
+    blob = json.dumps({"model": model_id, "prompt": prompt, "sampling": sampling.cache_key(), "index": index},
+                      sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+class CallCache:
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._entries: dict[str, Completion] = {}
+        self.repaired_tail = False
+        if self.path.exists():
+            self._load()
+        self._fh = self.path.open("a", encoding="utf-8")
+
+    def _load(self) -> None:
+        raw = self.path.read_bytes()
+        if raw and not raw.endswith(b"\n"):
+            # A crash mid-append leaves a torn last line: drop it (that call simply reruns).
+            keep = raw.rfind(b"\n") + 1
+            with self.path.open("r+b") as f:
+                f.truncate(keep)
+            raw = raw[:keep]
+            self.repaired_tail = True
+        for line_no, line in enumerate(raw.decode("utf-8").splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+                self._entries[record["key"]] = Completion.from_dict(record["completion"])
+            except (ValueError, KeyError, TypeError) as exc:
+                raise DataError.at(self.path, f"unreadable cache entry ({exc}); delete the line or the file",
+                                   record=f"line {line_no}") from None
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, key: str) -> Completion | None:
+        return self._entries.get(key)
+
+    def put(self, key: str, completion: Completion, meta: dict[str, Any] | None = None) -> None:
+        if completion.finish_reason == "error":
+            return
+        self._entries[key] = completion
+        self._fh.write(json.dumps({"key": key, **(meta or {}), "completion": completion.to_dict()},
+                                  ensure_ascii=False) + "\n")
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+class CachedGenerator:
+    """A Generator that serves finished calls from a CallCache and records new ones."""
+
+    def __init__(self, inner: Generator, cache: CallCache) -> None:
+        self.inner = inner
+        self.cache = cache
+        self.model_id = inner.model_id
+        self.hits = 0
+        self.misses = 0
+
+    def generate(self, prompts: Sequence[Prompt], n: int, sampling: SamplingParams,
+                 on_complete: OnComplete | None = None, progress: str | None = None) -> list[list[Completion]]:
+        from tqdm.auto import tqdm
+
+        prompts = list(prompts)
+        keys = [[call_key(self.model_id, p, sampling, j) for j in range(n)] for p in prompts]
+        results: list[list[Completion | None]] = [[self.cache.get(k) for k in row] for row in keys]
+        hits = sum(c is not None for row in results for c in row)
+        self.hits += hits
+        bar = tqdm(total=len(prompts) * n, initial=hits, desc=progress, disable=progress is None, leave=True)
+
+        def finish(i: int, j: int, completion: Completion) -> None:
+            if results[i][j] is not None:
+                return
+            results[i][j] = completion
+            self.misses += 1
+            self.cache.put(keys[i][j], completion, {"model": self.model_id, "index": j})
+            bar.update(1)
+            if on_complete is not None and all(c is not None for c in results[i]):
+                on_complete(i, results[i])  # type: ignore[arg-type]
+
+        try:
+            for i, row in enumerate(results):  # prompts served entirely from the cache
+                if on_complete is not None and all(c is not None for c in row):
+                    on_complete(i, row)  # type: ignore[arg-type]
+            for j in range(n):
+                todo = [i for i in range(len(prompts)) if results[i][j] is None]
+                if not todo:
+                    continue
+                sp = sampling if sampling.seed is None else sampling.model_copy(update={"seed": sampling.seed + j})
+                out = self.inner.generate([prompts[i] for i in todo], 1, sp,
+                                          on_complete=lambda k, cs, j=j, todo=todo: finish(todo[k], j, cs[0]))
+                for k, cs in enumerate(out):  # backends that never call on_complete
+                    finish(todo[k], j, cs[0])
+        finally:
+            bar.close()
+        return results  # type: ignore[return-value]
