@@ -1,0 +1,222 @@
+"""Render what `collect` found as a markdown file and a self-contained HTML page.
+
+Tables follow the paper's layout where the paper has one: policy results as rows of
+HE | HE+ | MBPP | MBPP+ | LCB E/M/H | BCB full/hard | Avg (greedy pass@1, %); reward models as
+pairwise accuracy per preference file; training as curves of test pass rate and process
+reward per reward variant, with the reward-hacking monitor's flags. Whatever was not run is
+simply absent; every caveat a stage recorded (public tests only, skipped tasks, untrained
+scorer, ...) is carried into the notes.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from recode_rl.report.collect import Found
+from recode_rl.report.figures import plot_efficiency, plot_training
+
+__all__ = ["render"]
+
+MAIN = ("HE", "HE+", "MBPP", "MBPP+", "LCB Easy", "LCB Medium", "LCB Hard", "BCB full", "BCB hard")
+MATH = ("MATH500", "Minerva", "AIME24")
+
+
+def _fmt(v: Any, digits: int = 1) -> str:
+    if v is None:
+        return "–"
+    if isinstance(v, float):
+        return f"{v:.{digits}f}"
+    return str(v)
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> str:
+    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    out += ["| " + " | ".join(_fmt(c) for c in row) + " |" for row in rows]
+    return "\n".join(out)
+
+
+def _policy_section(found: Found) -> list[str]:
+    if not found.evals:
+        return []
+    md = ["## Policies: code generation (greedy pass@1, %)", ""]
+    rows, math_rows, notes = [], [], []
+    for label, s in found.evals:
+        table = s.get("table") or {}
+        cells = [table.get(c) for c in MAIN]
+        present = [c for c in cells if isinstance(c, (int, float))]
+        avg = sum(present) / len(present) if present else None
+        rows.append([s.get("model") or label, *cells, avg if len(present) == len(MAIN) or avg is None
+                     else f"{avg:.1f} ({len(present)}/9)"])
+        if any(isinstance(v, (int, float)) for v in (s.get("math_table") or {}).values()):
+            math_rows.append([s.get("model") or label, *[(s.get("math_table") or {}).get(c) for c in MATH]])
+        for bench, b in (s.get("benchmarks") or {}).items():
+            for note in b.get("notes") or []:
+                notes.append(f"{bench}: {note}")
+    md += [_table(["model", *MAIN, "Avg"], rows), ""]
+    if math_rows:
+        md += ["### Math (greedy accuracy, %)", "", _table(["model", *MATH], math_rows), ""]
+    eff = []
+    for label, s in found.evals:
+        for bench, b in (s.get("benchmarks") or {}).items():
+            eff.append([s.get("model") or label, bench, b.get("pass@1"), b.get("mean_tokens")])
+            for diff, d in (b.get("by_difficulty") or {}).items():
+                eff.append([s.get("model") or label, f"{bench} {diff}", d.get("pass@1"), d.get("mean_tokens")])
+    if eff:
+        md += ["### Generation efficiency", "", _table(["model", "benchmark", "pass@1 (%)", "mean generated tokens"], eff), ""]
+    if notes:
+        md += ["Notes:", *[f"- {n}" for n in sorted(set(notes))], ""]
+    return md
+
+
+def _rm_section(found: Found) -> list[str]:
+    md: list[str] = []
+    if found.rm_trains:
+        md += ["## Reward model training (CRPL, Bradley-Terry)", ""]
+        rows = []
+        for label, s in found.rm_trains:
+            flat = {k: v for k, v in s.items() if isinstance(v, (int, float, str)) and len(str(v)) < 80}
+            rows += [[label, k, v] for k, v in flat.items()]
+        md += [_table(["run", "key", "value"], rows), ""]
+    if found.rm_evals:
+        md += ["## Reward models: pairwise accuracy (chosen strictly above rejected; ties are wrong)", ""]
+        rows = []
+        for label, s in found.rm_evals:
+            for file, e in (s.get("files") or {}).items():
+                rows.append([s.get("scorer") or label, Path(file).name, e.get("n"), e.get("accuracy")])
+            o = s.get("overall") or {}
+            rows.append([s.get("scorer") or label, "**overall**", o.get("n"), o.get("accuracy")])
+        md += [_table(["reward model", "file", "pairs", "accuracy"], rows), ""]
+    return md
+
+
+def _synth_section(found: Found) -> list[str]:
+    if not found.synths:
+        return []
+    md = ["## CRPL synthesis", ""]
+    for label, s in found.synths:
+        md += [f"`{label}`", "", "```json", json.dumps({k: s[k] for k in list(s)[:12]}, indent=1)[:3000], "```", ""]
+    return md
+
+
+def _rl_section(found: Found, figdir: Path) -> tuple[list[str], list[tuple[str, Path]]]:
+    if not found.rl_runs:
+        return [], []
+    from recode_rl.rewards.monitor import scan
+
+    md = ["## RL training dynamics", ""]
+    runs = []
+    rows = []
+    for label, cfg, records in found.rl_runs:
+        kind = ((cfg.get("reward") or {}).get("kind")) or "?"
+        name = f"{kind} ({label})"
+        runs.append((name, records))
+        steps = [r.get("step") for r in records if isinstance(r.get("step"), (int, float))]
+        flags = []
+        for pk in ("recode/process_term_mean", "recode/process_ungated_mean"):
+            try:
+                flags += scan(records, process_key=pk, pass_key="recode/outcome_rate", window=min(20, max(3, len(records) // 2)))
+            except TypeError:
+                flags += scan(records)
+        rows.append([name, max(steps) if steps else 0, len(records),
+                     "; ".join(getattr(f, "message", str(f)) for f in flags) or "none"])
+    md += [_table(["run (reward)", "last step", "logged steps", "reward-hacking monitor"], rows), ""]
+    plots = plot_training(runs, figdir)
+    return md, plots
+
+
+def render(found: Found, out_dir: Path, title: str = "ReCode report") -> tuple[Path, Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    figdir = out_dir / "figures"
+    md = [f"# {title}", "", f"Generated {time.strftime('%Y-%m-%d %H:%M:%S')} by `recode report`.", ""]
+    md += _policy_section(found)
+    rl_md, plots = _rl_section(found, figdir)
+    md += rl_md
+    eff_rows = []
+    for label, s in found.evals:
+        for bench, b in (s.get("benchmarks") or {}).items():
+            for diff, d in (b.get("by_difficulty") or {}).items():
+                if isinstance(d.get("pass@1"), (int, float)) and isinstance(d.get("mean_tokens"), (int, float)):
+                    eff_rows.append((s.get("model") or label, f"{bench} {diff}", d["pass@1"], d["mean_tokens"]))
+    eff_plot = plot_efficiency(eff_rows, figdir)
+    if eff_plot:
+        plots.append(("generation efficiency", eff_plot))
+    for title_, path in plots:
+        md += [f"![{title_}](figures/{path.name})", ""]
+    md += _rm_section(found)
+    md += _synth_section(found)
+    if found.problems:
+        md += ["## Problems reading the run directories", "", *[f"- {p}" for p in found.problems], ""]
+    if found.empty():
+        md += ["Nothing to report: no stage outputs were found in the given run directories.", ""]
+    md_path = out_dir / "report.md"
+    md_path.write_text("\n".join(md))
+    html_path = out_dir / "report.html"
+    html_path.write_text(_to_html("\n".join(md), title, {p.name: p for _, p in plots}))
+    return md_path, html_path
+
+
+def _inline(text: str) -> str:
+    text = html.escape(text)
+    import re
+
+    text = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", text)
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", text)
+
+
+def _to_html(md: str, title: str, images: dict[str, Path]) -> str:
+    """A small markdown subset (headings, tables, lists, code blocks, images) to standalone HTML."""
+    body: list[str] = []
+    lines = md.splitlines()
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line.startswith("```"):
+            j = i + 1
+            while j < len(lines) and not lines[j].startswith("```"):
+                j += 1
+            body.append("<pre>" + html.escape("\n".join(lines[i + 1:j])) + "</pre>")
+            i = j + 1
+            continue
+        if line.startswith("|"):
+            rows = []
+            while i < len(lines) and lines[i].startswith("|"):
+                if not set(lines[i].replace("|", "").strip()) <= {"-"}:
+                    rows.append([c.strip() for c in lines[i].strip("|").split("|")])
+                i += 1
+            head, *rest = rows
+            body.append("<table><thead><tr>" + "".join(f"<th>{_inline(c)}</th>" for c in head) + "</tr></thead><tbody>"
+                        + "".join("<tr>" + "".join(f"<td>{_inline(c)}</td>" for c in r) + "</tr>" for r in rest)
+                        + "</tbody></table>")
+            continue
+        if line.startswith("!["):
+            alt, src = line[2:].split("](", 1)
+            path = images.get(Path(src.rstrip(")")).name)
+            if path and path.exists():
+                data = base64.b64encode(path.read_bytes()).decode()
+                body.append(f'<figure><img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+                            f"<figcaption>{html.escape(alt)}</figcaption></figure>")
+        elif line.startswith("#"):
+            level = len(line) - len(line.lstrip("#"))
+            body.append(f"<h{level}>{_inline(line[level:].strip())}</h{level}>")
+        elif line.startswith("- "):
+            items = []
+            while i < len(lines) and lines[i].startswith("- "):
+                items.append(f"<li>{_inline(lines[i][2:])}</li>")
+                i += 1
+            body.append("<ul>" + "".join(items) + "</ul>")
+            continue
+        elif line.strip():
+            body.append(f"<p>{_inline(line)}</p>")
+        i += 1
+    css = ("body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}"
+           "table{border-collapse:collapse;margin:1em 0;font-size:14px}th,td{border:1px solid #ccc;padding:4px 8px;"
+           "text-align:right}th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}"
+           "figure{display:inline-block;margin:0.5em}img{max-width:520px}pre{background:#f7f7f7;padding:8px;"
+           "overflow:auto;font-size:12px}code{background:#f3f3f3;padding:0 3px}")
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+            f"<style>{css}</style></head><body>{''.join(body)}</body></html>")

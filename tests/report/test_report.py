@@ -1,0 +1,61 @@
+"""`recode report` on a synthetic tree of stage outputs."""
+
+import json
+
+import yaml
+
+from recode_rl.cli import main
+from recode_rl.report import collect, render
+
+
+def _tree(root):
+    ev = root / "eval-base" / "report"
+    ev.mkdir(parents=True)
+    table = {"HE": 40.0, "HE+": 35.5, "MBPP": None, "MBPP+": None, "LCB Easy": 10.0, "LCB Medium": 0.0,
+             "LCB Hard": 0.0, "BCB full": None, "BCB hard": None}
+    (ev / "eval_summary.json").write_text(json.dumps({
+        "model": "tiny-base", "table": table, "math_table": {},
+        "benchmarks": {"livecodebench": {"pass@1": 5.0, "mean_tokens": 120.0, "notes": ["public tests only"],
+                                         "by_difficulty": {"easy": {"pass@1": 10.0, "mean_tokens": 100.0}}}}}))
+    rm = root / "eval-rm" / "report"
+    rm.mkdir(parents=True)
+    (rm / "eval_rm.json").write_text(json.dumps({"scorer": "rm-a", "files": {"/x/val.jsonl": {"n": 10, "accuracy": 0.7}},
+                                                 "overall": {"n": 10, "accuracy": 0.7}}))
+    for kind, proc in (("recode", [0.1, 0.2, 0.25, 0.3]), ("direct", [0.5, 0.9, 0.99, 1.0])):
+        run = root / f"rl-{kind}"
+        run.mkdir()
+        (run / "config.train-rl.yaml").write_text(yaml.safe_dump({"reward": {"kind": kind}}))
+        lines = [{"step": s + 1, "recode/outcome_rate": 0.2, "recode/process_ungated_mean": p,
+                  "recode/process_term_mean": p} for s, p in enumerate(proc)]
+        (run / "metrics.jsonl").write_text("\n".join(json.dumps(l) for l in lines) + "\nnot json\n")
+
+
+def test_report_collects_every_stage_and_renders(tmp_path):
+    _tree(tmp_path)
+    found = collect([tmp_path])
+    assert [l for l, _ in found.evals] == [f"{tmp_path.name}/eval-base"]
+    assert len(found.rm_evals) == 1 and len(found.rl_runs) == 2
+    assert any("not JSON" in p for p in found.problems)  # reported, not silently dropped
+    md, page = render(found, tmp_path / "out")
+    text = md.read_text()
+    assert "| tiny-base | 40.0 | 35.5 | – | – | 10.0 | 0.0 | 0.0 | – | – | 17.1 (5/9) |" in text
+    assert "public tests only" in text and "rm-a" in text
+    # the direct run's process score rises to its max with a flat pass rate: flagged
+    direct_row = next(l for l in text.splitlines() if l.startswith("| direct"))
+    assert "possible reward hacking" in direct_row
+    recode_row = next(l for l in text.splitlines() if l.startswith("| recode"))
+    assert recode_row.endswith("none |")
+    html = page.read_text()
+    assert html.count("data:image/png;base64,") >= 2 and "<table>" in html
+
+
+def test_report_cli(tmp_path, capsys):
+    _tree(tmp_path)
+    assert main(["report", str(tmp_path), "--out", str(tmp_path / "r")]) == 0
+    assert (tmp_path / "r" / "report.html").exists()
+    assert "report:" in capsys.readouterr().out
+
+
+def test_report_on_empty_dir_says_so(tmp_path):
+    md, _ = render(collect([tmp_path]), tmp_path / "out")
+    assert "Nothing to report" in md.read_text()
