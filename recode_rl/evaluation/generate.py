@@ -1,0 +1,121 @@
+"""Resumable sample generation: the per-benchmark JSONL store and the generate -> score loop.
+
+`SampleStore(path)` is an append-only JSONL file of scored sample records (see `scoring.py`),
+plus a `<name>.meta.json` naming what produced them (model, sampling, n, prompt style). On
+open, a torn last line (crash mid-write) is dropped and records with a generation error are
+dropped too, so those samples are generated again. Opening a store whose meta differs from the
+current run is an error: mixing two models' samples in one score is never what you want.
+
+`generate_and_score(tasks, ...)` asks the generator only for the samples missing from the
+store, in chunks of `chunk_size` prompts; each chunk is scored and appended (flushed) before
+the next starts, so an interrupted run loses at most one chunk. A tqdm bar counts tasks.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from recode_rl.errors import ConfigError, DataError
+from recode_rl.evaluation.benchmarks import EvalTask
+from recode_rl.evaluation.prompts import PromptStyle, build_prompt
+from recode_rl.evaluation.scoring import score
+from recode_rl.execution.types import Limits
+from recode_rl.generation.types import Generator, SamplingParams
+
+__all__ = ["SampleStore", "generate_and_score"]
+
+
+class SampleStore:
+    def __init__(self, path: str | Path, meta: dict[str, Any]) -> None:
+        self.path = Path(path)
+        self.meta_path = self.path.with_suffix(".meta.json")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.meta_path.exists():
+            old = json.loads(self.meta_path.read_text())
+            if old != meta:
+                diff = sorted(k for k in set(old) | set(meta) if old.get(k) != meta.get(k))
+                raise ConfigError(f"{self.path}: existing samples were made with different settings ({', '.join(diff)}); "
+                                  "use a new run_dir or delete the samples file")
+        else:
+            self.meta_path.write_text(json.dumps(meta, indent=1, sort_keys=True))
+        self.records: dict[tuple[str, int], dict[str, Any]] = {}
+        self._load()
+        self._fh = open(self.path, "a", encoding="utf-8")
+
+    def _load(self) -> None:
+        if not self.path.exists():
+            return
+        lines = self.path.read_text(encoding="utf-8").split("\n")
+        kept, dirty = [], False
+        for lineno, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError:
+                if lineno >= len(lines) - 1:  # torn last line: the crash happened while writing it
+                    dirty = True
+                    continue
+                raise DataError.at(self.path, "not valid JSON (only a torn last line is repaired)",
+                                   record=f"line {lineno}") from None
+            if rec.get("verdict") == "generation_error":
+                dirty = True
+                continue
+            self.records[(str(rec["task_id"]), int(rec["sample"]))] = rec
+            kept.append(line)
+        if dirty:
+            tmp = self.path.with_suffix(".tmp")
+            tmp.write_text("".join(line + "\n" for line in kept), encoding="utf-8")
+            os.replace(tmp, self.path)
+
+    def missing(self, task: EvalTask, n: int) -> list[int]:
+        return [j for j in range(n) if (task.task_id, j) not in self.records]
+
+    def add(self, records: Sequence[dict[str, Any]]) -> None:
+        for rec in records:
+            self._fh.write(json.dumps(rec) + "\n")
+            self.records[(str(rec["task_id"]), int(rec["sample"]))] = rec
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+
+    def close(self) -> None:
+        self._fh.close()
+
+    def __enter__(self) -> "SampleStore":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def generate_and_score(tasks: Sequence[EvalTask], generator: Generator, store: SampleStore, *, n: int,
+                       sampling: SamplingParams, style: PromptStyle, limits: Limits | None = None,
+                       chunk_size: int = 32, max_workers: int | None = None, math_timeout: float = 5.0,
+                       progress: bool = True, desc: str = "eval") -> list[dict[str, Any]]:
+    """Fill `store` with n scored samples per task; returns the records in task/sample order."""
+    from tqdm.auto import tqdm
+
+    todo: dict[tuple[int, ...], list[EvalTask]] = {}
+    for t in tasks:
+        miss = store.missing(t, n)
+        if miss:
+            todo.setdefault(tuple(miss), []).append(t)
+    remaining = sum(len(v) for v in todo.values())
+    bar = tqdm(total=len(tasks), initial=len(tasks) - remaining, desc=desc, unit="task", disable=not progress)
+    try:
+        for missing, group in todo.items():
+            for start in range(0, len(group), chunk_size):
+                chunk = group[start:start + chunk_size]
+                outputs = generator.generate([build_prompt(t, style) for t in chunk], len(missing), sampling)
+                if len(outputs) != len(chunk) or any(len(o) != len(missing) for o in outputs):
+                    raise RuntimeError(f"generator {generator.model_id!r} returned the wrong number of completions")
+                items = [(t, j, c) for t, outs in zip(chunk, outputs) for j, c in zip(missing, outs)]
+                store.add(score(items, style, limits, max_workers=max_workers, math_timeout=math_timeout))
+                bar.update(len(chunk))
+    finally:
+        bar.close()
+    return [store.records[(t.task_id, j)] for t in tasks for j in range(n) if (t.task_id, j) in store.records]

@@ -1,0 +1,171 @@
+"""LCB-RB: a benchmark of reasoning processes, built from sampled LiveCodeBench responses.
+
+Pipeline (MISSION Part 3), each step a function so it can be tested and resumed:
+
+1. `sample_items`: N responses per problem at temperature 1.0 with the policy prompt; parse
+   think + code; run the code against the problem's tests (one executor batch). Responses without
+   reasoning or code cannot be judged and are counted (`no_reasoning_or_code`), not kept.
+2. `judge_items`: the LLM judge's three-way answer per item (`judge.py`); unparseable replies are
+   counted (`unparseable`) and dropped.
+3. Adjudication (`adjudication.py`): a CSV sheet of the consistent items for two annotators;
+   their labels come back, Cohen's kappa is reported and consensus labels replace the judge's.
+4. `build_pairs`: per problem, each rejected (flawed) reasoning is paired with ONE chosen
+   (sound) reasoning of the same problem drawn with `random.Random(f"{seed}:{problem_id}")`, so
+   pairs do not depend on the order problems are processed in; problems lacking either side are
+   dropped; problems whose contest date falls in the window reserved for code-generation
+   evaluation (default 2024-10-01..2025-02-28) are excluded.
+
+Pairs are written in the preference format `recode eval-rm` reads (`reward_model/data.py`):
+`prompt` (problem statement), `chosen` / `rejected` (reasoning texts), `problem_id`,
+`pair_type="lcbrb"`, `subset` (difficulty), `id`, plus the codes, pass/fail and contest date.
+
+Departures: the paper keeps pass and fail samples alike (so do we); it pairs after human
+adjudication of all judged items, while we let the judge's labels stand for items no annotator
+has labelled when `labels_from="judge"` (the default without an annotation file) and say so in
+the summary.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from recode_rl.data.prelude import with_prefix
+from recode_rl.data.schema import Problem
+from recode_rl.evaluation.judge import judge_prompt, parse_judgement
+from recode_rl.execution.types import Limits, Verdict
+from recode_rl.generation.types import Generator, SamplingParams
+from recode_rl.rewards.parsing import parse_response
+from recode_rl.rewards.verl_data import policy_messages
+
+__all__ = ["in_window", "sample_items", "judge_items", "build_pairs", "write_jsonl", "read_jsonl"]
+
+
+def in_window(contest_date: str | None, window: tuple[str, str] | None) -> bool:
+    """Is the date inside [start, end] (inclusive)? Unknown dates are never in a window."""
+    if window is None or not contest_date:
+        return False
+    d = date.fromisoformat(contest_date[:10])
+    return date.fromisoformat(window[0]) <= d <= date.fromisoformat(window[1])
+
+
+def write_jsonl(rows: Sequence[Mapping[str, Any]], path: str | Path) -> None:
+    path = Path(path)
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        for r in rows:
+            fh.write(json.dumps(r) + "\n")
+    tmp.replace(path)
+
+
+def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
+    path = Path(path)
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def sample_items(problems: Sequence[Problem], generator: Generator, *, n: int, sampling: SamplingParams,
+                 limits: Limits | None = None, done: Mapping[str, dict[str, Any]] | None = None,
+                 max_workers: int | None = None, progress: str | None = None) -> tuple[list[dict[str, Any]], Counter]:
+    """Sample, parse and execute; returns (items, counts). `done` (item_id -> item) is reused.
+    `progress` (a bar label) is passed to generators that take it (synthesis' CachedGenerator)."""
+    from recode_rl.execution import execute_many
+
+    done = dict(done or {})
+    stats: Counter = Counter()
+    extra = {"progress": progress} if progress else {}
+    outputs = generator.generate([policy_messages(p) for p in problems], n, sampling, **extra)
+    items: list[dict[str, Any]] = []
+    jobs: list[tuple[int, str, Any]] = []
+    for p, completions in zip(problems, outputs):
+        for j, c in enumerate(completions):
+            item_id = f"{p.task_id}#{j}"
+            stats["samples"] += 1
+            if item_id in done and done[item_id].get("response") == c.text:  # executed before: reuse
+                items.append(done[item_id])
+                continue
+            if c.finish_reason == "error":
+                stats["generation_errors"] += 1
+                continue
+            parsed = parse_response(c.text)
+            if not (parsed.think and parsed.think.strip()) or not (parsed.code and parsed.code.strip()):
+                stats["no_reasoning_or_code"] += 1
+                continue
+            items.append({"item_id": item_id, "problem_id": p.task_id, "sample": j, "difficulty": p.difficulty,
+                          "contest_date": p.contest_date, "problem": p.prompt, "response": c.text,
+                          "reasoning": parsed.think, "code": parsed.code, "format_ok": parsed.format_ok,
+                          "completion_tokens": c.completion_tokens})
+            jobs.append((len(items) - 1, with_prefix(p, parsed.code), p.tests))
+    if jobs:
+        results = execute_many([(prog, tests) for _, prog, tests in jobs], limits, max_workers=max_workers,
+                               progress="executing LCB-RB samples")
+        for (idx, _, _), r in zip(jobs, results):
+            items[idx].update(passed=r.all_passed and r.total > 0, verdict=r.verdict.value,
+                              sandbox_error=r.verdict is Verdict.SANDBOX_ERROR)
+    stats["kept"] = len(items)
+    return items, stats
+
+
+def judge_items(items: Sequence[dict[str, Any]], judge: Generator, sampling: SamplingParams,
+                progress: str | None = None) -> tuple[list[dict[str, Any]], Counter]:
+    """Ask the judge about every item; returns (items with label/reason/judge_raw, label counts).
+
+    Items whose reply is unparseable keep `label=None` (counted as "unparseable")."""
+    prompts = [judge_prompt(it["problem"], it["reasoning"], it["code"]) for it in items]
+    extra = {"progress": progress} if progress else {}
+    replies = judge.generate(prompts, 1, sampling, **extra)
+    out, counts = [], Counter()
+    for it, (reply,) in zip(items, replies):
+        if reply.finish_reason == "error":
+            counts["judge_errors"] += 1
+            out.append({**it, "label": None, "reason": "", "judge_raw": reply.error or ""})
+            continue
+        j = parse_judgement(reply.text)
+        counts[j.label or "unparseable"] += 1
+        out.append({**it, "label": j.label, "reason": j.reason, "judge_raw": reply.text})
+    return out, counts
+
+
+def build_pairs(items: Sequence[Mapping[str, Any]], labels: Mapping[str, str], *, seed: int = 0,
+                exclude_window: tuple[str, str] | None = None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Pairs (each rejected with one random chosen of the same problem) and drop statistics."""
+    by_problem: dict[str, dict[str, list[Mapping[str, Any]]]] = defaultdict(lambda: {"sound": [], "flawed": []})
+    excluded: set[str] = set()
+    for it in items:
+        if in_window(it.get("contest_date"), exclude_window):
+            excluded.add(it["problem_id"])
+            continue
+        label = labels.get(it["item_id"])
+        if label in ("sound", "flawed"):
+            by_problem[it["problem_id"]][label].append(it)
+    pairs, no_chosen, no_rejected = [], 0, 0
+    for pid in sorted(by_problem):
+        sides = by_problem[pid]
+        if not sides["sound"]:
+            no_chosen += 1
+            continue
+        if not sides["flawed"]:
+            no_rejected += 1
+            continue
+        rng = random.Random(f"{seed}:{pid}")
+        chosen_pool = sorted(sides["sound"], key=lambda x: x["sample"])
+        for rej in sorted(sides["flawed"], key=lambda x: x["sample"]):
+            cho = rng.choice(chosen_pool)
+            pairs.append({
+                "id": f"lcbrb/{rej['item_id']}", "prompt": rej["problem"], "chosen": cho["reasoning"],
+                "rejected": rej["reasoning"], "problem_id": pid, "pair_type": "lcbrb",
+                "subset": rej.get("difficulty") or "unknown", "contest_date": rej.get("contest_date"),
+                "chosen_code": cho["code"], "rejected_code": rej["code"],
+                "chosen_passed": cho.get("passed"), "rejected_passed": rej.get("passed"),
+                "chosen_item": cho["item_id"], "rejected_item": rej["item_id"],
+            })
+    stats = {"pairs": len(pairs), "problems_with_pairs": len({p["problem_id"] for p in pairs}),
+             "problems_without_chosen": no_chosen, "problems_without_rejected": no_rejected,
+             "problems_excluded_by_window": len(excluded)}
+    return pairs, stats
