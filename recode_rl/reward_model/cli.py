@@ -1,0 +1,76 @@
+"""`recode train-rm`: train the CRPL reward model (Bradley-Terry) or the score-based baseline.
+
+Reads the preference pairs (or scored reasonings) of `recode synth`, trains a scalar head on a
+backbone with TRL, and writes an HF checkpoint plus `scoring_card.json` to
+`<run>/checkpoints/reward_model/`. Rerunning with the same run directory resumes from the last
+trainer checkpoint.
+
+    recode train-rm --config configs/train-rm/default.yaml --synth-run runs/synth-...
+    recode train-rm --config configs/train-rm/paper.yaml data.train=pairs.train.jsonl data.validation=pairs.validation.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from recode_rl.config import ConfigError, load_config
+from recode_rl.reward_model.config import Config
+
+__all__ = ["Config", "add_arguments", "run"]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--synth-run", metavar="DIR",
+                        help="a `recode synth` run directory: use its data/pairs.{train,validation}.jsonl "
+                             "(or data/scores.*.jsonl with train.objective=score)")
+    parser.add_argument("--run-dir", metavar="DIR", help="where to write (default runs/train-rm-<time>; reuse to resume)")
+
+
+def _apply_synth_run(cfg: Config, synth_run: str) -> None:
+    data = Path(synth_run) / "data"
+    stem = "scores" if cfg.train.objective == "score" else "pairs"
+    train, val = data / f"{stem}.train.jsonl", data / f"{stem}.validation.jsonl"
+    if not train.is_file():
+        raise ConfigError(f"--synth-run {synth_run}: {train} not found (did `recode synth` finish"
+                          f"{' with score_based on' if stem == 'scores' else ''}?)")
+    cfg.data.train = str(train)
+    if val.is_file() and val.stat().st_size > 0:
+        cfg.data.validation = str(val)
+
+
+def run(args: argparse.Namespace) -> int:
+    cfg = load_config(Config, args.config, args.overrides)
+    if args.synth_run:
+        _apply_synth_run(cfg, args.synth_run)
+    if args.run_dir:
+        cfg.run_dir = args.run_dir
+
+    from recode_rl.rundir import RunDir
+
+    run_dir = RunDir.create(cfg.run_dir, stage="train-rm")
+    run_dir.write_config(cfg, "train-rm")
+    if cfg.train.objective == "score":
+        from recode_rl.reward_model.score_based import train_score_based as train_fn
+    else:
+        from recode_rl.reward_model.train import train_bradley_terry as train_fn
+    summary = train_fn(cfg, run_dir)
+
+    trunc = summary["truncation"]
+    unit = "pairs" if cfg.train.objective == "bradley-terry" else "records"
+    print(f"recode train-rm: {summary['objective']} on {cfg.model.backbone}, {summary['steps']} steps, "
+          f"{summary['seconds']} s")
+    print(f"  truncation ({trunc['policy']}, max_length {trunc['max_length']}): "
+          f"{trunc['train']['touched_records']}/{trunc['train']['records']} train {unit} and "
+          f"{trunc['validation']['touched_records']}/{trunc['validation']['records']} validation {unit} truncated, "
+          "none dropped")
+    if "validation_accuracy" in summary:
+        print(f"  validation pairwise accuracy: {summary['validation_accuracy']:.3f}")
+    if "validation_mse" in summary:
+        print(f"  validation MSE of sigmoid(score) vs generator score: {summary['validation_mse']:.4f}")
+    print(f"  reward model:  {summary['checkpoint']}  (scoring card: scoring_card.json)")
+    print(f"  summary:       {run_dir.report / 'train_rm.json'}")
+    print(f"  metrics:       {run_dir.metrics_path}")
+    print(json.dumps({"checkpoint": summary["checkpoint"], "run_dir": str(run_dir.root)}))
+    return 0

