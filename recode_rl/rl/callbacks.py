@@ -1,0 +1,116 @@
+"""Trainer callbacks of `recode train-rl` / `train-sft`: metrics to the run dir, hacking monitor, timing.
+
+`RunDirMetrics` receives every log record of the trainer (TRL's own metrics — reward,
+frac_reward_zero_std, completions/mean_length, clip_ratio/*, entropy, ... — plus the reward
+components our reward callable logs through `log_metric` as `recode/*`) and appends it, with the
+wall time of the steps since the last log (`time/step_s`), to `<run_dir>/metrics.jsonl`
+(`RunDir.log_metrics`, one line per logged step). The end-of-training summary (train_runtime,
+...) goes to `<run_dir>/report/train_summary.json` instead. On the same records it runs the
+`HackingMonitor`; a flag is WARNED in the log and appended to `<run_dir>/report/hacking_flags.jsonl`.
+
+Resume: `truncate_metrics(run, step)` drops lines logged after the checkpoint a run resumes from
+(they will be logged again), and `RunDirMetrics.replay` warms the monitor's window on the kept ones,
+so a resumed run's metrics file has each step once and the monitor behaves as if never stopped.
+
+`StopAfter` is the interruption used by tests and by `train.stop_after` debugging: it raises
+KeyboardInterrupt at the end of a given step, exactly like Ctrl-C there (the step's checkpoint,
+if due, is NOT written: the save happens after the step-end callbacks).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from typing import Any
+
+from transformers import TrainerCallback
+
+from recode_rl.rewards.monitor import HackingMonitor
+from recode_rl.rundir import RunDir
+
+__all__ = ["RunDirMetrics", "StopAfter", "truncate_metrics", "numeric_logs"]
+
+log = logging.getLogger("recode_rl.rl")
+
+_SUMMARY_KEYS = ("train_runtime", "train_samples_per_second", "train_steps_per_second", "train_loss")
+
+
+def numeric_logs(logs: dict[str, Any]) -> dict[str, float]:
+    """The finite numbers of a log record (None / NaN / strings are left out, never turned into 0)."""
+    out = {}
+    for key, value in logs.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            continue
+        if math.isfinite(value):
+            out[key] = value
+    return out
+
+
+def truncate_metrics(run: RunDir, step: int) -> int:
+    """Keep only metrics lines with step <= `step`; returns how many lines were dropped."""
+    records = run.read_metrics()
+    kept = [r for r in records if int(r.get("step", 0)) <= step]
+    if len(kept) != len(records):
+        tmp = run.metrics_path.with_suffix(".jsonl.tmp")
+        tmp.write_text("".join(json.dumps(r) + "\n" for r in kept))
+        tmp.replace(run.metrics_path)
+    return len(records) - len(kept)
+
+
+class RunDirMetrics(TrainerCallback):
+    """Append every trainer log to metrics.jsonl; run the hacking monitor; time the steps."""
+
+    def __init__(self, run: RunDir, monitor: HackingMonitor | None = None) -> None:
+        self.run = run
+        self.monitor = monitor
+        self.flags: list[dict[str, Any]] = []
+        self._step_start: float | None = None
+        self._step_times: list[float] = []
+
+    def replay(self, records: list[dict[str, Any]]) -> None:
+        """Feed already-logged steps to the monitor (resume) without warning again."""
+        if self.monitor is None:
+            return
+        for record in records:
+            self.monitor.update(int(record.get("step", 0)), record)
+
+    def on_step_begin(self, args, state, control, **kwargs):
+        self._step_start = time.perf_counter()
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if self._step_start is not None:
+            self._step_times.append(time.perf_counter() - self._step_start)
+            self._step_start = None
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        if not state.is_world_process_zero or not logs:
+            return
+        if any(key in logs for key in _SUMMARY_KEYS):
+            path = self.run.report / "train_summary.json"
+            path.write_text(json.dumps({"step": state.global_step, **numeric_logs(logs)}, indent=1))
+            return
+        record = numeric_logs(logs)
+        if self._step_times:
+            record["time/step_s"] = sum(self._step_times) / len(self._step_times)
+            self._step_times.clear()
+        self.run.log_metrics(state.global_step, record)
+        if self.monitor is not None:
+            flag = self.monitor.update(state.global_step, record)
+            if flag is not None:
+                log.warning("HackingMonitor: %s", flag.message)
+                self.flags.append(flag.to_dict())
+                with (self.run.report / "hacking_flags.jsonl").open("a") as f:
+                    f.write(json.dumps(flag.to_dict()) + "\n")
+
+
+class StopAfter(TrainerCallback):
+    """Raise KeyboardInterrupt at the end of optimizer step `step` (a simulated Ctrl-C)."""
+
+    def __init__(self, step: int) -> None:
+        self.step = step
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if state.global_step >= self.step:
+            raise KeyboardInterrupt(f"stopped after step {state.global_step}")

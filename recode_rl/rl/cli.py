@@ -1,0 +1,69 @@
+"""Train a policy with CG-GRPO (execution-gated reasoning reward) on TRL's GRPOTrainer: `recode train-rl`.
+
+    recode train-rl --config configs/train-rl/default.yaml            # CPU, embedded problems
+    recode train-rl --config configs/train-rl/paper.yaml scorer.spec=runs/rm/checkpoints/reward_model
+    recode train-rl --config configs/train-rl/default.yaml --reward direct --run-dir runs/rl-direct
+
+Rerun with the same `--run-dir` to resume from its last checkpoint. Multi-GPU: launch the same
+command with `accelerate launch --config_file configs/accelerate/<zero2|zero3|ddp>.yaml -m recode_rl.cli
+train-rl ...` (docs/training.md). Flags override `--config` and KEY=VALUE overrides.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+
+from pydantic import ValidationError
+
+from recode_rl.config import ConfigError, load_config
+from recode_rl.rewards.core import REWARD_KINDS
+from recode_rl.rl.config import Config
+
+__all__ = ["Config", "add_arguments", "run", "config_from_args"]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--run-dir", help="run directory (default runs/train-rl-<time>); an existing one resumes")
+    parser.add_argument("--reward", choices=REWARD_KINDS, help="reward kind (overrides reward.kind)")
+    parser.add_argument("--scorer", help="process scorer: none | RM folder | http(s) URL | module:attr")
+    parser.add_argument("--model", help="policy: HF id or folder (overrides model.path)")
+    parser.add_argument("--max-steps", type=int, help="optimizer steps (overrides train.max_steps)")
+    parser.add_argument("--no-resume", action="store_true", help="start from scratch even if checkpoints exist")
+
+
+def config_from_args(args: argparse.Namespace) -> Config:
+    cfg = load_config(Config, getattr(args, "config", None), getattr(args, "overrides", None) or [])
+    if getattr(args, "run_dir", None):
+        cfg.run_dir = args.run_dir
+    if getattr(args, "reward", None):
+        cfg.reward.kind = args.reward
+    if getattr(args, "scorer", None):
+        cfg.scorer.spec = args.scorer
+    if getattr(args, "model", None):
+        cfg.model.path = args.model
+    if getattr(args, "max_steps", None):
+        cfg.train.max_steps = args.max_steps
+    if getattr(args, "no_resume", False):
+        cfg.resume = False
+    try:
+        return Config.model_validate(cfg.model_dump())  # re-run the cross-field checks after the flags
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or '<root>'}: {e['msg']}" for e in exc.errors())
+        raise ConfigError(f"invalid configuration after command-line flags: {problems}") from None
+
+
+def run(args: argparse.Namespace) -> int:
+    from recode_rl.rl.train import train
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    cfg = config_from_args(args)
+    result = train(cfg)
+    last = result.metrics[-1] if result.metrics else {}
+    summary = {"run_dir": str(result.run_dir), "final_model": str(result.final_model),
+               "global_step": result.global_step, "resumed_from": result.resumed_from,
+               "seconds": round(result.seconds, 1), "hacking_flags": len(result.hacking_flags),
+               **{k: last[k] for k in ("reward", "recode/outcome_rate", "recode/format_rate") if k in last}}
+    print(json.dumps(summary))
+    return 0

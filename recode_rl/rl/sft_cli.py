@@ -1,0 +1,48 @@
+"""SFT baseline on verified think/answer targets with TRL's SFTTrainer: `recode train-sft`.
+
+    recode train-sft --config configs/train-sft/default.yaml                  # CPU, embedded problems
+    recode train-sft --config configs/train-sft/paper.yaml --responses verified.jsonl
+
+Targets are verified by the sandboxed executor before training (see recode_rl.rl.sft and
+docs/training.md): reference solutions with a short think text, or a JSONL of generated responses
+(e.g. from rejection sampling). Rerun with the same `--run-dir` to resume.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+
+from recode_rl.config import load_config
+from recode_rl.rl.sft import SFTConfig as Config
+
+__all__ = ["Config", "add_arguments", "run"]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--run-dir", help="run directory (default runs/train-sft-<time>); an existing one resumes")
+    parser.add_argument("--model", help="policy: HF id or folder (overrides model.path)")
+    parser.add_argument("--responses", help="JSONL of {task_id, response} targets (sets targets.source=responses)")
+    parser.add_argument("--no-resume", action="store_true", help="start from scratch even if checkpoints exist")
+
+
+def run(args: argparse.Namespace) -> int:
+    from recode_rl.rl.sft import train_sft
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    cfg = load_config(Config, getattr(args, "config", None), getattr(args, "overrides", None) or [])
+    if getattr(args, "run_dir", None):
+        cfg.run_dir = args.run_dir
+    if getattr(args, "model", None):
+        cfg.model.path = args.model
+    if getattr(args, "responses", None):
+        cfg.targets.source = "responses"
+        cfg.targets.responses = args.responses
+    if getattr(args, "no_resume", False):
+        cfg.resume = False
+    result = train_sft(cfg)
+    print(json.dumps({"run_dir": str(result.run_dir), "final_model": str(result.final_model),
+                      "global_step": result.global_step, "resumed_from": result.resumed_from,
+                      "targets": result.targets, "seconds": round(result.seconds, 1)}))
+    return 0

@@ -1,0 +1,200 @@
+"""CG-GRPO with TRL's GRPOTrainer: problems -> policy prompts -> rollouts -> ReCode reward -> update.
+
+    cfg = load_config(Config, "configs/train-rl/default.yaml")
+    result = train(cfg)              # or `recode train-rl --config ...`
+
+Reads top to bottom:
+1. Run dir (`RunDir`): resolved config `config.train-rl.yaml`, checkpoints in `checkpoints/`
+   (`checkpoint-<step>`, TRL/transformers format with optimizer, scheduler, RNG and data state),
+   `metrics.jsonl`, `report/`. Rerunning on the same run dir resumes from the last checkpoint.
+2. Problems from `data.train` -> conversational rows: the policy prompt (rendered by TRL with the
+   model's chat template) plus the problem statement and the tests as columns.
+3. ONE reward callable (`ReCodeReward`): format + tests in one parallel executor batch + the process
+   scorer on the samples the gate lets through (`recode_rl.rewards`). The scorer is a reward-model
+   folder, possibly on its own device (`scorer.device`), or an HTTP server, so it can run apart
+   from the policy's GPUs.
+4. `GRPOTrainer` with `grpo_kwargs(cfg)` (beta 0, dapo token-level loss, clip-higher, constant lr);
+   generation by transformers on CPU or vLLM (colocate / server) on GPU.
+5. Final policy saved to `checkpoints/final` (HF folder + tokenizer).
+
+Timing: `time/generation_s` (wall time in the trainer's `_generate`, per generation batch) is added
+by a thin subclass; `recode/time_execution_s` and `recode/time_scoring_s` come from the reward;
+`time/step_s` (wall time per optimizer step) from `RunDirMetrics`.
+
+Departure from the paper: the paper trains with veRL on 8xA800; this path uses TRL (the veRL
+recipe is in recipes/verl/). Everything else is mapped in `recode_rl.rl.config`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+from recode_rl.config import ConfigError, dump_config
+from recode_rl.data.schema import Problem
+from recode_rl.rl.config import Config, grpo_kwargs, needs_scorer
+from recode_rl.rundir import RunDir
+
+__all__ = ["TrainResult", "build_reward", "build_scorer", "train", "last_checkpoint", "load_tokenizer"]
+
+log = logging.getLogger("recode_rl.rl")
+STAGE = "train-rl"
+
+
+@dataclass
+class TrainResult:
+    run_dir: Path
+    final_model: Path
+    global_step: int
+    resumed_from: str | None
+    metrics: list[dict[str, Any]]
+    hacking_flags: list[dict[str, Any]]
+    seconds: float
+
+
+def build_scorer(cfg: Config) -> Any:
+    """The process scorer of `cfg.scorer` (NoScorer for `none`); errors early if the kind needs one."""
+    from recode_rl.rewards.scorer import make_scorer
+
+    spec = cfg.scorer.spec
+    if needs_scorer(cfg) and (spec is None or spec.strip().lower() in ("", "none")):
+        raise ConfigError(f"reward.kind {cfg.reward.kind!r} needs a process scorer: set scorer.spec to a reward-model "
+                          "folder (with scoring_card.json), an http(s) URL, or module:attr")
+    if not needs_scorer(cfg) and not cfg.reward.score_failing:
+        return make_scorer(None)  # outcome / compiler: never called
+    if spec and os.path.isdir(spec):
+        return make_scorer(spec, batch_size=cfg.scorer.batch_size, device=cfg.scorer.device)
+    if spec and spec.startswith(("http://", "https://")):
+        return make_scorer(spec, batch_size=max(cfg.scorer.batch_size, 64))
+    return make_scorer(spec)
+
+
+def build_reward(cfg: Config, scorer: Any) -> Any:
+    """The one TRL reward callable (gate inside); math rows carry the gold answer in an `answer` column."""
+    from recode_rl.execution.types import Limits
+    from recode_rl.rewards.trl_reward import ReCodeReward
+
+    limits = Limits(timeout=cfg.limits.timeout, memory_mb=cfg.limits.memory_mb)
+    cls = _math_reward_class() if cfg.reward.kind == "math" else ReCodeReward
+    return cls(cfg.reward, scorer, limits=limits, max_workers=cfg.limits.max_workers)
+
+
+def _math_reward_class() -> type:
+    from recode_rl.rewards.trl_reward import ReCodeReward
+
+    class MathReward(ReCodeReward):
+        """ReCodeReward that also passes the dataset's `answer` column to the math check."""
+
+        def problems_from_columns(self, n: int, columns: dict[str, Any]) -> list[Problem]:
+            problems = super().problems_from_columns(n, columns)
+            answers = columns.get("answer") or [None] * n
+            return [dataclasses.replace(p, metadata={**p.metadata, "answer": a}) for p, a in zip(problems, answers)]
+
+    return MathReward
+
+
+def last_checkpoint(folder: Path) -> str | None:
+    from transformers.trainer_utils import get_last_checkpoint
+
+    return get_last_checkpoint(str(folder)) if folder.is_dir() else None
+
+
+def load_tokenizer(path: str, trust_remote_code: bool = False) -> Any:
+    """The policy tokenizer, left-padded for generation, with a pad token."""
+    from transformers import AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(path, trust_remote_code=trust_remote_code)
+    tok.padding_side = "left"
+    if tok.pad_token is None:
+        tok.pad_token = tok.eos_token
+    if not getattr(tok, "chat_template", None):
+        raise ConfigError(f"model.path {path!r}: the tokenizer has no chat template; the policy prompt is a "
+                          "conversation (use an instruct/chat model or add a chat_template)")
+    return tok
+
+
+def _trainer_class() -> type:
+    from trl import GRPOTrainer
+
+    class ReCodeGRPOTrainer(GRPOTrainer):
+        """GRPOTrainer that records the wall time of generation (`time/generation_s`)."""
+
+        def _generate(self, prompts: list):
+            start = time.perf_counter()
+            out = super()._generate(prompts)
+            mode = "train" if self.model.training else "eval"
+            self._metrics[mode]["time/generation_s"].append(time.perf_counter() - start)
+            return out
+
+    return ReCodeGRPOTrainer
+
+
+def _check_resume(run: RunDir, cfg: Config) -> None:
+    """Warn when the run dir's previous config differs from this one (resuming with other settings)."""
+    previous = run.root / f"config.{STAGE}.yaml"
+    if previous.is_file() and previous.read_text() != dump_config(cfg):
+        log.warning("%s differs from the config of this run; resuming with the NEW settings", previous)
+
+
+def train(cfg: Config, *, callbacks: Sequence[Any] = (), model: Any = None, tokenizer: Any = None) -> TrainResult:
+    """Run (or resume) CG-GRPO as configured; see the module doc. `model`/`tokenizer` override model.path."""
+    import torch
+    from datasets import Dataset
+    from trl import GRPOConfig
+
+    from recode_rl.models import resolve_model
+    from recode_rl.rewards.monitor import HackingMonitor
+    from recode_rl.rl.callbacks import RunDirMetrics, truncate_metrics
+    from recode_rl.rl.data import dataset_rows, load_training_problems
+
+    start = time.perf_counter()
+    if cfg.train.num_threads:
+        torch.set_num_threads(cfg.train.num_threads)
+    scorer = build_scorer(cfg)                       # fail on a missing scorer before loading anything big
+    world_size = int(os.environ.get("WORLD_SIZE", "1"))
+    if world_size > 1 and cfg.run_dir is None:
+        raise ConfigError("multi-process runs need an explicit run_dir (--run-dir): every rank must use the same one")
+    run = RunDir.create(cfg.run_dir, stage=STAGE)
+    args = GRPOConfig(**grpo_kwargs(cfg, str(run.checkpoints), world_size))
+    main_process = args.process_index == 0          # only rank 0 writes to the run dir
+    if main_process:
+        _check_resume(run, cfg)
+        run.write_config(cfg, STAGE)
+
+    problems = load_training_problems(cfg.data)
+    dataset = Dataset.from_list(dataset_rows(problems, cfg.data.prompt))
+    log.info("train-rl: %d problems, reward %s, run dir %s", len(problems), cfg.reward.kind, run.root)
+    model_path = resolve_model(cfg.model.path)
+    if tokenizer is None:
+        tokenizer = load_tokenizer(model_path, cfg.model.trust_remote_code)
+
+    resume = last_checkpoint(run.checkpoints) if cfg.resume else None
+    metrics_cb = RunDirMetrics(run, HackingMonitor(
+        window=cfg.monitor.window, process_key=cfg.monitor.process_key, pass_key=cfg.monitor.pass_key,
+        near_max=cfg.monitor.near_max, min_process_rise=cfg.monitor.min_process_rise,
+        max_pass_rise=cfg.monitor.max_pass_rise) if cfg.monitor.enabled else None)
+    if resume is not None:
+        step = int(Path(resume).name.rsplit("-", 1)[-1])
+        dropped = truncate_metrics(run, step) if main_process else 0
+        metrics_cb.replay(run.read_metrics())
+        log.info("resuming from %s (dropped %d metrics lines logged after it)", resume, dropped)
+    elif main_process and run.metrics_path.exists():
+        run.metrics_path.unlink()  # a fresh start in an old run dir: no stale curves
+
+    trainer = _trainer_class()(
+        model=model if model is not None else model_path, reward_funcs=[build_reward(cfg, scorer)], args=args,
+        train_dataset=dataset, processing_class=tokenizer, callbacks=[metrics_cb, *callbacks])
+    trainer.train(resume_from_checkpoint=resume)
+
+    final = run.checkpoints / "final"
+    trainer.save_model(str(final))
+    if trainer.accelerator.is_main_process:
+        tokenizer.save_pretrained(str(final))
+    return TrainResult(run_dir=run.root, final_model=final, global_step=trainer.state.global_step,
+                       resumed_from=resume, metrics=run.read_metrics(), hacking_flags=metrics_cb.flags,
+                       seconds=time.perf_counter() - start)

@@ -1,0 +1,74 @@
+"""Training rows: code and math prompts, held-out split, math files with errors naming record and field."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from recode_rl.data.schema import TestSuite
+from recode_rl.errors import DataError
+from recode_rl.rl.config import DataSection
+from recode_rl.rl.data import MATH_INSTRUCTION, dataset_rows, load_math_file, load_training_problems, split_holdout
+
+
+def test_embedded_rows_carry_prompt_and_tests():
+    problems = load_training_problems(DataSection())
+    assert len(problems) == 30
+    rows = dataset_rows(problems)
+    assert rows[0]["prompt"][0]["role"] == "system" and problems[0].prompt in rows[0]["prompt"][1]["content"]
+    assert TestSuite.from_dict(json.loads(rows[0]["tests"])) == problems[0].tests
+
+
+def test_exclude_and_limit():
+    section = DataSection.model_validate({"train": [{"name": "embedded", "limit": 5}],
+                                          "exclude": ["emb001-digit-sums"]})
+    problems = load_training_problems(section)
+    assert len(problems) == 4 and "emb001-digit-sums" not in {p.task_id for p in problems}
+    with pytest.raises(DataError, match="no problems left"):
+        load_training_problems(DataSection.model_validate({"train": [{"name": "embedded", "limit": 1}],
+                                                           "exclude": ["emb001-digit-sums"]}))
+
+
+def test_split_holdout_is_seeded_and_disjoint():
+    problems = load_training_problems(DataSection())
+    train, held = split_holdout(problems, 5 / 30, seed=0)
+    assert len(held) == 5 and len(train) == 25
+    assert not {p.task_id for p in train} & {p.task_id for p in held}
+    assert [p.task_id for p in split_holdout(problems, 5 / 30, seed=0)[1]] == [p.task_id for p in held]
+
+
+def test_math_file_and_math_rows(tmp_path):
+    path = tmp_path / "m.jsonl"
+    path.write_text(json.dumps({"problem": "1+1?", "answer": "2"}) + "\n"
+                    + json.dumps({"problem": "half of 1?", "solution": "so \\boxed{\\frac{1}{2}}"}) + "\n")
+    problems = load_math_file(path)
+    assert [p.metadata["answer"] for p in problems] == ["2", "\\frac{1}{2}"]
+    rows = dataset_rows(problems, "math")
+    assert rows[0]["prompt"][1]["content"].endswith(MATH_INSTRUCTION)
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps([{"problem": "x"}]))
+    with pytest.raises(DataError, match="record 0.*answer"):
+        load_math_file(bad)
+
+
+def test_math_reward_reads_the_answer_column(tmp_path):
+    from recode_rl.config import load_config
+    from recode_rl.rl.config import Config
+    from recode_rl.rl.train import build_reward
+
+    path = tmp_path / "m.jsonl"
+    path.write_text(json.dumps({"problem": "1+1?", "answer": "2"}) + "\n")
+    cfg = load_config(Config, None, ["reward.kind=math", "data.prompt=math", f"data.train=[{path}]",
+                                     "scorer.spec=tests.rl.tiny:ThinkLength"])
+    from recode_rl.rl.train import build_scorer
+
+    problems = load_training_problems(cfg.data)
+    row = dataset_rows(problems, "math")[0]
+    reward = build_reward(cfg, build_scorer(cfg))
+    cols = {k: [row[k]] * 2 for k in ("problem", "tests", "task_id")}
+    out = reward(prompts=[row["prompt"]] * 2, completions=["<think>one plus one</think><answer>\\boxed{2}</answer>",
+                                                           "<think>guess</think><answer>\\boxed{3}</answer>"],
+                 answer=[row["answer"]] * 2, **cols)
+    # right: 1 (format) + 1 (answer) + len("one plus one")/10 capped at 1 = 3; wrong: format only = 1
+    assert out == pytest.approx([3.0, 1.0])
