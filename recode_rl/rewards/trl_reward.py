@@ -105,13 +105,15 @@ class ReCodeReward:
             if col not in columns:
                 raise DataError.at("GRPOTrainer dataset", f"missing column (has: {sorted(columns)})", field=col)
         prefixes = columns.get("program_prefix") or [""] * n
+        answers = columns.get("answer") or [None] * n  # gold answers of math rows (the `math` reward)
         task_ids = columns.get("task_id") or [f"sample-{i}" for i in range(n)]
         problems = []
         for i in range(n):
             where = f"GRPOTrainer dataset, task {task_ids[i]}"
             problems.append(Problem(task_id=str(task_ids[i]), prompt=str(columns[self.problem_column][i]),
                                     tests=self._suite(columns[self.tests_column][i], where),
-                                    metadata={"program_prefix": prefixes[i] or ""}))
+                                    metadata={"program_prefix": prefixes[i] or "",
+                                              **({"answer": answers[i]} if answers[i] is not None else {})}))
         return problems
 
     def __call__(self, prompts: list[Any], completions: list[Any], completion_ids: Any = None, *,

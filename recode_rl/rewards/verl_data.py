@@ -30,7 +30,7 @@ from typing import Any, Sequence
 from recode_rl.data.schema import Problem, TestSuite
 from recode_rl.errors import DataError
 
-__all__ = ["SYSTEM_PROMPT", "INSTRUCTION", "policy_messages", "verl_row", "write_verl_parquet", "tests_from_ground_truth"]
+__all__ = ["SYSTEM_PROMPT", "INSTRUCTION", "policy_messages", "io_hint", "verl_row", "write_verl_parquet", "tests_from_ground_truth"]
 
 SYSTEM_PROMPT = (
     "A conversation between User and Assistant. The user asks a question, and the Assistant solves it. "
@@ -46,7 +46,7 @@ INSTRUCTION = (
 )
 
 
-def _io_hint(problem: Problem) -> str:
+def io_hint(problem: Problem) -> str:
     tests = problem.tests
     if tests.kind == "stdio":
         return "Your program must read from standard input and write to standard output."
@@ -64,7 +64,7 @@ def policy_messages(problem: Problem) -> list[dict[str, str]]:
     parts = [problem.prompt.strip()]
     if problem.starter_code.strip():
         parts.append(f"Starter code:\n```python\n{problem.starter_code.rstrip()}\n```")
-    parts.append(_io_hint(problem))
+    parts.append(io_hint(problem))
     parts.append(INSTRUCTION)
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": "\n\n".join(parts)}]
 

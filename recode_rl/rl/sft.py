@@ -113,7 +113,7 @@ def build_targets(problems: Sequence[Problem], section: TargetsSection, limits: 
     from recode_rl.rewards.core import RewardConfig
     from recode_rl.rewards.pipeline import score_batch
     from recode_rl.rewards.scorer import NoScorer
-    from recode_rl.rewards.verl_data import _io_hint
+    from recode_rl.rewards.verl_data import io_hint
 
     dropped: Counter[str] = Counter()
     candidates: list[tuple[Problem, str]] = []
@@ -122,7 +122,7 @@ def build_targets(problems: Sequence[Problem], section: TargetsSection, limits: 
             if not (p.reference_solution or "").strip():
                 dropped["no_reference_solution"] += 1
                 continue
-            think = section.think_template.format(io_hint=_io_hint(p))
+            think = section.think_template.format(io_hint=io_hint(p))
             candidates.append((p, format_target(think, p.reference_solution or "")))
     else:
         if not section.responses:

@@ -27,7 +27,6 @@ recipe is in recipes/verl/). Everything else is mapped in `recode_rl.rl.config`.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
 import time
@@ -80,22 +79,7 @@ def build_reward(cfg: Config, scorer: Any) -> Any:
     from recode_rl.rewards.trl_reward import ReCodeReward
 
     limits = Limits(timeout=cfg.limits.timeout, memory_mb=cfg.limits.memory_mb)
-    cls = _math_reward_class() if cfg.reward.kind == "math" else ReCodeReward
-    return cls(cfg.reward, scorer, limits=limits, max_workers=cfg.limits.max_workers)
-
-
-def _math_reward_class() -> type:
-    from recode_rl.rewards.trl_reward import ReCodeReward
-
-    class MathReward(ReCodeReward):
-        """ReCodeReward that also passes the dataset's `answer` column to the math check."""
-
-        def problems_from_columns(self, n: int, columns: dict[str, Any]) -> list[Problem]:
-            problems = super().problems_from_columns(n, columns)
-            answers = columns.get("answer") or [None] * n
-            return [dataclasses.replace(p, metadata={**p.metadata, "answer": a}) for p, a in zip(problems, answers)]
-
-    return MathReward
+    return ReCodeReward(cfg.reward, scorer, limits=limits, max_workers=cfg.limits.max_workers)
 
 
 def last_checkpoint(folder: Path) -> str | None:
