@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import html
-import json
 import time
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,10 @@ def _fmt(v: Any, digits: int = 1) -> str:
     if isinstance(v, float):
         return f"{v:.{digits}f}"
     return str(v)
+
+
+def _pct(v: Any) -> float | None:
+    return 100.0 * v if isinstance(v, (int, float)) else None
 
 
 def _table(header: list[str], rows: list[list[Any]]) -> str:
@@ -87,10 +90,14 @@ def _rm_section(found: Found) -> list[str]:
         rows = []
         for label, s in found.rm_evals:
             for file, e in (s.get("files") or {}).items():
-                rows.append([s.get("scorer") or label, Path(file).name, e.get("n"), e.get("accuracy")])
+                o = e.get("overall") or e  # eval-rm nests per-file numbers under "overall"
+                rows.append([s.get("scorer") or label, Path(file).name, o.get("n"), _pct(o.get("accuracy"))])
+                for subset, sub in (e.get("subsets") or {}).items():
+                    rows.append([s.get("scorer") or label, f"{Path(file).name} · {subset}", sub.get("n"),
+                                 _pct(sub.get("accuracy"))])
             o = s.get("overall") or {}
-            rows.append([s.get("scorer") or label, "**overall**", o.get("n"), o.get("accuracy")])
-        md += [_table(["reward model", "file", "pairs", "accuracy"], rows), ""]
+            rows.append([s.get("scorer") or label, "**overall**", o.get("n"), _pct(o.get("accuracy"))])
+        md += [_table(["reward model", "file", "pairs", "accuracy (%)"], rows), ""]
     return md
 
 
@@ -98,8 +105,18 @@ def _synth_section(found: Found) -> list[str]:
     if not found.synths:
         return []
     md = ["## CRPL synthesis", ""]
+    rows = []
     for label, s in found.synths:
-        md += [f"`{label}`", "", "```json", json.dumps({k: s[k] for k in list(s)[:12]}, indent=1)[:3000], "```", ""]
+        for stage, st in (s.get("stages") or {}).items():
+            if isinstance(st, dict):
+                dropped = ", ".join(f"{k} {v}" for k, v in (st.get("dropped") or {}).items()) or "none"
+                rows.append([label, stage, st.get("requested"), st.get("kept"), dropped])
+    if rows:
+        md += [_table(["run", "stage", "requested", "kept", "dropped (reason count)"], rows), ""]
+    pair_rows = [[label, *[(s.get("pairs") or {}).get(k) for k in ("opt>deg", "opt>ori", "ori>deg", "train", "validation")]]
+                 for label, s in found.synths if s.get("pairs")]
+    if pair_rows:
+        md += [_table(["run", "opt>deg", "opt>ori", "ori>deg", "train", "validation"], pair_rows), ""]
     return md
 
 

@@ -42,6 +42,7 @@ def plot_training(runs: list[tuple[str, list[dict[str, Any]]]], out: Path) -> li
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker  # noqa: F401
 
     out.mkdir(parents=True, exist_ok=True)
     made = []
@@ -54,6 +55,7 @@ def plot_training(runs: list[tuple[str, list[dict[str, Any]]]], out: Path) -> li
         for label, xs, ys in lines:
             ax.plot(xs, ys, marker="o" if len(xs) < 30 else None, markersize=3, label=label)
         ax.set_xlabel("step")
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
         ax.set_title(title, fontsize=10)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)

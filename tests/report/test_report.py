@@ -39,7 +39,8 @@ def test_report_collects_every_stage_and_renders(tmp_path):
     md, page = render(found, tmp_path / "out")
     text = md.read_text()
     assert "| tiny-base | 40.0 | 35.5 | – | – | 10.0 | 0.0 | 0.0 | – | – | 17.1 (5/9) |" in text
-    assert "public tests only" in text and "rm-a" in text
+    assert "public tests only" in text
+    assert "| rm-a | val.jsonl | 10 | 70.0 |" in text
     # the direct run's process score rises to its max with a flat pass rate: flagged
     direct_row = next(l for l in text.splitlines() if l.startswith("| direct"))
     assert "possible reward hacking" in direct_row
