@@ -80,7 +80,7 @@ def test_check_reports_bad_solutions_file(tmp_path, capsys):
     sols.write_text('{"task_id": "HumanEval/0", "solution": "x"}\n{"task_id": "HumanEval/1"}\n')
     assert main(["check", "--dataset", "humaneval", "--solutions", str(sols)]) == 2
     err = capsys.readouterr().err
-    assert "s.jsonl, record line 2, field 'solution'" in err
+    assert "s.jsonl, line 2, field 'solution'" in err
 
 
 def test_check_reports_unknown_task(tmp_path, capsys):

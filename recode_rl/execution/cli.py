@@ -62,26 +62,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def read_solutions(path: str) -> dict[str, str]:
-    """task_id -> program, with errors naming the file, line and field."""
-    p = Path(path)
-    if not p.is_file():
-        raise DataError(f"solutions file not found: {path}")
+    """task_id -> program from JSONL/JSON records {task_id, solution}; errors name file, line, field."""
+    from recode_rl.data.records import get_str, read_records
+
     out: dict[str, str] = {}
-    for lineno, line in enumerate(p.read_text().splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise DataError.at(path, f"not valid JSON ({exc.msg})", record=f"line {lineno}") from None
-        if not isinstance(rec, dict):
-            raise DataError.at(path, "expected a JSON object", record=f"line {lineno}")
-        for field in ("task_id", "solution"):
-            if not isinstance(rec.get(field), str):
-                raise DataError.at(path, "missing or not a string", record=f"line {lineno}", field=field)
-        if rec["task_id"] in out:
-            raise DataError.at(path, f"duplicate task_id {rec['task_id']!r}", record=f"line {lineno}", field="task_id")
-        out[rec["task_id"]] = rec["solution"]
+    for where, rec in read_records(path):
+        task_id = get_str(rec, "task_id", where)
+        solution = rec.get("solution")
+        if not isinstance(solution, str):
+            raise where.error("solution", "missing or not a string")
+        if task_id in out:
+            raise where.error("task_id", f"duplicate task_id {task_id!r}")
+        out[task_id] = solution
     return out
 
 
