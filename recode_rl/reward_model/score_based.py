@@ -26,7 +26,8 @@ from recode_rl.reward_model.data import ScoredReasoning, load_scored
 from recode_rl.reward_model.encoding import encode
 from recode_rl.reward_model.scoring import RewardModel, sigmoid
 from recode_rl.reward_model.train import (
-    MetricsLogger, TruncationStats, check_max_length, last_checkpoint, load_backbone, peft_config, prepare_pad_token, save_final,
+    MetricsLogger, TruncationStats, check_max_length, export_and_summarize, last_checkpoint, load_backbone, peft_config,
+    prepare_pad_token,
     split_by_problem, trainer_kwargs,
 )
 from recode_rl.rundir import RunDir
@@ -122,22 +123,10 @@ def train_score_based(cfg: Config, run: RunDir, *, model: Any = None, tokenizer:
     resume = last_checkpoint(run.checkpoints / "trainer")
     result = trainer.train(resume_from_checkpoint=resume)
 
-    final_model = trainer.model
-    if hasattr(final_model, "merge_and_unload"):
-        final_model = final_model.merge_and_unload()
-    out = run.checkpoints / "reward_model"
-    trained_on = {"objective": f"score-{loss_kind}", "train_file": cfg.data.train,
-                  "validation_file": cfg.data.validation, "records": len(train)}
-    save_final(final_model, tokenizer, out, cfg, trained_on, backbone=backbone)
-    summary: dict[str, Any] = {
-        "objective": f"score-{loss_kind}", "checkpoint": str(out), "backbone": backbone,
-        "train_records": len(train), "validation_records": len(val),
-        "truncation": {"policy": cfg.model.truncation, "max_length": cfg.model.max_length,
-                       "train": train_trunc.to_dict(), "validation": val_trunc.to_dict()},
-        "steps": trainer.state.global_step, "train_loss": result.training_loss,
-        "best_checkpoint": trainer.state.best_model_checkpoint, "best_metric": trainer.state.best_metric,
-        "resumed_from": resume, "seconds": round(time.time() - started, 1),
-    }
+    final_model, out, summary = export_and_summarize(
+        trainer, result, tokenizer, run, cfg, objective=f"score-{loss_kind}", backbone=backbone,
+        counts={"train_records": len(train), "validation_records": len(val)}, card={"records": len(train)},
+        truncation=(train_trunc, val_trunc), resume=resume, started=started)
     if has_eval:
         scorer = RewardModel(final_model, tokenizer, template=cfg.model.template, max_length=cfg.model.max_length,
                              truncation=cfg.model.truncation)

@@ -203,6 +203,30 @@ def _load_pair_splits(cfg: Config) -> tuple[list[PreferencePair], list[Preferenc
     return train, val
 
 
+def export_and_summarize(trainer: Any, result: Any, tokenizer: Any, run: RunDir, cfg: Config, *, objective: str,
+                         backbone: str, counts: dict[str, int], card: dict[str, Any],
+                         truncation: tuple[Any, Any], resume: Any, started: float) -> tuple[Any, Path, dict[str, Any]]:
+    """Shared end of both trainers: fold LoRA adapters in, write checkpoint + scoring card, and
+    the summary fields common to Bradley-Terry and score-based training."""
+    final_model = trainer.model
+    if hasattr(final_model, "merge_and_unload"):  # LoRA: fold the adapters into a plain checkpoint
+        final_model = final_model.merge_and_unload()
+    out = run.checkpoints / "reward_model"
+    trained_on = {"objective": objective, "train_file": cfg.data.train, "validation_file": cfg.data.validation,
+                  **card}
+    save_final(final_model, tokenizer, out, cfg, trained_on, backbone=backbone)
+    train_trunc, val_trunc = truncation
+    summary: dict[str, Any] = {
+        "objective": objective, "checkpoint": str(out), "backbone": backbone, **counts,
+        "truncation": {"policy": cfg.model.truncation, "max_length": cfg.model.max_length,
+                       "train": train_trunc.to_dict(), "validation": val_trunc.to_dict()},
+        "steps": trainer.state.global_step, "train_loss": result.training_loss,
+        "best_checkpoint": trainer.state.best_model_checkpoint, "best_metric": trainer.state.best_metric,
+        "resumed_from": resume, "seconds": round(time.time() - started, 1),
+    }
+    return final_model, out, summary
+
+
 def save_final(model: Any, tokenizer: Any, out: Path, cfg: Config, trained_on: dict[str, Any], *, backbone: str) -> Path:
     """Save a plain HF folder and its scoring card."""
     out.mkdir(parents=True, exist_ok=True)
@@ -259,23 +283,11 @@ def train_bradley_terry(cfg: Config, run: RunDir, *, model: Any = None, tokenize
     resume = last_checkpoint(run.checkpoints / "trainer")
     result = trainer.train(resume_from_checkpoint=resume)
 
-    out = run.checkpoints / "reward_model"
-    trained_on = {"objective": "bradley-terry", "train_file": cfg.data.train, "validation_file": cfg.data.validation,
-                  "pairs": len(train_pairs), "pair_types": cfg.data.pair_types}
-    final_model = trainer.model
-    if hasattr(final_model, "merge_and_unload"):  # LoRA: fold the adapters into a plain checkpoint
-        final_model = final_model.merge_and_unload()
-    save_final(final_model, tokenizer, out, cfg, trained_on, backbone=backbone)
-
-    summary: dict[str, Any] = {
-        "objective": "bradley-terry", "checkpoint": str(out), "backbone": backbone,
-        "train_pairs": len(train_pairs), "validation_pairs": len(val_pairs),
-        "truncation": {"policy": cfg.model.truncation, "max_length": cfg.model.max_length,
-                       "train": train_trunc.to_dict(), "validation": val_trunc.to_dict()},
-        "steps": trainer.state.global_step, "train_loss": result.training_loss,
-        "best_checkpoint": trainer.state.best_model_checkpoint, "best_metric": trainer.state.best_metric,
-        "resumed_from": resume, "seconds": round(time.time() - started, 1),
-    }
+    final_model, out, summary = export_and_summarize(
+        trainer, result, tokenizer, run, cfg, objective="bradley-terry", backbone=backbone,
+        counts={"train_pairs": len(train_pairs), "validation_pairs": len(val_pairs)},
+        card={"pairs": len(train_pairs), "pair_types": cfg.data.pair_types},
+        truncation=(train_trunc, val_trunc), resume=resume, started=started)
     if has_eval:
         scorer = RewardModel(final_model, tokenizer, template=cfg.model.template, max_length=cfg.model.max_length,
                              truncation=cfg.model.truncation)
