@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
-from recode_rl.data.records import data_dir
 
 
 @pytest.fixture(autouse=True)
@@ -15,9 +13,3 @@ def _private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     monkeypatch.setenv("RECODE_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "recode-cache"))
 
 
-@pytest.fixture
-def shared_data() -> Path:
-    root = data_dir()
-    if not (root / "mbpp" / "mbpp.jsonl").exists():
-        pytest.skip(f"shared benchmark data not found at {root} (set RECODE_DATA_DIR)")
-    return root

@@ -3,21 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
-import pytest
 
-from recode_rl.data.records import data_dir
 from recode_rl.generation.types import Completion, Prompt, SamplingParams
 
-
-@pytest.fixture
-def shared_data() -> Path:
-    root = data_dir()
-    if not (root / "mbpp" / "mbpp.jsonl").exists():
-        pytest.skip(f"shared benchmark data not found at {root} (set RECODE_DATA_DIR)")
-    return root
 
 
 def wrap(code: str, reasoning: str = "Use the obvious approach.") -> str:
