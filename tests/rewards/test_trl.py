@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import string
 
 import pytest
 
@@ -12,6 +11,7 @@ from recode_rl.data.schema import TestSuite as Suite  # aliased: pytest would tr
 from recode_rl.errors import DataError
 from recode_rl.rewards.core import RewardConfig
 from recode_rl.rewards.trl_reward import ReCodeReward, completion_text, trl_dataset_rows
+from tests.rl.tiny import chat_tokenizer  # the one tiny offline chat tokenizer of the test suites
 
 ADD = Problem(task_id="add", prompt="Read two integers and print their sum.",
               tests=Suite(kind="stdio", inputs=("1 2\n", "5 7\n", "-3 3\n"), outputs=("3\n", "12\n", "0\n")))
@@ -73,22 +73,6 @@ def test_reward_called_like_trl():
 
 # ---------------------------------------------------------------- real GRPOTrainer steps
 
-def _chat_tokenizer():
-    from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers
-    from transformers import PreTrainedTokenizerFast
-
-    specials = ["[PAD]", "[UNK]", "[EOS]"]
-    vocab = {t: i for i, t in enumerate(specials + sorted(set(string.printable)))}
-    tok = Tokenizer(models.WordLevel(vocab, unk_token="[UNK]"))
-    tok.pre_tokenizer = pre_tokenizers.Split(Regex("[\\s\\S]"), behavior="isolated")
-    tok.decoder = decoders.Fuse()
-    fast = PreTrainedTokenizerFast(tokenizer_object=tok, pad_token="[PAD]", unk_token="[UNK]", eos_token="[EOS]")
-    fast.chat_template = ("{% for m in messages %}{{ m['role'][0] }}:{{ m['content'] }}\n{% endfor %}"
-                          "{% if add_generation_prompt %}a:{% endif %}")
-    fast.padding_side = "left"
-    return fast
-
-
 def _overfit_tiny_policy(tok, prompt_text: str, target: str):
     """A tiny Qwen2 trained for a few hundred steps to (mostly) emit `target` after the prompt."""
     import torch
@@ -120,7 +104,7 @@ def test_grpo_trainer_runs_with_our_reward(tmp_path):
     from trl import GRPOConfig, GRPOTrainer
 
     torch.set_num_threads(1)
-    tok = _chat_tokenizer()
+    tok = chat_tokenizer()
     prompt = [{"role": "user", "content": "add"}]
     prompt_text = tok.apply_chat_template(prompt, tokenize=False, add_generation_prompt=True)
     model = _overfit_tiny_policy(tok, prompt_text, GOOD)
