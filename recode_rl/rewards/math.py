@@ -119,6 +119,11 @@ def _worker_main() -> None:
     from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse, verify
 
     config = [LatexExtractionConfig(boxed_match_priority=0), ExprExtractionConfig()]
+    # Warm up before saying ready: the first parse/verify imports and initialises much of sympy,
+    # which must count toward start-up, not toward the first answer's timeout (under load that
+    # first check could otherwise be judged TIMEOUT right after a restart).
+    verify(parse("\\boxed{1}", extraction_config=config, parsing_timeout=None),
+           parse("\\boxed{1}", extraction_config=config, parsing_timeout=None), timeout_seconds=None)
     # Keep a private handle on the protocol pipe; anything a library prints goes to stderr.
     out = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)
@@ -173,8 +178,12 @@ class MathVerifier:
             self._proc.kill()
             self._proc.wait()
             for stream in (self._proc.stdin, self._proc.stdout):
-                if stream is not None:
+                if stream is None:
+                    continue
+                try:
                     stream.close()
+                except OSError:  # closing stdin flushes unsent bytes into a pipe nobody reads
+                    pass
         self._proc, self._buffer = None, b""
 
     def _start(self) -> None:

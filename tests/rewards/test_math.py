@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import subprocess
 import sys
 import threading
 
@@ -122,3 +123,30 @@ def test_check_answers_with_several_workers_keeps_order():
     items = [("\\boxed{1}", "1"), ("\\boxed{2}", "3"), ("\\boxed{\\sqrt{4}}", "2")]
     verdicts = [r.verdict for r in check_answers(items, max_workers=2)]
     assert verdicts == [Verdict.PASSED, Verdict.WRONG_ANSWER, Verdict.PASSED]
+
+
+def test_worker_crash_before_the_request_is_written_is_a_sandbox_error():
+    # The worker exits right after saying ready; the request write itself hits a closed pipe
+    # (BrokenPipeError), and closing the pipe afterwards must not raise either.
+    argv = [sys.executable, "-c", "import os; print('{\"ready\": true}', flush=True); os._exit(0)"]
+    with MathVerifier(timeout=30.0, worker_argv=argv) as v:
+        v._start()
+        v._proc.wait()   # make sure it is gone before we write
+        r = v.check("\\boxed{1}" + " " * 200_000, "1")   # larger than a pipe buffer
+    assert r.verdict is Verdict.SANDBOX_ERROR and v.restarts == 1
+
+
+def test_restart_is_not_charged_to_the_next_check_under_load():
+    # Two CPU-bound processes beside us (as on a busy 2-core CI machine); after a timeout the worker
+    # restarts (imports sympy: seconds under load) and the next, trivial check must still pass its
+    # 1 s budget, because start-up and warm-up have their own budget.
+    burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)]
+    try:
+        with MathVerifier(timeout=1.0) as v:
+            assert v.check("\\boxed{9^{9^{9^{9}}}}", "2").verdict is Verdict.TIMEOUT
+            after = [v.check("\\boxed{4}", "4").verdict for _ in range(3)]
+    finally:
+        for b in burners:
+            b.kill()
+            b.wait()
+    assert after == [Verdict.PASSED] * 3
