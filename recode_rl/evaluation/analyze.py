@@ -6,11 +6,10 @@ unparseable items are dropped and counted. `correlation_test(table)` reports Pea
 chi-square with and without Yates' continuity correction (scipy `chi2_contingency`), Fisher's
 exact test, the odds ratio, phi and the pass rates given flawless / flawed reasoning.
 
-On the paper's own table (N = 33,146; read row-major as fail/pass x flawed/flawless:
-fail-flawed 3,133, fail-flawless 8,376, pass-flawed 5,051, pass-flawless 16,586), Pearson's
+On the paper's own table (Appendix A.4, Table 7; N = 33,146: flawless reasoning 3,133 pass /
+8,376 fail, flawed reasoning 5,051 pass / 16,586 fail, pass rates 27.2% vs 23.3%), Pearson's
 chi-square gives 60.76 (p = 6.4e-15) uncorrected and 60.55 (p = 7.2e-15) with Yates; the paper's
-p = 9.3e-15 is what Fisher's exact test gives (9.27e-15). The other diagonal arrangement of the
-four numbers gives p far below 1e-300, so only this orientation is consistent with the paper.
+p = 9.3e-15 is what Fisher's exact test gives (9.27e-15).
 
 Training dynamics: `load_history(run_dir)` reads `metrics.jsonl`; `dynamics(...)` extracts the
 pass rate and the process reward per step for each run (reward variant), runs the hacking

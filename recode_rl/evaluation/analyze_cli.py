@@ -1,7 +1,7 @@
 """`recode analyze`: the correlation study and training-dynamics plots, as JSON, markdown and PNG.
 
     recode analyze judged=[runs/build-lcbrb-.../data/lcbrb_judged.jsonl]     # 2x2 + chi-square
-    recode analyze table=[16586,5051,8376,3133]                              # a table given directly
+    recode analyze table=[3133,5051,8376,16586]                              # a table given directly
     recode analyze runs=[runs/rl-recode,runs/rl-outcome,runs/rl-direct]      # training dynamics
 
 `table` is [pass & flawless, pass & flawed, fail & flawless, fail & flawed]. `judged` entries

@@ -11,30 +11,31 @@ import pytest
 from recode_rl.evaluation.analyze import contingency, correlation_test, detect_key, dynamics
 from recode_rl.evaluation.analyze_cli import Config, analyze, run
 
-# The paper's table (N = 33,146) in our layout [[pass&flawless, pass&flawed], [fail&flawless, fail&flawed]]
-PAPER = [[16586, 5051], [8376, 3133]]
+# The paper's Table 7 (N = 33,146): flawless 3,133 pass / 8,376 fail, flawed 5,051 pass / 16,586 fail,
+# in our layout [[pass&flawless, pass&flawed], [fail&flawless, fail&flawed]]
+PAPER = [[3133, 5051], [8376, 16586]]
 
 
 def test_paper_table_reproduces_p_value():
     r = correlation_test(PAPER)
     assert r["n"] == 33146
     # hand check of the uncorrected statistic: expected counts E_ij = row_i * col_j / N
-    n, rows, cols = 33146, (21637, 11509), (24962, 8184)
+    n, rows, cols = 33146, (8184, 24962), (11509, 21637)
     chi2 = sum((PAPER[i][j] - rows[i] * cols[j] / n) ** 2 / (rows[i] * cols[j] / n) for i in range(2) for j in range(2))
     assert r["chi2"] == pytest.approx(chi2) and r["chi2"] == pytest.approx(60.76, abs=0.01)
     # Pearson: p = 6.4e-15 (no correction), 7.2e-15 (Yates); the paper's 9.3e-15 is Fisher's exact p
     assert r["p_value"] == pytest.approx(6.45e-15, rel=0.01)
     assert r["p_value_yates"] == pytest.approx(7.17e-15, rel=0.01)
     assert r["fisher_p_value"] == pytest.approx(9.3e-15, rel=0.01)
-    # pass rates: 16586/24962 flawless vs 5051/8184 flawed
-    assert r["pass_rate_given_flawless"] == pytest.approx(16586 / 24962)
-    assert r["pass_rate_given_flawed"] == pytest.approx(5051 / 8184)
-    assert r["odds_ratio"] == pytest.approx(16586 * 3133 / (5051 * 8376))
+    # pass rates as the paper reports them: 3133/11509 = 27.2% flawless vs 5051/21637 = 23.3% flawed
+    assert round(100 * r["pass_rate_given_flawless"], 1) == 27.2
+    assert round(100 * r["pass_rate_given_flawed"], 1) == 23.3
+    assert r["odds_ratio"] == pytest.approx(3133 * 16586 / (5051 * 8376))
 
 
 def test_other_orientation_is_inconsistent_with_the_paper():
     # 3,133 and 8,376 swapped: the association is huge and p underflows — not the paper's table
-    r = correlation_test([[16586, 5051], [3133, 8376]])
+    r = correlation_test([[8376, 5051], [3133, 16586]])
     assert r["p_value"] < 1e-300
 
 
@@ -90,5 +91,7 @@ def test_cli_on_paper_table(tmp_path, capsys):
     assert run(argparse.Namespace(config=str(cfg), overrides=[], run_dir=str(tmp_path))) == 0
     result = json.loads((tmp_path / "report" / "analysis.json").read_text())
     assert result["correlation"]["n"] == 33146
+    assert round(100 * result["correlation"]["pass_rate_given_flawless"], 1) == 27.2
+    assert round(100 * result["correlation"]["pass_rate_given_flawed"], 1) == 23.3
     assert math.isclose(result["correlation"]["fisher_p_value"], 9.27e-15, rel_tol=0.01)
     assert "Fisher's exact p = 9.27e-15" in capsys.readouterr().out
