@@ -25,8 +25,7 @@ from recode_rl.errors import DataError
 from recode_rl.prompts import math_messages
 from recode_rl.rl.config import DataSection
 
-__all__ = ["load_math_file", "load_training_problems", "dataset_rows",
-           "split_holdout"]
+__all__ = ["load_math_file", "load_training_problems", "dataset_rows", "split_holdout"]
 
 # math answers are checked by math-verify, never executed: the suite only satisfies the schema
 _NO_TESTS = TestSuite(kind="assertion", assertions=("True",))

@@ -110,10 +110,10 @@ def build_targets(problems: Sequence[Problem], section: TargetsSection, limits: 
                   ) -> tuple[list[tuple[Problem, str]], dict[str, Any]]:
     """Verified (problem, target) pairs and counts {candidates, kept, dropped_<reason>: n}."""
     from recode_rl.execution.types import Limits
+    from recode_rl.prompts import io_hint
     from recode_rl.rewards.core import RewardConfig
     from recode_rl.rewards.pipeline import score_batch
     from recode_rl.rewards.scorer import NoScorer
-    from recode_rl.prompts import io_hint
 
     dropped: Counter[str] = Counter()
     candidates: list[tuple[Problem, str]] = []
