@@ -74,10 +74,10 @@ def heldout_pass1(model_dir: str, problems: list, max_new_tokens: int, num_threa
     """Greedy pass@1 (all tests pass) and format rate of one completion per held-out problem."""
     from recode_rl.generation.hf import HFGenerator
     from recode_rl.generation.types import SamplingParams
+    from recode_rl.prompts import policy_messages
     from recode_rl.rewards.core import RewardConfig
     from recode_rl.rewards.pipeline import score_batch
     from recode_rl.rewards.scorer import NoScorer
-    from recode_rl.rewards.verl_data import policy_messages
 
     start = time.perf_counter()
     gen = HFGenerator(model_dir, dtype="float32", batch_size=len(problems), num_threads=num_threads)

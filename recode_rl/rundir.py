@@ -1,16 +1,17 @@
 """The run directory every stage reads and writes.
 
     <run_dir>/
-      config.yaml        resolved config of the stage that created/last ran here
-      run.json           command, version, start time, host
-      data/              datasets this run produced (pairs, rollouts, ...)
-      checkpoints/       model checkpoints (HF folders), resumable state
-      metrics.jsonl      one JSON object per line: {"step": ..., "<metric>": ...}
-      samples/           per-sample outputs (responses, verdicts)
-      report/            markdown/HTML report and figures
+      config.<stage>.yaml   resolved config of that stage (rewritten each time the stage starts here)
+      runs.jsonl            one JSON object per stage start: stage, version, started, host, python
+      data/                 datasets this run produced (pairs, rollouts, ...)
+      checkpoints/          model checkpoints (HF folders), resumable state
+      metrics.jsonl         one JSON object per line: {"step": ..., "<metric>": ...}
+      samples/              per-sample outputs (responses, verdicts)
+      report/               markdown/HTML report and figures
 
-Stages append to one run directory (e.g. `recode demo` runs synth -> train-rm -> ... in
-one tree); each stage writes `config.<stage>.yaml` so nothing is overwritten.
+Several stages may share one run directory: each writes its own `config.<stage>.yaml`, so
+nothing is overwritten, and adds a line to `runs.jsonl`. (`recode demo` keeps one
+sub-directory per stage under one root; `recode report` walks nested run directories.)
 """
 
 from __future__ import annotations
@@ -64,14 +65,25 @@ class RunDir:
     def metrics_path(self) -> Path:
         return self.root / "metrics.jsonl"
 
+    @property
+    def runs_path(self) -> Path:
+        return self.root / "runs.jsonl"
+
     def write_config(self, cfg: BaseModel, stage: str) -> Path:
+        """Write `config.<stage>.yaml` and append this start to `runs.jsonl`; returns the config path."""
         path = self.root / f"config.{stage}.yaml"
         path.write_text(dump_config(cfg))
         info = {"stage": stage, "version": __version__, "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                 "host": platform.node(), "python": platform.python_version()}
-        with (self.root / "run.json").open("a") as f:
+        with self.runs_path.open("a") as f:
             f.write(json.dumps(info) + "\n")
         return path
+
+    def read_runs(self) -> list[dict[str, Any]]:
+        """Every stage start recorded in `runs.jsonl`, oldest first."""
+        if not self.runs_path.exists():
+            return []
+        return [json.loads(line) for line in self.runs_path.read_text().splitlines() if line.strip()]
 
     def log_metrics(self, step: int, metrics: dict[str, Any]) -> None:
         with self.metrics_path.open("a") as f:

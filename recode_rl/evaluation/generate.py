@@ -21,10 +21,10 @@ from typing import Any
 
 from recode_rl.errors import ConfigError, DataError
 from recode_rl.evaluation.benchmarks import EvalTask
-from recode_rl.evaluation.prompts import PromptStyle, build_prompt
 from recode_rl.evaluation.scoring import score
 from recode_rl.execution.types import Limits
 from recode_rl.generation.types import Generator, SamplingParams
+from recode_rl.prompts import PromptStyle, build_prompt
 
 __all__ = ["SampleStore", "generate_and_score"]
 

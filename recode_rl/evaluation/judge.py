@@ -1,10 +1,9 @@
-"""The LCB-RB judge: is a response's reasoning flawed, sound, or not what the code implements?
+"""Reading the LCB-RB judge's reply: is a response's reasoning flawed, sound, or not what the code implements?
 
-The paper (MISSION Part 3) asks GPT-4o, per sampled response, for line 1 exactly `Yes`
+The paper (MISSION Part 3, Appendix A.6 Fig. 9) asks GPT-4o, per sampled response, for line 1 exactly `Yes`
 (reasoning flawed AND code consistent with it), `No` (reasoning sound AND code consistent) or
-`None` (the code does not implement the reasoning), line 2 a justification. The paper does not
-publish its prompt; `JUDGE_PROMPT` is ours, written from that description and the five flaw
-types of MISSION Part 1.
+`None` (the code does not implement the reasoning), line 2 a justification. The prompt is
+`recode_rl.prompts.judge.lcbrb_judge_prompt` (its departures from the paper's are listed there).
 
 `parse_judgement(text)` is forgiving about form and strict about meaning. It accepts case,
 punctuation, markdown (`**Yes**`, `# No`, backticks, quotes), a label prefix (`Answer: Yes`,
@@ -20,42 +19,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["JUDGE_PROMPT", "LABELS", "Judgement", "parse_judgement", "parse_label", "judge_prompt"]
+__all__ = ["LABELS", "Judgement", "parse_judgement", "parse_label"]
 
 # judge word -> our label
 LABELS = {"yes": "flawed", "no": "sound", "none": "inconsistent"}
 # also accepted (annotation sheets): our own label names
 _SYNONYMS = {"flawed": "flawed", "sound": "sound", "inconsistent": "inconsistent", "flawless": "sound"}
-
-JUDGE_PROMPT = """You are reviewing a solution to a programming problem. The solution has two parts: the \
-reasoning written before coding, and the code.
-
-First decide whether the code implements the approach described in the reasoning. If it does not (it \
-uses a different algorithm, skips or contradicts steps of the reasoning, or the reasoning does not \
-describe an approach at all), the answer is None.
-
-If the code does implement the reasoning, decide whether the reasoning is flawed. Reasoning is flawed \
-if it has any of: a factual error (a misstated constraint, a wrong formula, a wrong complexity claim); \
-an irrelevant or misleading step; incomplete reasoning that stops before reaching a solution; a \
-logical gap where a key step is missing; a chaotic or acausal order of steps. Judge the reasoning \
-itself, not whether the code would pass hidden tests.
-
-Reply in exactly two lines.
-Line 1: exactly one word: Yes (the reasoning is flawed and the code is consistent with it), No (the \
-reasoning is sound and the code is consistent with it), or None (the code is not consistent with the \
-reasoning).
-Line 2: a one-sentence justification.
-
-## Problem
-{problem}
-
-## Reasoning
-{reasoning}
-
-## Code
-```python
-{code}
-```"""
 
 
 @dataclass(frozen=True)
@@ -93,6 +62,3 @@ def parse_judgement(text: str) -> Judgement:
             return Judgement(label, _PREFIX.sub("", reason).strip(), text)
     return Judgement(None, "", text)
 
-
-def judge_prompt(problem: str, reasoning: str, code: str) -> str:
-    return JUDGE_PROMPT.format(problem=problem.strip(), reasoning=reasoning.strip(), code=code.rstrip())

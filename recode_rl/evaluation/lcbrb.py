@@ -5,8 +5,8 @@ Pipeline (MISSION Part 3), each step a function so it can be tested and resumed:
 1. `sample_items`: N responses per problem at temperature 1.0 with the policy prompt; parse
    think + code; run the code against the problem's tests (one executor batch). Responses without
    reasoning or code cannot be judged and are counted (`no_reasoning_or_code`), not kept.
-2. `judge_items`: the LLM judge's three-way answer per item (`judge.py`); unparseable replies are
-   counted (`unparseable`) and dropped.
+2. `judge_items`: the LLM judge's three-way answer per item (prompt in `recode_rl.prompts.judge`,
+   reply read by `judge.py`); unparseable replies are counted (`unparseable`) and dropped.
 3. Adjudication (`adjudication.py`): a CSV sheet of the consistent items for two annotators;
    their labels come back, Cohen's kappa is reported and consensus labels replace the judge's.
 4. `build_pairs`: per problem, each rejected (flawed) reasoning is paired with ONE chosen
@@ -37,11 +37,11 @@ from typing import Any
 
 from recode_rl.data.prelude import with_prefix
 from recode_rl.data.schema import Problem
-from recode_rl.evaluation.judge import judge_prompt, parse_judgement
+from recode_rl.evaluation.judge import parse_judgement
 from recode_rl.execution.types import Limits, Verdict
 from recode_rl.generation.types import Generator, SamplingParams
+from recode_rl.prompts import lcbrb_judge_prompt, policy_messages
 from recode_rl.rewards.parsing import parse_response
-from recode_rl.rewards.verl_data import policy_messages
 
 __all__ = ["in_window", "sample_items", "judge_items", "build_pairs", "write_jsonl", "read_jsonl"]
 
@@ -117,7 +117,7 @@ def judge_items(items: Sequence[dict[str, Any]], judge: Generator, sampling: Sam
     """Ask the judge about every item; returns (items with label/reason/judge_raw, label counts).
 
     Items whose reply is unparseable keep `label=None` (counted as "unparseable")."""
-    prompts = [judge_prompt(it["problem"], it["reasoning"], it["code"]) for it in items]
+    prompts = [lcbrb_judge_prompt(it["problem"], it["reasoning"], it["code"]) for it in items]
     extra = {"progress": progress} if progress else {}
     replies = judge.generate(prompts, 1, sampling, **extra)
     out, counts = [], Counter()

@@ -25,10 +25,10 @@ from typing import Any
 from recode_rl.evaluation.benchmarks import BenchmarkData, load_benchmark
 from recode_rl.evaluation.generate import SampleStore, generate_and_score
 from recode_rl.evaluation.metrics import aggregate
-from recode_rl.evaluation.prompts import PromptStyle
 from recode_rl.evaluation.tables import main_cells, math_cells, render_markdown
 from recode_rl.execution.types import Limits
 from recode_rl.generation.types import Generator, SamplingParams
+from recode_rl.prompts import PromptStyle
 
 __all__ = ["summarize", "evaluate_benchmarks"]
 

@@ -24,9 +24,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from recode_rl.evaluation.benchmarks import EvalTask
-from recode_rl.evaluation.prompts import PromptStyle, extract, program_for
+from recode_rl.evaluation.responses import extract, program_for
 from recode_rl.execution.types import ExecutionResult, Limits, Verdict
 from recode_rl.generation.types import Completion
+from recode_rl.prompts import PromptStyle
 
 __all__ = ["score", "Item"]
 

@@ -3,8 +3,8 @@
 Pointwise, so it plugs into the same pairwise-accuracy evaluation as a scalar reward model:
 each (problem, reasoning) is rated 0-10 independently, `n` samples averaged (ties then count
 as wrong, exactly as for reward models). The paper's LLM baselines (GPT-4-Turbo on LCB-RB)
-are judges too; it does not publish their prompt, so ours is written from the five flaw
-types of MISSION Part 1.
+are judges too; the rating prompt is `recode_rl.prompts.judge.RATING_JUDGE_PROMPT` (its
+departures from the paper are listed there).
 
 Parsing (`parse_rating`) accepts what models emit: `Score: 7`, `**Score:** 7/10`,
 `Rating - 8.5`, a final line that is just a number. Unparseable or out-of-range ratings are
@@ -18,24 +18,9 @@ import math
 import re
 from typing import Any
 
-__all__ = ["JUDGE_PROMPT", "parse_rating", "JudgeScorer"]
+from recode_rl.prompts import RATING_JUDGE_PROMPT, rating_judge_prompt
 
-JUDGE_PROMPT = """You are reviewing the reasoning someone wrote before coding a solution to a programming problem.
-Judge only the reasoning, for these flaws:
-1. factual errors (misstated constraints, wrong formulas, wrong complexity);
-2. irrelevant or misleading steps;
-3. incomplete reasoning (it stops before reaching a solution);
-4. logical gaps (a key step is missing);
-5. chaotic or acausal order.
-
-## Problem
-{problem}
-
-## Reasoning
-{reasoning}
-
-Rate the reasoning from 0 (useless or wrong) to 10 (correct, complete, clear and efficient).
-Answer with one short justification line, then a last line of the form "Score: N"."""
+__all__ = ["parse_rating", "JudgeScorer"]
 
 _SCORE = re.compile(r"(?:score|rating)\s*\**\s*[:=\-]?\s*\**\s*(\d+(?:\.\d+)?)\s*(?:/\s*10)?", re.IGNORECASE)
 _BARE = re.compile(r"^\W*(\d+(?:\.\d+)?)\s*(?:/\s*10)?\W*$")
@@ -58,7 +43,7 @@ def parse_rating(text: str) -> float | None:
 class JudgeScorer:
     """Scores (problem, reasoning) pairs by asking a `Generator` for `n` ratings each."""
 
-    def __init__(self, generator: Any, sampling: Any, *, n: int = 1, prompt: str = JUDGE_PROMPT) -> None:
+    def __init__(self, generator: Any, sampling: Any, *, n: int = 1, prompt: str = RATING_JUDGE_PROMPT) -> None:
         self.generator, self.sampling, self.n, self.prompt = generator, sampling, n, prompt
         self.name = f"judge:{getattr(generator, 'model_id', 'generator')}"
         self.failures = 0
@@ -67,8 +52,7 @@ class JudgeScorer:
     def raw_scores(self, problems: list[str], reasonings: list[str], *, batch_size: int = 8,
                    progress: bool | str = False) -> tuple[list[float], int]:
         """Mean rating per input (NaN when no sample parsed); second value is always 0 (no truncation)."""
-        prompts = [self.prompt.replace("{problem}", p).replace("{reasoning}", r)
-                   for p, r in zip(problems, reasonings, strict=True)]
+        prompts = [rating_judge_prompt(p, r, self.prompt) for p, r in zip(problems, reasonings, strict=True)]
         outputs = self.generator.generate(prompts, self.n, self.sampling)
         scores: list[float] = []
         self.last_texts = []

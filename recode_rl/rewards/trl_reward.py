@@ -14,7 +14,7 @@ TRL calling convention (trl 1.x, `GRPOTrainer._calculate_rewards`): keyword argu
     program_prefix  optional: judge prelude prepended before execution (Problem.metadata)
     task_id         optional: shown in errors
 `recode_rl.rewards.trl_reward.trl_dataset_rows(problems)` builds such rows, with the policy
-prompt of `verl_data.policy_messages` in the `prompt` column.
+prompt of `recode_rl.prompts.policy_messages` in the `prompt` column.
 
 Every component is logged through `log_metric` as `<metric_prefix>/<key>` (format_rate,
 outcome_rate, test_pass_rate, process_gated_mean, process_ungated_mean, exec_timeout,
@@ -32,10 +32,10 @@ from typing import Any, Sequence
 from recode_rl.data.schema import Problem, TestSuite
 from recode_rl.errors import DataError
 from recode_rl.execution.types import Limits
+from recode_rl.prompts import policy_messages
 from recode_rl.rewards.core import RewardConfig
 from recode_rl.rewards.pipeline import ExecutorFn, score_batch
 from recode_rl.rewards.scorer import NoScorer
-from recode_rl.rewards.verl_data import policy_messages
 
 __all__ = ["ReCodeReward", "completion_text", "trl_dataset_rows"]
 

@@ -1,15 +1,8 @@
-"""The policy prompt, and our problems as a veRL RL-dataset parquet.
-
-`policy_messages(problem)` is THE training prompt of CG-GRPO (MISSION.md Part 2): a system
-text saying the assistant thinks inside <think></think> and answers inside <answer></answer>,
-then the problem, then the instruction to write Python code, reasoning in think tags and the
-code in a python block inside answer tags. Departure from the paper: we add one sentence on
-the I/O convention the tests use (stdin/stdout, or the starter code's function/class), and
-the starter code itself when the problem has one; the paper's prompt text is not published.
+"""Our problems as a veRL RL-dataset parquet (the paper trains with veRL).
 
 `write_verl_parquet(problems, path)` writes the columns veRL's RL dataset reads:
     data_source   problem.source (or "recode")
-    prompt        the chat messages above
+    prompt        the policy prompt, `recode_rl.prompts.policy_messages` (chat messages)
     ability       "code"
     reward_model  {"style": "rule", "ground_truth": JSON of TestSuite.to_dict()}
     extra_info    {"task_id", "problem" (statement for the process scorer),
@@ -29,44 +22,9 @@ from typing import Any, Sequence
 
 from recode_rl.data.schema import Problem, TestSuite
 from recode_rl.errors import DataError
+from recode_rl.prompts import policy_messages
 
-__all__ = ["SYSTEM_PROMPT", "INSTRUCTION", "policy_messages", "io_hint", "verl_row", "write_verl_parquet", "tests_from_ground_truth"]
-
-SYSTEM_PROMPT = (
-    "A conversation between User and Assistant. The user asks a question, and the Assistant solves it. "
-    "The Assistant first thinks about the reasoning process in the mind and then provides the user with "
-    "the answer. The reasoning process and the answer are enclosed within <think> </think> and "
-    "<answer> </answer> tags, respectively, i.e., <think> reasoning process here </think>"
-    "<answer> answer here </answer>."
-)
-
-INSTRUCTION = (
-    "Write Python code to solve the problem. Think step by step inside <think> </think> tags, "
-    "then give the code in a ```python code block inside <answer> </answer> tags."
-)
-
-
-def io_hint(problem: Problem) -> str:
-    tests = problem.tests
-    if tests.kind == "stdio":
-        return "Your program must read from standard input and write to standard output."
-    if tests.kind == "functional" and tests.class_name:
-        return f"Implement the method `{tests.fn_name}` of class `{tests.class_name}` in the starter code."
-    if tests.kind == "functional":
-        return f"Implement the function `{tests.fn_name}`."
-    if tests.entry_point:
-        return f"Implement the function `{tests.entry_point}`."
-    return "Write a self-contained solution."
-
-
-def policy_messages(problem: Problem) -> list[dict[str, str]]:
-    """The chat prompt for one problem: [system, user]."""
-    parts = [problem.prompt.strip()]
-    if problem.starter_code.strip():
-        parts.append(f"Starter code:\n```python\n{problem.starter_code.rstrip()}\n```")
-    parts.append(io_hint(problem))
-    parts.append(INSTRUCTION)
-    return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": "\n\n".join(parts)}]
+__all__ = ["verl_row", "write_verl_parquet", "tests_from_ground_truth"]
 
 
 def verl_row(problem: Problem, index: int, split: str = "train", data_source: str | None = None) -> dict[str, Any]:

@@ -1,16 +1,16 @@
 """Training problems for RL/SFT: load the configured sources, drop excluded ids, build TRL rows.
 
 Code problems become rows with `trl_dataset_rows` (the policy prompt of
-`recode_rl.rewards.verl_data.policy_messages` in a conversational `prompt` column, tests as a
+`recode_rl.prompts.policy_messages` in a conversational `prompt` column, tests as a
 JSON column the reward reads). Math problems (`data.prompt: math`, reward kind `math`) use
-`math_messages`: the same system text, the problem, and a request for the final answer in
-`\\boxed{}` inside the answer tags; the gold answer travels in `metadata.answer` (the math reward
-checks it with math-verify and never executes code, so their test suite is a placeholder).
+`recode_rl.prompts.math_messages`, the prompt `recode eval` gives math benchmarks; the gold
+answer travels in `metadata.answer` (the math reward checks it with math-verify and never
+executes code, so their test suite is a placeholder).
 
 `load_math_file` reads the rllm / DAPO-style math files: a JSON list or JSONL of records with
 `problem` (or `prompt`) and `answer` (or `solution`'s last `\\boxed{}`).
 
-Departure from the paper: the paper's math prompt is not published; ours mirrors its code prompt.
+The prompts and their departures from the paper are in `recode_rl.prompts.policy`.
 """
 
 from __future__ import annotations
@@ -22,23 +22,13 @@ from typing import Any, Sequence
 
 from recode_rl.data.schema import Problem, TestSuite
 from recode_rl.errors import DataError
+from recode_rl.prompts import math_messages
 from recode_rl.rl.config import DataSection
 
-__all__ = ["MATH_INSTRUCTION", "math_messages", "load_math_file", "load_training_problems", "dataset_rows",
-           "split_holdout"]
-
-MATH_INSTRUCTION = ("Solve the problem. Think step by step inside <think> </think> tags, then give the final "
-                    "answer in \\boxed{} inside <answer> </answer> tags.")
+__all__ = ["load_math_file", "load_training_problems", "dataset_rows", "split_holdout"]
 
 # math answers are checked by math-verify, never executed: the suite only satisfies the schema
 _NO_TESTS = TestSuite(kind="assertion", assertions=("True",))
-
-
-def math_messages(problem: Problem) -> list[dict[str, str]]:
-    from recode_rl.rewards.verl_data import SYSTEM_PROMPT
-
-    return [{"role": "system", "content": SYSTEM_PROMPT},
-            {"role": "user", "content": f"{problem.prompt.strip()}\n\n{MATH_INSTRUCTION}"}]
 
 
 def load_math_file(path: str | Path, *, limit: int | None = None) -> list[Problem]:
@@ -103,7 +93,7 @@ def dataset_rows(problems: Sequence[Problem], prompt: str = "code") -> list[dict
     rows = trl_dataset_rows(problems)
     if prompt == "math":
         for row, problem in zip(rows, problems):
-            row["prompt"] = math_messages(problem)
+            row["prompt"] = math_messages(problem.prompt)
             row["answer"] = str(problem.metadata["answer"])  # read by the math reward (train.build_reward)
     return rows
 

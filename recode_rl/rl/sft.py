@@ -110,10 +110,10 @@ def build_targets(problems: Sequence[Problem], section: TargetsSection, limits: 
                   ) -> tuple[list[tuple[Problem, str]], dict[str, Any]]:
     """Verified (problem, target) pairs and counts {candidates, kept, dropped_<reason>: n}."""
     from recode_rl.execution.types import Limits
+    from recode_rl.prompts import io_hint
     from recode_rl.rewards.core import RewardConfig
     from recode_rl.rewards.pipeline import score_batch
     from recode_rl.rewards.scorer import NoScorer
-    from recode_rl.rewards.verl_data import io_hint
 
     dropped: Counter[str] = Counter()
     candidates: list[tuple[Problem, str]] = []
@@ -194,7 +194,7 @@ def train_sft(cfg: SFTConfig, *, callbacks: Sequence[Any] = (), tokenizer: Any =
     from trl import SFTTrainer
 
     from recode_rl.models import resolve_model
-    from recode_rl.rewards.verl_data import policy_messages
+    from recode_rl.prompts import policy_messages
     from recode_rl.rl.callbacks import RunDirMetrics, truncate_metrics
     from recode_rl.rl.data import load_training_problems
     from recode_rl.rl.train import last_checkpoint, load_tokenizer

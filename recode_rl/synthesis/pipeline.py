@@ -28,12 +28,12 @@ from typing import Any, Sequence
 
 from recode_rl.data.schema import Problem
 from recode_rl.generation.types import Completion, Generator, SamplingParams
+from recode_rl.prompts import load_templates, problem_text
 from recode_rl.rundir import RunDir
 from recode_rl.synthesis.cache import CachedGenerator, CallCache
 from recode_rl.synthesis.config import Config
 from recode_rl.synthesis.pairs import ProblemSynth, build_pairs, split_by_problem, write_jsonl
 from recode_rl.synthesis.parse import parse_base, parse_rewrite, parse_scores
-from recode_rl.synthesis.prompts import load_templates, problem_text
 from recode_rl.synthesis.stats import SynthStats
 
 __all__ = ["SynthOutputs", "assign_generators", "run_synthesis"]

@@ -5,7 +5,7 @@ import pytest
 
 from recode_rl.errors import DataError
 from recode_rl.evaluation.adjudication import cohen_kappa, merge, read_sheet, write_sheet
-from recode_rl.evaluation.judge import judge_prompt, parse_judgement
+from recode_rl.evaluation.judge import parse_judgement
 
 
 @pytest.mark.parametrize("reply, label, reason", [
@@ -30,12 +30,6 @@ def test_parse_judgement_accepts_variants(reply, label, reason):
 def test_parse_judgement_unparseable(reply):
     # "no" or "yes" inside a sentence (not at the start of a line) is never a label
     assert parse_judgement(reply).label is None
-
-
-def test_judge_prompt_has_the_three_parts():
-    text = judge_prompt("Add two numbers.", "Read a and b, print a+b.", "print(sum(map(int, input().split())))")
-    assert "Add two numbers." in text and "print a+b" in text and "```python" in text
-    assert "Line 1" in text and "Yes" in text and "None" in text
 
 
 def test_cohen_kappa_hand_computed():

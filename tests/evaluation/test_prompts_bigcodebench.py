@@ -10,8 +10,9 @@ from recode_rl.data.records import Where
 from recode_rl.evaluation.benchmarks import EvalTask, load_benchmark
 from recode_rl.evaluation.bigcodebench import imported_modules, load_bigcodebench, problem_from_bigcodebench
 from recode_rl.evaluation.policy_eval import evaluate_benchmarks
-from recode_rl.evaluation.prompts import build_prompt, extract, program_for, stub_imports
+from recode_rl.evaluation.responses import extract, program_for, stub_imports
 from recode_rl.generation.types import SamplingParams
+from recode_rl.prompts import build_prompt
 
 from .conftest import FakeGenerator
 

@@ -14,9 +14,10 @@ import pytest
 from recode_rl.data.schema import Problem
 from recode_rl.data.schema import TestSuite as Suite  # aliased: pytest would try to collect Test*
 from recode_rl.errors import DataError
+from recode_rl.prompts import policy_messages
 from recode_rl.rewards import verl_data
 from recode_rl.rewards.scorer import make_server
-from recode_rl.rewards.verl_data import SYSTEM_PROMPT, policy_messages, write_verl_parquet
+from recode_rl.rewards.verl_data import write_verl_parquet
 
 PREFIX = "from math import gcd"
 ADD = Problem(task_id="add", prompt="Print a+b.", source="toy",
@@ -34,16 +35,6 @@ RESPONSES = {
     "add": [ok("abcd", "print(sum(map(int, input().split())))"), ok("ab", "print(0)")],
     "gcd": [ok("abcdef", "def g(a, b):\n    return gcd(a, b)"), "no answer"],
 }
-
-
-def test_policy_messages():
-    msgs = policy_messages(GCD)
-    assert [m["role"] for m in msgs] == ["system", "user"]
-    assert msgs[0]["content"] == SYSTEM_PROMPT and "<think>" in SYSTEM_PROMPT and "<answer>" in SYSTEM_PROMPT
-    user = msgs[1]["content"]
-    assert user.startswith(GCD.prompt) and "def g(a, b):" in user and "Implement the function `g`" in user
-    assert "```python" in user and "<think> </think>" in user and "<answer> </answer>" in user
-    assert "standard input" in policy_messages(ADD)[1]["content"]
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,9 @@ import pytest
 
 from recode_rl.data.schema import TestSuite
 from recode_rl.errors import DataError
+from recode_rl.prompts import MATH_INSTRUCTION
 from recode_rl.rl.config import DataSection
-from recode_rl.rl.data import MATH_INSTRUCTION, dataset_rows, load_math_file, load_training_problems, split_holdout
+from recode_rl.rl.data import dataset_rows, load_math_file, load_training_problems, split_holdout
 
 
 def test_embedded_rows_carry_prompt_and_tests():

@@ -16,7 +16,7 @@ import string
 from pathlib import Path
 
 from recode_rl.data.schema import Problem, TestSuite
-from recode_rl.rewards.verl_data import policy_messages
+from recode_rl.prompts import policy_messages
 
 ADD = Problem(task_id="add", prompt="Print the sum of two integers.",
               tests=TestSuite(kind="stdio", inputs=("1 2\n", "5 7\n"), outputs=("3\n", "12\n")),

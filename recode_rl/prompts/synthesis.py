@@ -1,13 +1,15 @@
 """Prompt templates for CRPL synthesis: shipped as files, overridable from a user directory.
 
-Templates (`recode_rl/synthesis/prompts/<name>.txt`):
+Templates (`recode_rl/prompts/templates/<name>.txt`, package data):
   base_cot   {{problem}}                 -> base reasoning t (reasoning only, Markdown)
   optimize   {{problem}} {{reasoning}}   -> `[Optimized CoT]` ... `[Explanation]` ...
   degrade    {{problem}} {{reasoning}}   -> `[Degraded CoT]` ... `[Explanation]` ...
   score      {{problem}} {{reasoning}}   -> five `<Flaw>: <0.0-1.0>` lines (score-based baseline)
 
-The wording is ours, written from the paper's description (same five degradation and five
-optimization methods, same output sections). A user directory (`prompts_dir` in the synth
+Departure from the paper: the appendix (A.6, Figs. 6-8 and 10) prints the paper's prompts; ours
+are our own wording, following their structure (same five degradation and five optimization
+methods, same output sections), until they are rewritten; `score` asks for one score per flaw
+type where Fig. 10 asks for a single score. A user directory (`prompts_dir` in the synth
 config) may hold any subset of these files; each one found replaces the shipped one.
 Placeholders are `{{name}}` so that braces in problem statements and in the templates'
 own Markdown need no escaping; a template that lacks a required placeholder, or uses an
@@ -64,7 +66,7 @@ def load_templates(user_dir: str | Path | None = None) -> dict[str, Template]:
     """All templates: the shipped ones, each replaced by `<user_dir>/<name>.txt` when that exists."""
     if user_dir is not None and not Path(user_dir).is_dir():
         raise ConfigError(f"prompts_dir: {user_dir} is not a directory")
-    shipped = resources.files("recode_rl.synthesis") / "prompts"
+    shipped = resources.files("recode_rl.prompts") / "templates"
     templates = {}
     for name in TEMPLATE_FIELDS:
         override = Path(user_dir) / f"{name}.txt" if user_dir is not None else None
@@ -72,7 +74,7 @@ def load_templates(user_dir: str | Path | None = None) -> dict[str, Template]:
             templates[name] = _check(name, override.read_text(encoding="utf-8"), str(override))
         else:
             res = shipped / f"{name}.txt"
-            templates[name] = _check(name, res.read_text(encoding="utf-8"), f"recode_rl/synthesis/prompts/{name}.txt")
+            templates[name] = _check(name, res.read_text(encoding="utf-8"), f"recode_rl/prompts/templates/{name}.txt")
     return templates
 
 

@@ -1,14 +1,11 @@
-"""Pair building, the split by problem, generator assignment, and prompt templates."""
+"""Pair building, the split by problem, and generator assignment (templates: tests/prompts)."""
 
 from __future__ import annotations
 
 import pytest
 
-from recode_rl.config import ConfigError
-from recode_rl.data.schema import Problem, TestSuite
 from recode_rl.synthesis.pairs import ProblemSynth, build_pairs, split_by_problem
 from recode_rl.synthesis.pipeline import assign_generators
-from recode_rl.synthesis.prompts import load_templates, problem_text
 
 ITEM = ProblemSynth("p1", "prompt", "gen", base="base t", optimized=["opt a", "opt b"], degraded=["deg c"])
 
@@ -68,37 +65,3 @@ def test_assign_generators():
     assert assign_generators(ids, ["a", "b"], 0.5, 0) == two
     assert sum(v == "b" for v in assign_generators(ids, ["a", "b"], 0.3, 1).values()) == 3
     assert sorted(assign_generators(["x", "y"], ["a", "b"], 0.01, 0).values()) == ["a", "b"]
-
-
-def test_shipped_templates_and_rendering():
-    t = load_templates()
-    assert set(t) == {"base_cot", "optimize", "degrade", "score"}
-    assert "[Optimized CoT]" in t["optimize"].text and "[Explanation]" in t["optimize"].text
-    assert "[Degraded CoT]" in t["degrade"].text
-    for name in ("Factual Error", "Irrelevant Steps", "Incomplete Reasoning", "Logical Gap", "Chaotic Order"):
-        assert name in t["degrade"].text and name in t["score"].text
-    # braces in problems need no escaping, and substituted text is not re-scanned
-    out = t["optimize"].render(problem="sum {a, b} {{reasoning}}", reasoning="R")
-    assert "sum {a, b} {{reasoning}}" in out and out.count("\nR") == 1
-
-
-def test_user_template_override_and_errors(tmp_path):
-    (tmp_path / "optimize.txt").write_text("Improve: {{ reasoning }} for {{problem}}")
-    t = load_templates(tmp_path)
-    assert t["optimize"].render(problem="P", reasoning="R") == "Improve: R for P"
-    assert t["optimize"].source == str(tmp_path / "optimize.txt")
-    assert t["degrade"].source.endswith("prompts/degrade.txt")  # the rest stay shipped
-    (tmp_path / "degrade.txt").write_text("Worsen {{problem}}")
-    with pytest.raises(ConfigError, match=r"degrade.txt: template must contain \{\{reasoning\}\}"):
-        load_templates(tmp_path)
-    (tmp_path / "degrade.txt").write_text("Worsen {{problem}} {{reasoning}} {{answer}}")
-    with pytest.raises(ConfigError, match=r"unknown placeholder\(s\) \['answer'\]"):
-        load_templates(tmp_path)
-    with pytest.raises(ConfigError, match="not a directory"):
-        load_templates(tmp_path / "missing")
-
-
-def test_problem_text_includes_starter_code():
-    p = Problem("x", "Add two numbers.", TestSuite(kind="functional", inputs=([1, 2],), outputs=(3,), fn_name="add"),
-                starter_code="def add(a, b):\n")
-    assert problem_text(p) == "Add two numbers.\n\nStarter code:\n```python\ndef add(a, b):\n```"

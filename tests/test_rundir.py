@@ -1,0 +1,38 @@
+"""The run directory: the files its docstring lists are the files it writes."""
+
+from __future__ import annotations
+
+import json
+
+import yaml
+
+from recode_rl.config import StageConfig
+from recode_rl.rundir import RunDir
+
+
+class _Cfg(StageConfig):
+    lr: float = 1e-6
+    name: str = "x"
+
+
+def test_layout_config_per_stage_and_runs_jsonl(tmp_path):
+    run = RunDir.create(tmp_path / "r", stage="synth")
+    assert {p.name for p in run.root.iterdir()} == {"data", "checkpoints", "samples", "report"}
+    assert run.write_config(_Cfg(), "synth") == run.root / "config.synth.yaml"
+    run.write_config(_Cfg(lr=2e-6), "train-rm")
+    run.write_config(_Cfg(), "synth")   # a restart: its config is rewritten, its start appended
+    assert yaml.safe_load((run.root / "config.train-rm.yaml").read_text())["lr"] == 2e-6
+    assert not (run.root / "config.yaml").exists() and not (run.root / "run.json").exists()
+    lines = run.runs_path.read_text().splitlines()
+    assert run.runs_path.name == "runs.jsonl" and len(lines) == 3
+    assert [json.loads(line)["stage"] for line in lines] == ["synth", "train-rm", "synth"]
+    assert run.read_runs()[1].keys() == {"stage", "version", "started", "host", "python"}
+
+
+def test_metrics_and_default_root(tmp_path):
+    run = RunDir.create(None, stage="eval", base=tmp_path)
+    assert run.root.parent == tmp_path and run.root.name.startswith("eval-")
+    assert run.read_runs() == [] and run.read_metrics() == []
+    run.log_metrics(1, {"loss": 0.5})
+    run.log_metrics(2, {"loss": 0.25})
+    assert run.read_metrics() == [{"step": 1, "loss": 0.5}, {"step": 2, "loss": 0.25}]
