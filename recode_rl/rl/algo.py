@@ -10,10 +10,11 @@ sum of clipped token terms by the number of completion tokens in the generation 
 mean; clip range [1 - epsilon, 1 + epsilon_high]).
 
 Consequences worth knowing: a group whose rewards are all equal (e.g. every sample fails the tests
-with the same format score) has advantage 0 for every sample and contributes no gradient; inside
-an all-pass group only the process score R_proc differs, so the reward model alone ranks them.
-The std is the unbiased (Bessel-corrected) one, as TRL's `nanstd`. Departure from the paper: none;
-veRL's `compute_grpo_outcome_advantage` uses eps 1e-6, TRL 1e-4.
+with the same format score) has advantage 0 for every sample and contributes no gradient; in an
+all-pass group of well-formed responses only R_proc differs, so the reward model alone ranks them.
+The std is the unbiased (Bessel-corrected) one, as TRL's `nanstd`. TRL's handling of None rewards
+(NaN, advantage 0) is not mirrored: our reward never returns None. Departure from the paper (veRL,
+`compute_grpo_outcome_advantage`): eps is 1e-4 here, 1e-6 there.
 """
 
 from __future__ import annotations
