@@ -26,8 +26,8 @@ from recode_rl.reward_model.data import ScoredReasoning, load_scored
 from recode_rl.reward_model.encoding import encode
 from recode_rl.reward_model.scoring import RewardModel, sigmoid
 from recode_rl.reward_model.train import (
-    MetricsLogger, TruncationStats, check_max_length, export_and_summarize, last_checkpoint, load_backbone, peft_config,
-    prepare_pad_token,
+    PROGRESS_FIELDS, MetricsLogger, TruncationStats, check_max_length, export_and_summarize, last_checkpoint,
+    load_backbone, peft_config, prepare_pad_token,
     split_by_problem, trainer_kwargs,
 )
 from recode_rl.rundir import RunDir
@@ -70,6 +70,8 @@ def train_score_based(cfg: Config, run: RunDir, *, model: Any = None, tokenizer:
     import torch
     from datasets import Dataset
     from transformers import DataCollatorWithPadding, EarlyStoppingCallback, Trainer, TrainingArguments
+
+    from recode_rl.trainer_progress import show_progress
 
     if cfg.train.num_threads:
         torch.set_num_threads(cfg.train.num_threads)
@@ -120,6 +122,7 @@ def train_score_based(cfg: Config, run: RunDir, *, model: Any = None, tokenizer:
                            eval_dataset=Dataset.from_dict(val_ids) if has_eval else None,
                            data_collator=DataCollatorWithPadding(tokenizer), processing_class=tokenizer,
                            callbacks=callbacks)
+    show_progress(trainer, "train-rm", PROGRESS_FIELDS)
     resume = last_checkpoint(run.checkpoints / "trainer")
     result = trainer.train(resume_from_checkpoint=resume)
 

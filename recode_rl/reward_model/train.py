@@ -36,6 +36,9 @@ __all__ = ["TruncationStats", "split_by_problem", "encode_pairs", "load_backbone
 
 T = TypeVar("T")
 
+# shown on the terminal's progress bar; every log dict goes to metrics.jsonl (`MetricsLogger`)
+PROGRESS_FIELDS = {"loss": "loss", "val_loss": "eval_loss", "val_acc": "eval_accuracy"}
+
 
 @dataclass
 class TruncationStats:
@@ -248,6 +251,8 @@ def train_bradley_terry(cfg: Config, run: RunDir, *, model: Any = None, tokenize
     from transformers import EarlyStoppingCallback
     from trl import RewardConfig, RewardTrainer
 
+    from recode_rl.trainer_progress import show_progress
+
     if cfg.train.num_threads:
         torch.set_num_threads(cfg.train.num_threads)
     started = time.time()
@@ -276,6 +281,7 @@ def train_bradley_terry(cfg: Config, run: RunDir, *, model: Any = None, tokenize
     trainer = RewardTrainer(model=model, args=args, train_dataset=Dataset.from_dict(train_ids),
                             eval_dataset=Dataset.from_dict(val_ids) if has_eval else None,
                             processing_class=tokenizer, callbacks=callbacks, peft_config=peft_config(cfg.lora))
+    show_progress(trainer, "train-rm", PROGRESS_FIELDS)
     # Our truncation guarantees TRL's length filter removes nothing; check rather than trust.
     if len(trainer.train_dataset) != len(train_pairs) or (has_eval and len(trainer.eval_dataset) != len(val_pairs)):
         raise RuntimeError("TRL dropped preference pairs despite truncation; this is a bug, please report it")

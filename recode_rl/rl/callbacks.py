@@ -8,13 +8,16 @@ wall time of the steps since the last log (`time/step_s`), to `<run_dir>/metrics
 ...) goes to `<run_dir>/report/train_summary.json` instead. On the same records it runs the
 `HackingMonitor`; a flag is WARNED in the log and appended to `<run_dir>/report/hacking_flags.jsonl`.
 
+`TimedReward` wraps the reward callable and logs `time/generation_s` through TRL's public hooks
+only (a callback and the reward's `log_metric`): see its docstring for what the span covers.
+
 Resume: `truncate_metrics(run, step)` drops lines logged after the checkpoint a run resumes from
 (they will be logged again), and `RunDirMetrics.replay` warms the monitor's window on the kept ones,
 so a resumed run's metrics file has each step once and the monitor behaves as if never stopped.
 
-`StopAfter` is the interruption used by tests and by `train.stop_after` debugging: it raises
-KeyboardInterrupt at the end of a given step, exactly like Ctrl-C there (the step's checkpoint,
-if due, is NOT written: the save happens after the step-end callbacks).
+`StopAfter` is the interruption used by tests: it raises KeyboardInterrupt at the end of a given
+step, exactly like Ctrl-C there (the step's checkpoint, if due, is NOT written: the save happens
+after the step-end callbacks).
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from transformers import TrainerCallback
 from recode_rl.rewards.monitor import HackingMonitor
 from recode_rl.rundir import RunDir
 
-__all__ = ["RunDirMetrics", "StopAfter", "truncate_metrics", "numeric_logs"]
+__all__ = ["RunDirMetrics", "StopAfter", "TimedReward", "truncate_metrics", "numeric_logs"]
 
 log = logging.getLogger("recode_rl.rl")
 
@@ -103,6 +106,31 @@ class RunDirMetrics(TrainerCallback):
                 self.flags.append(flag.to_dict())
                 with (self.run.report / "hacking_flags.jsonl").open("a") as f:
                     f.write(json.dumps(flag.to_dict()) + "\n")
+
+
+class TimedReward(TrainerCallback):
+    """The reward callable for GRPOTrainer that also logs `time/generation_s`; pass it as reward AND callback.
+
+    The span runs from the optimizer step's start (`on_step_begin`) to the reward call. GRPOTrainer
+    generates in the first micro-step of a step that needs a new generation batch and scores right
+    after, so this is generation time, plus the vLLM weight sync and, when TRL needs them (vLLM
+    importance sampling, num_iterations > 1), the old policy's log-probs. Logged once per
+    generation batch.
+    """
+
+    def __init__(self, reward: Any) -> None:
+        self.reward = reward
+        self.__name__ = getattr(reward, "__name__", type(reward).__name__)  # TRL names the reward column after it
+        self._step_start: float | None = None
+
+    def on_step_begin(self, args, state, control, **kwargs):
+        self._step_start = time.perf_counter()
+
+    def __call__(self, *args: Any, log_metric: Any = None, **kwargs: Any) -> list[float]:
+        if log_metric is not None and self._step_start is not None:
+            log_metric("time/generation_s", time.perf_counter() - self._step_start)
+            self._step_start = None
+        return self.reward(*args, log_metric=log_metric, **kwargs)
 
 
 class StopAfter(TrainerCallback):

@@ -22,6 +22,7 @@ to `<run_dir>/data/sft_targets.jsonl`. Two sources (`targets.source`):
   way; `targets.max_per_problem` caps how many passing responses per problem are kept.
 
 The loss is on the completion only (TRL's prompt-completion format, `completion_only_loss`).
+The terminal shows one progress bar with the loss; every log dict goes to `<run_dir>/metrics.jsonl`.
 
 Departure from the paper: the paper says only "SFT on the same data"; how its targets were made is
 not published. The hyper-parameters here are ours (lr 1e-5, 2 epochs at paper scale).
@@ -198,6 +199,7 @@ def train_sft(cfg: SFTConfig, *, callbacks: Sequence[Any] = (), tokenizer: Any =
     from recode_rl.rl.callbacks import RunDirMetrics, truncate_metrics
     from recode_rl.rl.data import load_training_problems
     from recode_rl.rl.train import last_checkpoint, load_tokenizer
+    from recode_rl.trainer_progress import show_progress
 
     start = time.perf_counter()
     if cfg.train.num_threads:
@@ -236,6 +238,7 @@ def train_sft(cfg: SFTConfig, *, callbacks: Sequence[Any] = (), tokenizer: Any =
         run.metrics_path.unlink()
     trainer = SFTTrainer(model=model_path, args=args, train_dataset=dataset, processing_class=tokenizer,
                          callbacks=[metrics_cb, *callbacks])
+    show_progress(trainer, STAGE, {"loss": "loss"})  # log dicts go to metrics.jsonl, not stdout
     trainer.train(resume_from_checkpoint=resume)
     final = run.checkpoints / "final"
     trainer.save_model(str(final))

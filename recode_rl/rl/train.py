@@ -17,9 +17,11 @@ Reads top to bottom:
    generation by transformers on CPU or vLLM (colocate / server) on GPU.
 5. Final policy saved to `checkpoints/final` (HF folder + tokenizer).
 
-Timing: `time/generation_s` (wall time in the trainer's `_generate`, per generation batch) is added
-by a thin subclass; `recode/time_execution_s` and `recode/time_scoring_s` come from the reward;
-`time/step_s` (wall time per optimizer step) from `RunDirMetrics`.
+Timing: `time/generation_s` (step start to reward call, per generation batch) from `TimedReward`;
+`recode/time_execution_s` and `recode/time_scoring_s` from the reward; `time/step_s` (wall time per
+optimizer step) from `RunDirMetrics`. TRL is reached only through public hooks (config, reward
+callable, callbacks); the advantage it computes is pinned in `recode_rl.rl.algo`. The terminal shows
+one progress bar (`recode_rl.trainer_progress`); every log dict goes to `metrics.jsonl`.
 
 Departure from the paper: the paper trains with veRL on 8xA800; this path uses TRL (the veRL
 recipe is in recipes/verl/). Everything else is mapped in `recode_rl.rl.config`.
@@ -102,22 +104,6 @@ def load_tokenizer(path: str, trust_remote_code: bool = False) -> Any:
     return tok
 
 
-def _trainer_class() -> type:
-    from trl import GRPOTrainer
-
-    class ReCodeGRPOTrainer(GRPOTrainer):
-        """GRPOTrainer that records the wall time of generation (`time/generation_s`)."""
-
-        def _generate(self, prompts: list):
-            start = time.perf_counter()
-            out = super()._generate(prompts)
-            mode = "train" if self.model.training else "eval"
-            self._metrics[mode]["time/generation_s"].append(time.perf_counter() - start)
-            return out
-
-    return ReCodeGRPOTrainer
-
-
 def _check_resume(run: RunDir, cfg: Config) -> None:
     """Warn when the run dir's previous config differs from this one (resuming with other settings)."""
     previous = run.root / f"config.{STAGE}.yaml"
@@ -129,12 +115,13 @@ def train(cfg: Config, *, callbacks: Sequence[Any] = (), model: Any = None, toke
     """Run (or resume) CG-GRPO as configured; see the module doc. `model`/`tokenizer` override model.path."""
     import torch
     from datasets import Dataset
-    from trl import GRPOConfig
+    from trl import GRPOConfig, GRPOTrainer
 
     from recode_rl.models import resolve_model
     from recode_rl.rewards.monitor import HackingMonitor
-    from recode_rl.rl.callbacks import RunDirMetrics, truncate_metrics
+    from recode_rl.rl.callbacks import RunDirMetrics, TimedReward, truncate_metrics
     from recode_rl.rl.data import dataset_rows, load_training_problems
+    from recode_rl.trainer_progress import show_progress
 
     start = time.perf_counter()
     if cfg.train.num_threads:
@@ -170,9 +157,12 @@ def train(cfg: Config, *, callbacks: Sequence[Any] = (), model: Any = None, toke
     elif main_process and run.metrics_path.exists():
         run.metrics_path.unlink()  # a fresh start in an old run dir: no stale curves
 
-    trainer = _trainer_class()(
-        model=model if model is not None else model_path, reward_funcs=[build_reward(cfg, scorer)], args=args,
-        train_dataset=dataset, processing_class=tokenizer, callbacks=[metrics_cb, *callbacks])
+    reward = TimedReward(build_reward(cfg, scorer))  # also a callback: it times generation
+    trainer = GRPOTrainer(
+        model=model if model is not None else model_path, reward_funcs=[reward], args=args,
+        train_dataset=dataset, processing_class=tokenizer, callbacks=[metrics_cb, reward, *callbacks])
+    show_progress(trainer, STAGE, {"reward": "reward", "pass": "recode/outcome_rate",
+                                   "process": "recode/process_gated_mean"})
     trainer.train(resume_from_checkpoint=resume)
 
     final = run.checkpoints / "final"

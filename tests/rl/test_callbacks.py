@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from recode_rl.rewards.monitor import HackingMonitor
-from recode_rl.rl.callbacks import RunDirMetrics, StopAfter, numeric_logs, truncate_metrics
+from recode_rl.rl.callbacks import RunDirMetrics, StopAfter, TimedReward, numeric_logs, truncate_metrics
 from recode_rl.rundir import RunDir
 
 
@@ -70,3 +70,21 @@ def test_stop_after_raises_at_the_step():
     cb.on_step_end(None, _state(2), None)
     with pytest.raises(KeyboardInterrupt):
         cb.on_step_end(None, _state(3), None)
+
+
+def test_timed_reward_logs_generation_time_once_per_generation_batch():
+    def reward(prompts, completions, **columns):
+        assert columns["tests"] == ["t", "t"] and "log_metric" in columns  # TRL's kwargs pass through
+        return [1.0, 0.0]
+
+    reward.__name__ = "recode_recode"
+    timed = TimedReward(reward)
+    assert timed.__name__ == "recode_recode"  # TRL names the reward column after it
+    logged: list[tuple[str, float]] = []
+    log_metric = lambda name, value: logged.append((name, value))  # noqa: E731
+    timed.on_step_begin(None, _state(0), None)
+    assert timed(prompts=["p", "p"], completions=["a", "b"], tests=["t", "t"], log_metric=log_metric) == [1.0, 0.0]
+    assert [name for name, _ in logged] == ["time/generation_s"] and logged[0][1] >= 0
+    # a second call without a new step start (no new generation batch) logs nothing
+    timed(prompts=["p", "p"], completions=["a", "b"], tests=["t", "t"], log_metric=log_metric)
+    assert len(logged) == 1

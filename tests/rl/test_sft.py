@@ -43,7 +43,7 @@ def test_response_targets_from_jsonl(tmp_path):
 
 
 @pytest.mark.slow
-def test_sft_steps_change_parameters(tmp_path):
+def test_sft_steps_change_parameters(tmp_path, capfd):
     import torch
     from safetensors.torch import load_file
 
@@ -60,6 +60,8 @@ def test_sft_steps_change_parameters(tmp_path):
     })
     result = train_sft(cfg, tokenizer=chat_tokenizer())
     assert result.global_step == 2 and result.targets["kept"] == 1
+    out, err = capfd.readouterr()
+    assert "{" not in out and "train-sft: 100%" in err  # one bar, no log dicts on stdout
     before, after = load_file(str(policy / "model.safetensors")), load_file(str(result.final_model / "model.safetensors"))
     assert any(not torch.equal(before[k], after[k]) for k in before)
     records = [json.loads(x) for x in (result.run_dir / "metrics.jsonl").read_text().splitlines()]

@@ -41,7 +41,7 @@ def _weights(folder):
     return load_file(str(folder / "model.safetensors"))
 
 
-def test_grpo_steps_change_parameters_and_log_reward_components(tmp_path, policy):
+def test_grpo_steps_change_parameters_and_log_reward_components(tmp_path, policy, capfd):
     import torch
 
     from recode_rl.rl.train import train
@@ -49,6 +49,8 @@ def test_grpo_steps_change_parameters_and_log_reward_components(tmp_path, policy
     # the in-memory tokenizer: AutoTokenizer maps a qwen2 folder to Qwen2Tokenizer, which is not ours
     result = train(_cfg(tmp_path, policy), tokenizer=chat_tokenizer())
     assert result.global_step == 2 and result.resumed_from is None
+    out, err = capfd.readouterr()
+    assert "{" not in out and "train-rl: 100%" in err and "2/2" in err  # one bar, no log dicts on stdout
     before, after = _weights(policy), _weights(result.final_model)
     assert any(not torch.equal(before[k], after[k]) for k in before), "no parameter changed after 2 GRPO steps"
 
