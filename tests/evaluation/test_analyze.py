@@ -8,8 +8,9 @@ import math
 
 import pytest
 
-from recode_rl.evaluation.analyze import contingency, correlation_test, detect_key, dynamics
-from recode_rl.evaluation.analyze_cli import Config, analyze, run
+from recode_rl.evaluation.analyze import analyze, contingency, correlation_test, detect_key, dynamics
+from recode_rl.evaluation.analyze_cli import run
+from recode_rl.evaluation.config import AnalyzeConfig as Config
 
 # The paper's table (N = 33,146) in our layout [[pass&flawless, pass&flawed], [fail&flawless, fail&flawed]]
 PAPER = [[16586, 5051], [8376, 3133]]

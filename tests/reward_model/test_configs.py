@@ -8,7 +8,7 @@ import pytest
 
 from recode_rl.config import ConfigError, load_config
 from recode_rl.reward_model.config import Config as TrainConfig
-from recode_rl.reward_model.eval_cli import Config as EvalConfig
+from recode_rl.reward_model.config import EvalRmConfig as EvalConfig
 
 ROOT = Path(__file__).resolve().parents[2] / "configs"
 
