@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import argparse
 
-from recode_rl.config import config_from_args
+from recode_rl.config import Flags, config_from_args
 from recode_rl.evaluation.config import AnalyzeConfig as Config
 
 __all__ = ["Config", "FLAGS", "add_arguments", "run"]
 
-FLAGS = {"run_dir": "run_dir"}
+FLAGS: Flags = {"run_dir": "run_dir"}
 OVERRIDE_EXAMPLE = "table=[16586,5051,8376,3133]"
 
 

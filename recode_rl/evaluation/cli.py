@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import argparse
 
-from recode_rl.config import config_from_args
+from recode_rl.config import Flags, config_from_args
 from recode_rl.evaluation.config import EvalConfig as Config
 
 __all__ = ["Config", "FLAGS", "add_arguments", "run"]
 
-FLAGS = {"run_dir": "run_dir"}
+FLAGS: Flags = {"run_dir": "run_dir"}
 OVERRIDE_EXAMPLE = "benchmarks=[humaneval,mbpp]"
 
 

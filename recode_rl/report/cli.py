@@ -12,13 +12,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from recode_rl.config import config_from_args
+from recode_rl.config import Flags, config_from_args
 from recode_rl.errors import DataError
 from recode_rl.report.config import ReportConfig as Config
 
 __all__ = ["Config", "FLAGS", "add_arguments", "run"]
 
-FLAGS = {"run_dirs_pos": "run_dirs", "out": "out"}
+FLAGS: Flags = {"run_dirs_pos": "run_dirs", "out": "out"}
 OVERRIDE_EXAMPLE = "title=Ablation"
 
 

@@ -14,14 +14,14 @@ from __future__ import annotations
 import argparse
 import json
 
-from recode_rl.config import config_from_args
+from recode_rl.config import Flags, config_from_args
 from recode_rl.reward_model.config import Config, use_synth_run
 
 __all__ = ["Config", "FLAGS", "add_arguments", "run"]
 
 # --synth-run is not a config key: it resolves to data.train / data.validation after loading,
 # because which files it means depends on train.objective (see use_synth_run)
-FLAGS = {"run_dir": "run_dir"}
+FLAGS: Flags = {"run_dir": "run_dir"}
 OVERRIDE_EXAMPLE = "train.learning_rate=1e-6"
 
 

@@ -17,13 +17,13 @@ import json
 import time
 from typing import Any
 
-from recode_rl.config import ConfigError, config_from_args
+from recode_rl.config import ConfigError, Flags, config_from_args
 from recode_rl.reward_model.config import EvalRmConfig as Config
 
 __all__ = ["Config", "FLAGS", "add_arguments", "run"]
 
 # `--data` appends to the files of the config file / overrides (`files+=[...]`)
-FLAGS = {"model": "model", "data": "files+", "run_dir": "run_dir"}
+FLAGS: Flags = {"model": "model", "data": "files+", "run_dir": "run_dir"}
 OVERRIDE_EXAMPLE = "subsets=[hep-python,math-prm]"
 
 

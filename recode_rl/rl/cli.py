@@ -15,13 +15,13 @@ import argparse
 import json
 import logging
 
-from recode_rl.config import config_from_args
+from recode_rl.config import Flags, config_from_args
 from recode_rl.rewards.core import REWARD_KINDS
 from recode_rl.rl.config import Config
 
 __all__ = ["Config", "FLAGS", "add_arguments", "run"]
 
-FLAGS = {
+FLAGS: Flags = {
     "run_dir": "run_dir",
     "reward": "reward.kind",
     "scorer": "scorer.spec",

@@ -14,12 +14,12 @@ import argparse
 import json
 import logging
 
-from recode_rl.config import config_from_args
+from recode_rl.config import Flags, config_from_args
 from recode_rl.rl.sft import SFTConfig as Config
 
 __all__ = ["Config", "FLAGS", "add_arguments", "run"]
 
-FLAGS = {
+FLAGS: Flags = {
     "run_dir": "run_dir",
     "model": "model.path",
     "responses": lambda path: {"targets.source": "responses", "targets.responses": path},

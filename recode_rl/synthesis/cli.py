@@ -13,12 +13,12 @@ from __future__ import annotations
 import argparse
 import json
 
-from recode_rl.config import config_from_args
+from recode_rl.config import Flags, config_from_args
 from recode_rl.synthesis.config import Config
 
 __all__ = ["Config", "FLAGS", "add_arguments", "run"]
 
-FLAGS = {"run_dir": "run_dir"}
+FLAGS: Flags = {"run_dir": "run_dir"}
 OVERRIDE_EXAMPLE = "k=2"
 
 
