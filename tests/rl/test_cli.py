@@ -37,3 +37,14 @@ def test_flag_that_breaks_a_cross_field_rule_is_a_config_error():
     args = build_parser().parse_args(["train-rl", "--reward", "math"])
     with pytest.raises(ConfigError, match="data.prompt: math"):
         config_from_args(Config, args, FLAGS)
+
+
+def test_sft_flags_are_shorthands_for_overrides():
+    from recode_rl.rl import sft_cli
+
+    args = build_parser().parse_args(["train-sft", "--responses", "v.jsonl", "--model", "m", "--no-resume",
+                                      "targets.source=reference", "model.path=other"])
+    cfg = config_from_args(sft_cli.Config, args, sft_cli.FLAGS)
+    assert (cfg.targets.source, cfg.targets.responses, cfg.model.path, cfg.resume) == ("responses", "v.jsonl", "m", False)
+    cfg = config_from_args(sft_cli.Config, build_parser().parse_args(["train-sft"]), sft_cli.FLAGS)
+    assert cfg.resume is True and cfg.targets.responses is None
