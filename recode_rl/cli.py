@@ -1,9 +1,11 @@
 """`recode` — one command per pipeline stage.
 
-Each command lives in its stage's `cli.py` module, which exposes
-`add_arguments(parser)` and `run(args) -> int`. Command modules must not import torch
-(or anything heavy) at module level: `recode --help` and `recode <cmd> --help` stay
-instant. Heavy imports go inside `run`.
+Each command lives in its stage's `cli.py` module, a thin shell that exposes `Config` (the
+stage's config class, defined in `<stage>/config.py`), `add_arguments(parser)`, `run(args) -> int`
+and optionally `FLAGS` (argparse dest -> dotted key, applied by `recode_rl.config.config_from_args`)
+and `OVERRIDE_EXAMPLE` (shown in `--help`). Command modules must not import torch (or anything
+heavy) at module level: `recode --help` and `recode <cmd> --help` stay instant. Heavy imports go
+inside `run`; library functions live in the library.
 
 Common to every command: `--config FILE.yaml` and trailing `key.sub=value` overrides.
 """
@@ -12,7 +14,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import sys
+from typing import Any
 
 from recode_rl import __version__
 from recode_rl.errors import ConfigError, DataError
@@ -34,6 +38,18 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+def override_example(module: Any) -> str:
+    """A KEY=VALUE this command accepts: its `OVERRIDE_EXAMPLE`, else its first scalar config default."""
+    example = getattr(module, "OVERRIDE_EXAMPLE", None)
+    if example:
+        return example
+    for name, field in module.Config.model_fields.items():
+        default = field.get_default(call_default_factory=True)
+        if isinstance(default, (bool, int, float, str)):
+            return f"{name}={json.dumps(default) if isinstance(default, bool) else default}"
+    return "KEY=VALUE"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="recode",
@@ -45,9 +61,13 @@ def build_parser() -> argparse.ArgumentParser:
         module = importlib.import_module(module_name)
         cmd = sub.add_parser(name, help=help_text, description=(module.__doc__ or help_text).strip().split("\n\n")[0])
         cmd.add_argument("--config", metavar="FILE", help="YAML config file for this stage")
-        cmd.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="dotted config overrides, e.g. limits.timeout=5")
+        cmd.add_argument("overrides", nargs="*", metavar="KEY=VALUE",
+                         help=f"dotted config overrides, e.g. {override_example(module)}; flags win over them")
         module.add_arguments(cmd)
-        cmd.set_defaults(_module=module)
+        # dest -> the flag as typed, so config errors can name `--max-steps` rather than `max_steps`
+        flag_names = {a.dest: (max(a.option_strings, key=len) if a.option_strings else str(a.metavar or a.dest))
+                      for a in cmd._actions}
+        cmd.set_defaults(_module=module, _flag_names=flag_names)
     return parser
 
 

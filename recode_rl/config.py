@@ -3,19 +3,29 @@
 Every stage defines a pydantic model (`extra="forbid"`, so a typo is an error, not a
 silently ignored key). `load_config` merges, in order: the model's defaults, a YAML file,
 then `a.b.c=value` overrides (values parsed as YAML scalars, so `lr=1e-6`, `flag=true`,
-`ids=[1,2]` work). Errors name the file and the dotted key. The resolved config is dumped
-into the run directory by `recode_rl.rundir.RunDir.write_config`.
+`ids=[1,2]` work; `key+=[x]` appends to a list set by the file or an earlier override).
+Errors name the file and the dotted key. The resolved config is dumped into the run directory
+by `recode_rl.rundir.RunDir.write_config`.
+
+Command-line flags are shorthands for dotted overrides: each command declares
+`FLAGS = {"max_steps": "train.max_steps", ...}` (argparse dest -> dotted key) and
+`config_from_args` appends the given flags after the user's KEY=VALUE overrides (flags win),
+then validates once; errors name the flag a bad value came from.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-__all__ = ["ConfigError", "StageConfig", "load_config", "apply_overrides", "dump_config"]
+__all__ = ["ConfigError", "StageConfig", "Flags", "load_config", "apply_overrides", "dump_config", "flag_overrides",
+           "config_from_args"]
 
 
 class ConfigError(ValueError):
@@ -31,7 +41,7 @@ class StageConfig(BaseModel):
 C = TypeVar("C", bound=BaseModel)
 
 
-def _set_dotted(tree: dict[str, Any], dotted: str, value: Any) -> None:
+def _set_dotted(tree: dict[str, Any], dotted: str, value: Any, append: bool = False) -> None:
     keys = dotted.split(".")
     node = tree
     for key in keys[:-1]:
@@ -41,6 +51,12 @@ def _set_dotted(tree: dict[str, Any], dotted: str, value: Any) -> None:
         elif not isinstance(child, dict):
             raise ConfigError(f"override {dotted!r}: {key!r} is a value, not a section")
         node = child
+    if append:
+        # `key+=v` extends what the file or an earlier override set; the model default is not seen here
+        old = node.get(keys[-1])
+        if old is not None and not isinstance(old, list):
+            raise ConfigError(f"override {dotted}+=: {dotted!r} is not a list")
+        value = [*(old or []), *(value if isinstance(value, list) else [value])]
     node[keys[-1]] = value
 
 
@@ -49,29 +65,38 @@ def apply_overrides(tree: dict[str, Any], overrides: list[str]) -> dict[str, Any
     for item in overrides:
         key, sep, raw = item.partition("=")
         key = key.strip().lstrip("-")
+        append = key.endswith("+")
+        key = key.removesuffix("+").strip()
         if not sep or not key:
             raise ConfigError(f"override {item!r}: expected KEY=VALUE, e.g. limits.timeout=5")
         try:
             value = yaml.safe_load(raw) if raw.strip() else ""
         except yaml.YAMLError as exc:
             raise ConfigError(f"override {item!r}: value is not valid YAML: {exc}") from None
-        _set_dotted(tree, key, value)
+        _set_dotted(tree, key, value, append)
     return tree
 
 
-def _format_validation_error(exc: ValidationError, source: str) -> str:
+def _format_validation_error(exc: ValidationError, source: str, origins: Mapping[str, str] | None = None) -> str:
     lines = [f"invalid configuration ({source}):"]
     for err in exc.errors():
         key = ".".join(str(p) for p in err["loc"]) or "<root>"
         msg = err["msg"]
         if err["type"] == "extra_forbidden":
             msg = "unknown key"
-        lines.append(f"  {key}: {msg} (got {err.get('input')!r})")
+        # list items and nested values of a flag's key still come from that flag
+        flag = next((f for k, f in (origins or {}).items() if key == k or key.startswith(k + ".")), None)
+        where = f"{key} (from {flag})" if flag else key
+        lines.append(f"  {where}: {msg} (got {err.get('input')!r})")
     return "\n".join(lines)
 
 
-def load_config(cls: type[C], path: str | Path | None = None, overrides: list[str] | None = None) -> C:
-    """Build `cls` from defaults, an optional YAML file and dotted overrides; validate."""
+def load_config(cls: type[C], path: str | Path | None = None, overrides: list[str] | None = None,
+                origins: Mapping[str, str] | None = None) -> C:
+    """Build `cls` from defaults, an optional YAML file and dotted overrides; validate.
+
+    `origins` maps a dotted key to the command-line flag that set it, for error messages.
+    """
     tree: dict[str, Any] = {}
     source = "defaults"
     if path is not None:
@@ -89,10 +114,45 @@ def load_config(cls: type[C], path: str | Path | None = None, overrides: list[st
     if overrides:
         apply_overrides(tree, list(overrides))
         source += " + command-line overrides"
+    if origins:
+        source += " + flags " + ", ".join(dict.fromkeys(origins.values()))
     try:
         return cls.model_validate(tree)
     except ValidationError as exc:
-        raise ConfigError(_format_validation_error(exc, source)) from None
+        raise ConfigError(_format_validation_error(exc, source, origins)) from None
+
+
+# argparse dest -> a dotted key (`key+` appends to a list), or a function of the flag's value
+# returning {dotted key: value} (for flags that set a constant or several keys).
+Flags = Mapping[str, str | Callable[[Any], dict[str, Any]]]
+
+
+def flag_overrides(args: argparse.Namespace, flags: Flags) -> tuple[list[str], dict[str, str]]:
+    """The given flags as dotted overrides, and {dotted key: flag name} for error messages.
+
+    A flag counts as given unless its value is None, False or empty (argparse's "absent").
+    `args._flag_names` (set by `recode_rl.cli`) maps a dest to the flag as typed, e.g. `--max-steps`.
+    """
+    names: dict[str, str] = getattr(args, "_flag_names", {})
+    overrides: list[str] = []
+    origins: dict[str, str] = {}
+    for dest, target in flags.items():
+        value = getattr(args, dest, None)
+        if value is None or value is False or value == []:
+            continue
+        pairs = target(value) if callable(target) else {target: value}
+        for key, v in pairs.items():
+            # JSON is valid YAML, so a string flag stays a string (`--model 1e-3` is not a float)
+            overrides.append(f"{key}={json.dumps(v)}")
+            origins[key.removesuffix("+")] = names.get(dest, "--" + dest.replace("_", "-"))
+    return overrides, origins
+
+
+def config_from_args(cls: type[C], args: argparse.Namespace, flags: Flags | None = None) -> C:
+    """`--config FILE`, then the KEY=VALUE overrides, then the declared flags (flags win); validated once."""
+    extra, origins = flag_overrides(args, flags or {})
+    overrides = [*(getattr(args, "overrides", None) or []), *extra]
+    return load_config(cls, getattr(args, "config", None), overrides, origins)
 
 
 def dump_config(cfg: BaseModel) -> str:

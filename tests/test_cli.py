@@ -32,6 +32,25 @@ def test_help_does_not_import_torch():
     assert proc.stdout.strip().splitlines()[-1] == "[]"
 
 
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_help_example_and_flags_fit_the_command(command, capsys):
+    """The override example in `--help` parses with the command's config; every FLAGS entry is a real flag."""
+    import importlib
+
+    from recode_rl.cli import build_parser, override_example
+    from recode_rl.config import load_config
+
+    module = importlib.import_module(COMMANDS[command][0])
+    example = override_example(module)
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    assert example in " ".join(capsys.readouterr().out.split())
+    load_config(module.Config, None, [example])
+    sub = next(a for a in build_parser()._actions if a.dest == "command").choices[command]
+    dests = {a.dest for a in sub._actions}
+    assert set(getattr(module, "FLAGS", {})) <= dests
+
+
 def test_check_humaneval_canonical_all_pass(tmp_path, capsys):
     out = tmp_path / "verdicts.jsonl"
     assert main(["check", "--dataset", "humaneval", "--solutions", "canonical", "--out", str(out), "--json"]) == 0

@@ -1,9 +1,12 @@
-"""The config loader: defaults < YAML < dotted overrides; errors name the key."""
+"""The config loader: defaults < YAML < dotted overrides < flags; errors name the key (and the flag)."""
+
+import argparse
 
 import pytest
 from pydantic import Field
 
-from recode_rl.config import ConfigError, StageConfig, apply_overrides, dump_config, load_config
+from recode_rl.config import (ConfigError, StageConfig, apply_overrides, config_from_args, dump_config,
+                              flag_overrides, load_config)
 
 
 class Inner(StageConfig):
@@ -57,3 +60,53 @@ def test_dump_round_trips(tmp_path):
     path = tmp_path / "resolved.yaml"
     path.write_text(dump_config(cfg))
     assert load_config(Outer, path) == cfg
+
+
+# --- flags: shorthands for dotted overrides, applied after KEY=VALUE overrides -----------------
+
+FLAGS = {"steps": "inner.steps", "name": "name", "tag": "tags+", "quick": lambda _: {"inner.steps": 1, "name": "q"}}
+
+
+def _args(**kw):
+    base = {"config": None, "overrides": [], "steps": None, "name": None, "tag": None, "quick": False}
+    return argparse.Namespace(**{**base, **kw})
+
+
+def test_flags_win_over_overrides_and_file(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("name: from-file\ninner:\n  steps: 5\n")
+    cfg = config_from_args(Outer, _args(config=str(path), overrides=["inner.steps=6", "inner.lr=1e-3"], steps=7), FLAGS)
+    assert (cfg.name, cfg.inner.steps, cfg.inner.lr) == ("from-file", 7, 1e-3)
+
+
+def test_absent_flags_change_nothing():
+    assert flag_overrides(_args(), FLAGS) == ([], {})
+    assert config_from_args(Outer, _args(overrides=["inner.steps=3"]), FLAGS) == load_config(Outer, None, ["inner.steps=3"])
+
+
+def test_string_flag_stays_a_string():
+    # a plain YAML override `name=1e-3` would parse as a float and fail validation
+    assert config_from_args(Outer, _args(name="1e-3"), FLAGS).name == "1e-3"
+    assert config_from_args(Outer, _args(name="yes"), FLAGS).name == "yes"
+
+
+def test_flag_function_sets_several_keys():
+    cfg = config_from_args(Outer, _args(quick=True, overrides=["name=x"]), FLAGS)
+    assert (cfg.inner.steps, cfg.name) == (1, "q")
+
+
+def test_append_flag_extends_the_list_from_file_and_overrides(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("tags: [a]\n")
+    cfg = config_from_args(Outer, _args(config=str(path), overrides=["tags+=[b]"], tag=["c", "d"]), FLAGS)
+    assert cfg.tags == ["a", "b", "c", "d"]
+    assert config_from_args(Outer, _args(tag=["c"]), FLAGS).tags == ["c"]
+    with pytest.raises(ConfigError, match="is not a list"):
+        load_config(Outer, None, ["name=x", "name+=y"])
+
+
+def test_error_names_the_flag():
+    args = _args(steps=0, overrides=["inner.lr=1e-3"])
+    args._flag_names = {"steps": "--max-steps"}
+    with pytest.raises(ConfigError, match=r"flags --max-steps\).*\n  inner\.steps \(from --max-steps\): Input should be"):
+        config_from_args(Outer, args, FLAGS)

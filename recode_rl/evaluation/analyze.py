@@ -17,6 +17,9 @@ monitor (`recode_rl.rewards.monitor.scan`) over them, and `plot_dynamics` draws 
 (matplotlib, Agg backend, PNG). Metric names are auto-detected from common spellings (see
 `PASS_KEYS`, `PROCESS_KEYS`: an exact name, else the same name after a `prefix/`) or given
 explicitly.
+
+`analyze(cfg, out_root)` runs what an `AnalyzeConfig` asks for and writes analysis.json/.md
+(`recode analyze`).
 """
 
 from __future__ import annotations
@@ -27,8 +30,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from recode_rl.config import ConfigError
+from recode_rl.evaluation.config import AnalyzeConfig
+
 __all__ = ["contingency", "correlation_test", "load_history", "detect_key", "run_label", "dynamics",
-           "plot_dynamics", "PASS_KEYS", "PROCESS_KEYS"]
+           "plot_dynamics", "analyze", "render_markdown", "PASS_KEYS", "PROCESS_KEYS"]
 
 # tried in order: an exact key, else the first key ending with the suffix
 PASS_KEYS = ("pass_rate", "outcome_rate", "test_pass_rate")
@@ -202,3 +208,89 @@ def plot_dynamics(runs: Sequence[Mapping[str, Any]], out_dir: str | Path) -> lis
         plt.close(fig)
         paths.append(path)
     return paths
+
+
+def _judged_file(entry: str) -> Path:
+    p = Path(entry)
+    if p.is_dir():
+        p = p / "data" / "lcbrb_judged.jsonl"
+    if not p.is_file():
+        raise ConfigError(f"judged: {entry}: no such file (expected lcbrb_judged.jsonl or a build-lcbrb run dir)")
+    return p
+
+
+def analyze(cfg: AnalyzeConfig, out_root: str | Path) -> dict[str, Any]:
+    """Run the configured analyses; write <out_root>/report/analysis.{json,md} (+ figures) and return the result."""
+    from recode_rl.evaluation.lcbrb import read_jsonl
+
+    if not (cfg.judged or cfg.table or cfg.runs):
+        raise ConfigError("nothing to analyze: give judged=[...], table=[a,b,c,d] and/or runs=[...]")
+    if cfg.labels is not None and len(cfg.labels) != len(cfg.runs):
+        raise ConfigError(f"labels: {len(cfg.labels)} labels for {len(cfg.runs)} runs")
+    report = Path(out_root) / "report"
+    report.mkdir(parents=True, exist_ok=True)
+    result: dict[str, Any] = {}
+    if cfg.table is not None:
+        if len(cfg.table) != 4 or min(cfg.table) < 0:
+            raise ConfigError("table: expected 4 non-negative counts [pass_flawless, pass_flawed, fail_flawless, fail_flawed]")
+        result["correlation"] = correlation_test([cfg.table[:2], cfg.table[2:]])
+        result["correlation"]["source"] = "table given in the config"
+    elif cfg.judged:
+        items = [it for f in cfg.judged for it in read_jsonl(_judged_file(f))]
+        table, dropped = contingency(items)
+        result["correlation"] = {**correlation_test(table), "dropped": dropped, "source": cfg.judged}
+    if cfg.runs:
+        runs = dynamics(cfg.runs, cfg.labels, pass_key=cfg.pass_key, process_key=cfg.process_key,
+                        window=cfg.window, process_max=cfg.process_max)
+        figures = plot_dynamics(runs, report / "figures")
+        result["dynamics"] = runs
+        result["figures"] = [str(p) for p in figures]
+    (report / "analysis.json").write_text(json.dumps(result, indent=1))
+    (report / "analysis.md").write_text(render_markdown(result))
+    return result
+
+
+def _g(v: Any, fmt: str = ".3g") -> str:
+    return "—" if v is None else format(v, fmt)
+
+
+def render_markdown(result: dict[str, Any]) -> str:
+    """The markdown page of an `analyze` result (2x2 table + tests, dynamics table, figures)."""
+    lines = ["# Analyses", ""]
+    c = result.get("correlation")
+    if c:
+        t = c["table"]
+        lines += ["## Reasoning quality vs. test outcome", "",
+                  "| | flawless reasoning | flawed reasoning |", "|---|---|---|",
+                  f"| pass | {t['pass_flawless']} | {t['pass_flawed']} |",
+                  f"| fail | {t['fail_flawless']} | {t['fail_flawed']} |", ""]
+        if "error" in c:
+            lines.append(f"N = {c['n']}: {c['error']}.")
+        else:
+            lines += [f"N = {c['n']}. Pearson chi-square = {c['chi2']:.2f} (dof 1), p = {_g(c['p_value'])}; "
+                      f"with Yates' correction {c['chi2_yates']:.2f}, p = {_g(c['p_value_yates'])}; "
+                      f"Fisher's exact p = {_g(c['fisher_p_value'])}.",
+                      f"Pass rate given flawless reasoning {100 * c['pass_rate_given_flawless']:.1f}%, "
+                      f"given flawed reasoning {100 * c['pass_rate_given_flawed']:.1f}%; "
+                      f"odds ratio {c['odds_ratio']:.3f}, phi {c['phi']:.3f}."]
+        if c.get("dropped"):
+            lines.append(f"Dropped (not flawless/flawed or not executed): {c['dropped']}.")
+        lines.append("")
+    runs = result.get("dynamics")
+    if runs:
+        lines += ["## Training dynamics", "",
+                  "| Run | Steps | Pass rate first → last (max) | Process first → last (max) | Hacking flags |",
+                  "|---|---|---|---|---|"]
+        for r in runs:
+            pr = f"{_g(r.get('pass_rate_first'), '.3f')} → {_g(r.get('pass_rate_last'), '.3f')} ({_g(r.get('pass_rate_max'), '.3f')})"
+            pc = f"{_g(r.get('process_first'), '.3f')} → {_g(r.get('process_last'), '.3f')} ({_g(r.get('process_max'), '.3f')})"
+            lines.append(f"| {r['label']} | {r['steps']} | {pr} | {pc} | {len(r['hacking_flags'])} |")
+        lines.append("")
+        for r in runs:
+            if not (r["pass_key"] and r["process_key"]):
+                lines.append(f"- {r['label']}: metric not found (pass: {r['pass_key']}, process: {r['process_key']})")
+            for f in r["hacking_flags"]:
+                lines.append(f"- {r['label']}: {f['message']}")
+        for p in result.get("figures", []):
+            lines.append(f"\n![{Path(p).stem}](figures/{Path(p).name})")
+    return "\n".join(lines) + "\n"

@@ -15,6 +15,8 @@ Pipeline (MISSION Part 3), each step a function so it can be tested and resumed:
    dropped; problems whose contest date falls in the window reserved for code-generation
    evaluation (default 2024-10-01..2025-02-28) are excluded.
 
+`build_lcbrb(cfg, root, policy, judge)` runs the steps in order (`recode build-lcbrb`).
+
 Pairs are written in the preference format `recode eval-rm` reads (`reward_model/data.py`):
 `prompt` (problem statement), `chosen` / `rejected` (reasoning texts), `problem_id`,
 `pair_type="lcbrb"`, `subset` (difficulty), `id`, plus the codes, pass/fail and contest date.
@@ -28,6 +30,7 @@ the summary.
 from __future__ import annotations
 
 import json
+import math
 import random
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
@@ -35,15 +38,17 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from recode_rl.config import ConfigError
 from recode_rl.data.prelude import with_prefix
 from recode_rl.data.schema import Problem
+from recode_rl.evaluation.config import LcbRbConfig
 from recode_rl.evaluation.judge import parse_judgement
 from recode_rl.execution.types import Limits, Verdict
 from recode_rl.generation.types import Generator, SamplingParams
 from recode_rl.prompts import lcbrb_judge_prompt, policy_messages
 from recode_rl.rewards.parsing import parse_response
 
-__all__ = ["in_window", "sample_items", "judge_items", "build_pairs", "write_jsonl", "read_jsonl"]
+__all__ = ["in_window", "sample_items", "judge_items", "build_pairs", "write_jsonl", "read_jsonl", "build_lcbrb"]
 
 
 def in_window(contest_date: str | None, window: tuple[str, str] | None) -> bool:
@@ -169,3 +174,82 @@ def build_pairs(items: Sequence[Mapping[str, Any]], labels: Mapping[str, str], *
              "problems_without_chosen": no_chosen, "problems_without_rejected": no_rejected,
              "problems_excluded_by_window": len(excluded)}
     return pairs, stats
+
+
+def _window(cfg: LcbRbConfig) -> tuple[str, str] | None:
+    if cfg.exclude_start is None and cfg.exclude_end is None:
+        return None
+    return (cfg.exclude_start or "0001-01-01", cfg.exclude_end or "9999-12-31")
+
+
+def build_lcbrb(cfg: LcbRbConfig, root: str | Path, policy: Generator, judge: Generator,
+                problems: list[Problem] | None = None) -> dict[str, Any]:
+    """The whole pipeline with the given generators; outputs in <root>/data and <root>/report.
+
+    Resumable: executed samples and every LLM call are cached under <root>/data.
+    """
+    from recode_rl.data import load_problems
+    from recode_rl.evaluation.adjudication import merge, read_sheet, write_sheet
+    from recode_rl.synthesis.cache import CachedGenerator, CallCache
+
+    root = Path(root)
+    data, report = root / "data", root / "report"
+    data.mkdir(parents=True, exist_ok=True)
+    report.mkdir(parents=True, exist_ok=True)
+    window = _window(cfg)
+    if problems is None:
+        problems = load_problems(cfg.problems, **cfg.problem_options)
+    n_loaded = len(problems)
+    problems = [p for p in problems if not in_window(p.contest_date, window)]
+    excluded = n_loaded - len(problems)
+    if cfg.limit:
+        problems = problems[: cfg.limit]
+    if not problems:
+        raise ConfigError(f"build-lcbrb: no problems left from {cfg.problems!r} after excluding {window}")
+
+    policy_cache, judge_cache = CallCache(data / "lcbrb_policy_calls.jsonl"), CallCache(data / "lcbrb_judge_calls.jsonl")
+    try:
+        done = {r["item_id"]: r for r in read_jsonl(data / "lcbrb_samples.jsonl")}
+        items, sample_stats = sample_items(problems, CachedGenerator(policy, policy_cache), n=cfg.n,
+                                           sampling=cfg.sampling, limits=Limits(timeout=cfg.timeout, memory_mb=cfg.memory_mb),
+                                           done=done, max_workers=cfg.max_workers, progress="sampling")
+        write_jsonl(items, data / "lcbrb_samples.jsonl")
+        judged, label_counts = judge_items(items, CachedGenerator(judge, judge_cache), cfg.judge_sampling,
+                                           progress="judging")
+    finally:
+        policy_cache.close()
+        judge_cache.close()
+    write_jsonl(judged, data / "lcbrb_judged.jsonl")
+    consistent = [it for it in judged if it["label"] in ("sound", "flawed")]
+    sheet = data / "lcbrb_adjudication.csv"
+    write_sheet(consistent, sheet)
+
+    use_annotations = cfg.labels_from == "annotations" or (cfg.labels_from == "auto" and cfg.annotations)
+    adjudication: dict[str, Any] | None = None
+    if use_annotations:
+        if not cfg.annotations:
+            raise ConfigError("labels_from=annotations needs annotations=<filled adjudication sheet>")
+        labels, adjudication = merge(read_sheet(cfg.annotations))
+        known = {it["item_id"] for it in judged}
+        stray = sorted(set(labels) - known)
+        if stray:
+            raise ConfigError(f"{cfg.annotations}: {len(stray)} item_id(s) not in this run, e.g. {stray[0]!r}")
+        source = "human consensus (two annotators)"
+    else:
+        labels = {it["item_id"]: it["label"] for it in consistent}
+        source = "LLM judge only (not human-adjudicated)"
+    pairs, pair_stats = build_pairs(judged, labels, seed=cfg.seed, exclude_window=window)
+    write_jsonl(pairs, data / "lcbrb_pairs.jsonl")
+    summary = {
+        "problems": len(problems), "exclude_window": window,
+        "samples": dict(sample_stats), "passed": sum(bool(it.get("passed")) for it in items),
+        "failed": sum(not it.get("passed") for it in items), "judge_labels": dict(label_counts),
+        "labels_from": source, "adjudication": adjudication, **pair_stats,
+        "problems_excluded_by_window": excluded + pair_stats["problems_excluded_by_window"],
+        "pairs_path": str(data / "lcbrb_pairs.jsonl"), "sheet_path": str(sheet),
+        "generator": policy.model_id, "judge": judge.model_id,
+    }
+    if adjudication and isinstance(adjudication.get("kappa"), float) and math.isnan(adjudication["kappa"]):
+        adjudication["kappa"] = None
+    (report / "lcbrb_summary.json").write_text(json.dumps(summary, indent=1))
+    return summary

@@ -12,18 +12,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from pydantic import Field
-
-from recode_rl.config import StageConfig, load_config
+from recode_rl.config import Flags, config_from_args
 from recode_rl.errors import DataError
+from recode_rl.report.config import ReportConfig as Config
 
-__all__ = ["Config", "add_arguments", "run"]
+__all__ = ["Config", "FLAGS", "add_arguments", "run"]
 
-
-class Config(StageConfig):
-    run_dirs: list[str] = Field(default_factory=list, description="run directories to report on")
-    out: str | None = Field(None, description="output folder (default: <first run dir>/report)")
-    title: str = "ReCode report"
+FLAGS: Flags = {"run_dirs_pos": "run_dirs", "out": "out"}
+OVERRIDE_EXAMPLE = "title=Ablation"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,16 +29,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # positional RUN_DIRs and KEY=VALUE overrides share argparse's positional slots
-    dirs = [a for a in list(args.run_dirs_pos) + list(args.overrides) if "=" not in a]
-    overrides = [a for a in list(args.run_dirs_pos) + list(args.overrides) if "=" in a]
-    cfg = load_config(Config, args.config, overrides)
-    dirs = dirs or cfg.run_dirs
+    positional = [*args.run_dirs_pos, *args.overrides]
+    args.run_dirs_pos = [a for a in positional if "=" not in a]
+    args.overrides = [a for a in positional if "=" in a]
+    cfg = config_from_args(Config, args, FLAGS)
+    dirs = cfg.run_dirs
     if not dirs:
         raise DataError("give at least one run directory")
     from recode_rl.report import collect, render
 
     found = collect(dirs)
-    out = Path(args.out or cfg.out or Path(dirs[0]) / "report")
+    out = Path(cfg.out or Path(dirs[0]) / "report")
     md, page = render(found, out, cfg.title)
     for problem in found.problems:
         print(f"warning: {problem}")

@@ -13,12 +13,16 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
-from recode_rl.config import ConfigError, load_config
-from recode_rl.reward_model.config import Config
+from recode_rl.config import Flags, config_from_args
+from recode_rl.reward_model.config import Config, use_synth_run
 
-__all__ = ["Config", "add_arguments", "run"]
+__all__ = ["Config", "FLAGS", "add_arguments", "run"]
+
+# --synth-run is not a config key: it resolves to data.train / data.validation after loading,
+# because which files it means depends on train.objective (see use_synth_run)
+FLAGS: Flags = {"run_dir": "run_dir"}
+OVERRIDE_EXAMPLE = "train.learning_rate=1e-6"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,24 +32,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--run-dir", metavar="DIR", help="where to write (default runs/train-rm-<time>; reuse to resume)")
 
 
-def _apply_synth_run(cfg: Config, synth_run: str) -> None:
-    data = Path(synth_run) / "data"
-    stem = "scores" if cfg.train.objective == "score" else "pairs"
-    train, val = data / f"{stem}.train.jsonl", data / f"{stem}.validation.jsonl"
-    if not train.is_file():
-        raise ConfigError(f"--synth-run {synth_run}: {train} not found (did `recode synth` finish"
-                          f"{' with score_based on' if stem == 'scores' else ''}?)")
-    cfg.data.train = str(train)
-    if val.is_file() and val.stat().st_size > 0:
-        cfg.data.validation = str(val)
-
-
 def run(args: argparse.Namespace) -> int:
-    cfg = load_config(Config, args.config, args.overrides)
+    cfg = config_from_args(Config, args, FLAGS)
     if args.synth_run:
-        _apply_synth_run(cfg, args.synth_run)
-    if args.run_dir:
-        cfg.run_dir = args.run_dir
+        use_synth_run(cfg, args.synth_run)
 
     from recode_rl.rundir import RunDir
 

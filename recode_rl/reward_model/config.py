@@ -1,4 +1,5 @@
-"""Typed configuration of `recode train-rm` (Bradley-Terry and score-based reward models).
+"""Typed configuration of `recode train-rm` (`Config`: Bradley-Terry and score-based reward models)
+and `recode eval-rm` (`EvalRmConfig`).
 
 Defaults are the embedded offline CPU run (SmolLM2-135M backbone); `configs/train-rm/paper.yaml`
 holds the paper's settings (Qwen2.5-Coder-7B-Base, effective batch 128, lr 1e-6, 2 epochs,
@@ -8,14 +9,17 @@ early stopping on validation). The effective batch is
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, field_validator
 
-from recode_rl.config import StageConfig
+from recode_rl.config import ConfigError, StageConfig
+from recode_rl.generation.config import GeneratorConfig
+from recode_rl.generation.types import SamplingParams
 from recode_rl.reward_model.encoding import DEFAULT_TEMPLATE, Truncation, check_template
 
-__all__ = ["DataSection", "ModelSection", "LoraSection", "TrainSection", "Config"]
+__all__ = ["DataSection", "ModelSection", "LoraSection", "TrainSection", "Config", "use_synth_run", "EvalRmConfig"]
 
 PairType = Literal["opt>deg", "opt>ori", "ori>deg"]
 
@@ -79,3 +83,37 @@ class Config(StageConfig):
     model: ModelSection = ModelSection()
     lora: LoraSection = LoraSection()
     train: TrainSection = TrainSection()
+
+
+def use_synth_run(cfg: Config, synth_run: str | Path) -> None:
+    """Point `cfg.data` at a `recode synth` run's pairs (or scores, for train.objective=score)."""
+    data = Path(synth_run) / "data"
+    stem = "scores" if cfg.train.objective == "score" else "pairs"
+    train, val = data / f"{stem}.train.jsonl", data / f"{stem}.validation.jsonl"
+    if not train.is_file():
+        raise ConfigError(f"--synth-run {synth_run}: {train} not found (did `recode synth` finish"
+                          f"{' with score_based on' if stem == 'scores' else ''}?)")
+    cfg.data.train = str(train)
+    if val.is_file() and val.stat().st_size > 0:
+        cfg.data.validation = str(val)
+
+
+class EvalRmConfig(StageConfig):
+    """`recode eval-rm`: pairwise accuracy of a reward model or an LLM judge on preference files."""
+
+    run_dir: str | None = None                 # default runs/eval-rm-<timestamp>
+    model: str | None = None                   # checkpoint folder, HF id, or embedded:smollm2 (untrained head)
+    judge: GeneratorConfig | None = None       # set instead of `model` for the generator-as-judge baseline
+    judge_samples: int = Field(1, ge=1)
+    judge_sampling: SamplingParams = SamplingParams(temperature=0.0, max_new_tokens=256)
+    files: list[str] = []                      # preference files to evaluate
+    subsets: list[str] | None = None           # keep only these subsets (RewardBench `subset` / our pair type)
+    input_format: Literal["auto", "card", "chat", "template"] = "auto"
+    template: str | None = None                # override the input template ({problem}, {reasoning})
+    max_length: int | None = Field(None, ge=16)
+    truncation: Literal["reasoning_middle", "reasoning_left", "left", "right"] | None = None
+    batch_size: int = Field(8, ge=1)
+    limit: int | None = Field(None, ge=1)      # at most this many pairs per file
+    device: str = "cpu"
+    dtype: Literal["float32", "bfloat16", "float16"] = "float32"
+    num_threads: int | None = None

@@ -22,12 +22,17 @@ import json
 import math
 from collections import defaultdict
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
+from recode_rl.config import ConfigError
+from recode_rl.reward_model.config import EvalRmConfig
 from recode_rl.reward_model.data import PreferencePair
 
+if TYPE_CHECKING:
+    from recode_rl.rundir import RunDir
+
 __all__ = ["REWARDBENCH_COUNTS", "REWARDBENCH_SECTIONS", "PAPER_COLUMNS", "pair_outcomes", "accuracy_table",
-           "weighted_sections", "score_pairs"]
+           "weighted_sections", "score_pairs", "evaluate_files", "format_report"]
 
 # RewardBench example counts (allenai/reward-bench, rewardbench/constants.py) used as weights.
 REWARDBENCH_COUNTS: dict[str, int] = {
@@ -141,3 +146,55 @@ def read_pair_scores(path: Path, pairs: Sequence[PreferencePair], scorer: str) -
     nan = float("nan")
     return ([nan if r["chosen_score"] is None else r["chosen_score"] for r in rows],
             [nan if r["rejected_score"] is None else r["rejected_score"] for r in rows])
+
+
+def evaluate_files(cfg: EvalRmConfig, scorer: Any, run_dir: RunDir) -> dict[str, Any]:
+    """Score every file of `cfg.files`; write per-pair scores to <run>/samples/ (reused on a rerun); the report."""
+    from recode_rl.reward_model.data import load_pairs
+
+    name = getattr(scorer, "name", type(scorer).__name__)
+    report: dict[str, Any] = {"scorer": name, "files": {}}
+    all_outcomes: list[tuple[float, float]] = []
+    for i, file in enumerate(cfg.files):
+        pairs = load_pairs(file, subsets=cfg.subsets, limit=cfg.limit)
+        if not pairs:
+            raise ConfigError(f"{file}: no pairs left (subsets={cfg.subsets})")
+        out = run_dir.samples / f"{i:02d}-{Path(file).stem}.scores.jsonl"
+        saved = read_pair_scores(out, pairs, name)
+        truncated = None
+        if saved is not None:
+            chosen, rejected = saved
+        else:
+            chosen, rejected, truncated = score_pairs(scorer, pairs, batch_size=cfg.batch_size,
+                                                      progress=f"scoring {Path(file).name}")
+            write_pair_scores(out, file, pairs, chosen, rejected, name, getattr(scorer, "last_texts", None))
+        entry = file_report(pairs, chosen, rejected)
+        entry.update(pair_scores=str(out), inputs_truncated=truncated, reused=saved is not None)
+        report["files"][file] = entry
+        all_outcomes.extend(zip(chosen, rejected))
+    outcomes = pair_outcomes([c for c, _ in all_outcomes], [r for _, r in all_outcomes])
+    report["overall"] = {"n": len(outcomes), "correct": outcomes.count("correct"), "ties": outcomes.count("tie"),
+                         "missing": outcomes.count("missing"),
+                         "accuracy": outcomes.count("correct") / len(outcomes) if outcomes else math.nan}
+    if hasattr(scorer, "failures"):
+        report["judge_parse_failures"] = scorer.failures
+    return report
+
+
+def format_report(report: dict[str, Any]) -> str:
+    """The human-readable summary of an `evaluate_files` report: accuracy per file, subset and section."""
+    lines = [f"recode eval-rm: {report['scorer']}"]
+    for file, entry in report["files"].items():
+        o = entry["overall"]
+        lines.append(f"  {file}: accuracy {o['accuracy']:.3f} ({o['correct']}/{o['n']}, ties {o['ties']}, missing {o['missing']})")
+        if len(entry["subsets"]) > 1 or "all" not in entry["subsets"]:
+            for name, s in entry["subsets"].items():
+                lines.append(f"      {name:24s} {s['accuracy']:.3f}  (n={s['n']}, ties {s['ties']})")
+        for key in ("rewardbench_sections", "paper_columns"):
+            if key in entry:
+                lines.append(f"    {key}: " + ", ".join(f"{k} {v:.3f}" for k, v in entry[key].items()))
+    o = report["overall"]
+    lines.append(f"  overall: {o['accuracy']:.3f} ({o['correct']}/{o['n']})")
+    if "judge_parse_failures" in report:
+        lines.append(f"  judge replies without a parseable rating: {report['judge_parse_failures']}")
+    return "\n".join(lines)

@@ -15,13 +15,21 @@ import argparse
 import json
 import logging
 
-from pydantic import ValidationError
-
-from recode_rl.config import ConfigError, load_config
+from recode_rl.config import Flags, config_from_args
 from recode_rl.rewards.core import REWARD_KINDS
 from recode_rl.rl.config import Config
 
-__all__ = ["Config", "add_arguments", "run", "config_from_args"]
+__all__ = ["Config", "FLAGS", "add_arguments", "run"]
+
+FLAGS: Flags = {
+    "run_dir": "run_dir",
+    "reward": "reward.kind",
+    "scorer": "scorer.spec",
+    "model": "model.path",
+    "max_steps": "train.max_steps",
+    "no_resume": lambda _: {"resume": False},
+}
+OVERRIDE_EXAMPLE = "train.learning_rate=1e-6"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,32 +41,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-resume", action="store_true", help="start from scratch even if checkpoints exist")
 
 
-def config_from_args(args: argparse.Namespace) -> Config:
-    cfg = load_config(Config, getattr(args, "config", None), getattr(args, "overrides", None) or [])
-    if getattr(args, "run_dir", None):
-        cfg.run_dir = args.run_dir
-    if getattr(args, "reward", None):
-        cfg.reward.kind = args.reward
-    if getattr(args, "scorer", None):
-        cfg.scorer.spec = args.scorer
-    if getattr(args, "model", None):
-        cfg.model.path = args.model
-    if getattr(args, "max_steps", None):
-        cfg.train.max_steps = args.max_steps
-    if getattr(args, "no_resume", False):
-        cfg.resume = False
-    try:
-        return Config.model_validate(cfg.model_dump())  # re-run the cross-field checks after the flags
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or '<root>'}: {e['msg']}" for e in exc.errors())
-        raise ConfigError(f"invalid configuration after command-line flags: {problems}") from None
-
-
 def run(args: argparse.Namespace) -> int:
     from recode_rl.rl.train import train
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    cfg = config_from_args(args)
+    cfg = config_from_args(Config, args, FLAGS)
     result = train(cfg)
     last = result.metrics[-1] if result.metrics else {}
     summary = {"run_dir": str(result.run_dir), "final_model": str(result.final_model),

@@ -14,10 +14,18 @@ import argparse
 import json
 import logging
 
-from recode_rl.config import load_config
+from recode_rl.config import Flags, config_from_args
 from recode_rl.rl.sft import SFTConfig as Config
 
-__all__ = ["Config", "add_arguments", "run"]
+__all__ = ["Config", "FLAGS", "add_arguments", "run"]
+
+FLAGS: Flags = {
+    "run_dir": "run_dir",
+    "model": "model.path",
+    "responses": lambda path: {"targets.source": "responses", "targets.responses": path},
+    "no_resume": lambda _: {"resume": False},
+}
+OVERRIDE_EXAMPLE = "train.max_steps=20"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -31,16 +39,7 @@ def run(args: argparse.Namespace) -> int:
     from recode_rl.rl.sft import train_sft
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    cfg = load_config(Config, getattr(args, "config", None), getattr(args, "overrides", None) or [])
-    if getattr(args, "run_dir", None):
-        cfg.run_dir = args.run_dir
-    if getattr(args, "model", None):
-        cfg.model.path = args.model
-    if getattr(args, "responses", None):
-        cfg.targets.source = "responses"
-        cfg.targets.responses = args.responses
-    if getattr(args, "no_resume", False):
-        cfg.resume = False
+    cfg = config_from_args(Config, args, FLAGS)
     result = train_sft(cfg)
     print(json.dumps({"run_dir": str(result.run_dir), "final_model": str(result.final_model),
                       "global_step": result.global_step, "resumed_from": result.resumed_from,

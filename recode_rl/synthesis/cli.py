@@ -13,9 +13,13 @@ from __future__ import annotations
 import argparse
 import json
 
+from recode_rl.config import Flags, config_from_args
 from recode_rl.synthesis.config import Config
 
-__all__ = ["Config", "add_arguments", "run"]
+__all__ = ["Config", "FLAGS", "add_arguments", "run"]
+
+FLAGS: Flags = {"run_dir": "run_dir"}
+OVERRIDE_EXAMPLE = "k=2"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,15 +28,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from recode_rl.config import load_config
     from recode_rl.data import load_problems
     from recode_rl.generation.config import LazyGenerator
     from recode_rl.rundir import RunDir
     from recode_rl.synthesis.pipeline import run_synthesis
 
-    cfg = load_config(Config, args.config, args.overrides)
-    if getattr(args, "run_dir", None):
-        cfg = cfg.model_copy(update={"run_dir": args.run_dir})
+    cfg = config_from_args(Config, args, FLAGS)
     problems = load_problems(cfg.problems, **cfg.problem_options)
     if cfg.limit is not None:
         problems = problems[:cfg.limit]

@@ -8,8 +8,9 @@ import math
 
 import pytest
 
-from recode_rl.evaluation.analyze import contingency, correlation_test, detect_key, dynamics
-from recode_rl.evaluation.analyze_cli import Config, analyze, run
+from recode_rl.evaluation.analyze import analyze, contingency, correlation_test, detect_key, dynamics
+from recode_rl.evaluation.analyze_cli import run
+from recode_rl.evaluation.config import AnalyzeConfig as Config
 
 # The paper's Table 7 (N = 33,146): flawless 3,133 pass / 8,376 fail, flawed 5,051 pass / 16,586 fail,
 # in our layout [[pass&flawless, pass&flawed], [fail&flawless, fail&flawed]]

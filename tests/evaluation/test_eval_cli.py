@@ -10,14 +10,15 @@ import pytest
 
 from recode_rl.config import load_config
 from recode_rl.evaluation import cli
+from recode_rl.evaluation.config import EvalConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_benchmarks_accept_names_and_options():
-    cfg = load_config(cli.Config, None, ["benchmarks=[humaneval, mbpp+]"])
+    cfg = load_config(EvalConfig, None, ["benchmarks=[humaneval, mbpp+]"])
     assert [b.name for b in cfg.benchmarks] == ["humaneval", "mbpp+"]
-    cfg = load_config(cli.Config, ROOT / "configs/eval/paper.yaml")
+    cfg = load_config(EvalConfig, ROOT / "configs/eval/paper.yaml")
     lcb = next(b for b in cfg.benchmarks if b.name == "livecodebench")
     assert lcb.start == "2024-10-01" and lcb.end == "2025-02-28"
 

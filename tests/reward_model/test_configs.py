@@ -8,7 +8,7 @@ import pytest
 
 from recode_rl.config import ConfigError, load_config
 from recode_rl.reward_model.config import Config as TrainConfig
-from recode_rl.reward_model.eval_cli import Config as EvalConfig
+from recode_rl.reward_model.config import EvalRmConfig as EvalConfig
 
 ROOT = Path(__file__).resolve().parents[2] / "configs"
 
@@ -39,3 +39,31 @@ def test_typos_and_bad_templates_are_errors():
         load_config(TrainConfig, None, ["model.template=only {problem}"])
     with pytest.raises(ConfigError, match="pair_types"):
         load_config(TrainConfig, None, ["data.pair_types=[opt>bad]"])
+
+
+def test_synth_run_points_data_at_pairs_or_scores(tmp_path):
+    from recode_rl.reward_model.config import use_synth_run
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "pairs.train.jsonl").write_text("{}\n")
+    (data / "pairs.validation.jsonl").write_text("")            # empty: not used for validation
+    cfg = load_config(TrainConfig)
+    use_synth_run(cfg, tmp_path)
+    assert (cfg.data.train, cfg.data.validation) == (str(data / "pairs.train.jsonl"), None)
+    cfg = load_config(TrainConfig, None, ["train.objective=score"])
+    with pytest.raises(ConfigError, match="scores.train.jsonl not found"):
+        use_synth_run(cfg, tmp_path)
+
+
+def test_eval_rm_flags_add_files_and_set_model(tmp_path):
+    from recode_rl.cli import build_parser
+    from recode_rl.config import config_from_args
+    from recode_rl.reward_model.eval_cli import FLAGS
+
+    path = tmp_path / "c.yaml"
+    path.write_text("files: [a.jsonl]\nmodel: from-file\n")
+    args = build_parser().parse_args(["eval-rm", "--config", str(path), "--data", "b.jsonl", "--data", "c.jsonl",
+                                      "--model", "m", "model=from-override"])
+    cfg = config_from_args(EvalConfig, args, FLAGS)
+    assert (cfg.files, cfg.model) == (["a.jsonl", "b.jsonl", "c.jsonl"], "m")

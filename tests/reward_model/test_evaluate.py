@@ -10,9 +10,9 @@ import pytest
 from rm_helpers import restrict_cli, tiny_llama, tiny_tokenizer, write_jsonl
 from recode_rl.errors import DataError
 from recode_rl.generation.types import Completion
+from recode_rl.reward_model.config import EvalRmConfig as Config
 from recode_rl.reward_model.data import load_pairs
-from recode_rl.reward_model.eval_cli import Config, evaluate_files
-from recode_rl.reward_model.evaluate import accuracy_table, pair_outcomes, weighted_sections
+from recode_rl.reward_model.evaluate import accuracy_table, evaluate_files, pair_outcomes, weighted_sections
 from recode_rl.reward_model.judge import JudgeScorer, parse_rating
 from recode_rl.reward_model.scoring import write_card
 from recode_rl.rundir import RunDir

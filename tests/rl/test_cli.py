@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 from recode_rl.cli import build_parser
-from recode_rl.rl.cli import config_from_args
+from recode_rl.config import config_from_args
+from recode_rl.rl.cli import FLAGS, Config
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -16,7 +17,7 @@ def test_flags_override_config_and_overrides():
     args = build_parser().parse_args(["train-rl", "--config", str(ROOT / "configs/train-rl/default.yaml"),
                                       "--reward", "direct", "--scorer", "tests.rl.tiny:ThinkLength",
                                       "--max-steps", "7", "--run-dir", "r", "--no-resume", "train.seed=3"])
-    cfg = config_from_args(args)
+    cfg = config_from_args(Config, args, FLAGS)
     assert (cfg.reward.kind, cfg.scorer.spec, cfg.train.max_steps, cfg.run_dir, cfg.resume, cfg.train.seed) == \
         ("direct", "tests.rl.tiny:ThinkLength", 7, "r", False, 3)
 
@@ -35,4 +36,15 @@ def test_flag_that_breaks_a_cross_field_rule_is_a_config_error():
 
     args = build_parser().parse_args(["train-rl", "--reward", "math"])
     with pytest.raises(ConfigError, match="data.prompt: math"):
-        config_from_args(args)
+        config_from_args(Config, args, FLAGS)
+
+
+def test_sft_flags_are_shorthands_for_overrides():
+    from recode_rl.rl import sft_cli
+
+    args = build_parser().parse_args(["train-sft", "--responses", "v.jsonl", "--model", "m", "--no-resume",
+                                      "targets.source=reference", "model.path=other"])
+    cfg = config_from_args(sft_cli.Config, args, sft_cli.FLAGS)
+    assert (cfg.targets.source, cfg.targets.responses, cfg.model.path, cfg.resume) == ("responses", "v.jsonl", "m", False)
+    cfg = config_from_args(sft_cli.Config, build_parser().parse_args(["train-sft"]), sft_cli.FLAGS)
+    assert cfg.resume is True and cfg.targets.responses is None
