@@ -25,6 +25,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from recode_rl.config import ConfigError, StageConfig
+from recode_rl.execution.config import LimitsConfig
 from recode_rl.rewards.core import RewardConfig
 
 __all__ = ["ProblemSource", "ModelSection", "DataSection", "LimitsSection", "ScorerSection", "TrainSection",
@@ -66,9 +67,9 @@ class ModelSection(StageConfig):
     trust_remote_code: bool = False
 
 
-class LimitsSection(StageConfig):
-    timeout: float = Field(6.0, gt=0)       # wall seconds per test
-    memory_mb: int = Field(2048, ge=64)
+class LimitsSection(LimitsConfig):
+    """The executor's limits plus how many sandboxes run in parallel."""
+
     max_workers: int | None = Field(None, ge=1)   # parallel sandboxes; None = the executor's default
 
 

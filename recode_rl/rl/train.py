@@ -75,11 +75,9 @@ def build_scorer(cfg: Config) -> Any:
 
 def build_reward(cfg: Config, scorer: Any) -> Any:
     """The one TRL reward callable (gate inside); math rows carry the gold answer in an `answer` column."""
-    from recode_rl.execution.types import Limits
     from recode_rl.rewards.trl_reward import ReCodeReward
 
-    limits = Limits(timeout=cfg.limits.timeout, memory_mb=cfg.limits.memory_mb)
-    return ReCodeReward(cfg.reward, scorer, limits=limits, max_workers=cfg.limits.max_workers)
+    return ReCodeReward(cfg.reward, scorer, limits=cfg.limits.to_limits(), max_workers=cfg.limits.max_workers)
 
 
 def last_checkpoint(folder: Path) -> str | None:
@@ -92,10 +90,11 @@ def load_tokenizer(path: str, trust_remote_code: bool = False) -> Any:
     """The policy tokenizer, left-padded for generation, with a pad token."""
     from transformers import AutoTokenizer
 
+    from recode_rl.models import ensure_pad_token
+
     tok = AutoTokenizer.from_pretrained(path, trust_remote_code=trust_remote_code)
     tok.padding_side = "left"
-    if tok.pad_token is None:
-        tok.pad_token = tok.eos_token
+    ensure_pad_token(tok)
     if not getattr(tok, "chat_template", None):
         raise ConfigError(f"model.path {path!r}: the tokenizer has no chat template; the policy prompt is a "
                           "conversation (use an instruct/chat model or add a chat_template)")
