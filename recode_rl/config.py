@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-__all__ = ["ConfigError", "StageConfig", "load_config", "apply_overrides", "dump_config"]
+__all__ = ["ConfigError", "StageConfig", "load_config", "validate_config", "apply_overrides", "dump_config"]
 
 
 class ConfigError(ValueError):
@@ -98,3 +98,12 @@ def load_config(cls: type[C], path: str | Path | None = None, overrides: list[st
 def dump_config(cfg: BaseModel) -> str:
     """YAML text of the fully resolved config (defaults included)."""
     return yaml.safe_dump(cfg.model_dump(mode="json"), sort_keys=False)
+
+
+def validate_config(cls: type[C], tree: Any, source: str) -> C:
+    """Validate an in-memory tree (e.g. a JSON/dict config passed by another framework) as `cls`;
+    ConfigError names `source` and each dotted key, like `load_config`."""
+    try:
+        return cls.model_validate(tree)
+    except ValidationError as exc:
+        raise ConfigError(_format_validation_error(exc, source)) from None

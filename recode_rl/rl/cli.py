@@ -1,7 +1,7 @@
 """Train a policy with CG-GRPO (execution-gated reasoning reward) on TRL's GRPOTrainer: `recode train-rl`.
 
     recode train-rl --config configs/train-rl/default.yaml            # CPU, embedded problems
-    recode train-rl --config configs/train-rl/paper.yaml scorer.spec=runs/rm/checkpoints/reward_model
+    recode train-rl --config configs/train-rl/paper.yaml --scorer-path runs/rm/checkpoints/reward_model
     recode train-rl --config configs/train-rl/default.yaml --reward direct --run-dir runs/rl-direct
 
 Rerun with the same `--run-dir` to resume from its last checkpoint. Multi-GPU: launch the same
@@ -18,6 +18,7 @@ import logging
 from pydantic import ValidationError
 
 from recode_rl.config import ConfigError, load_config
+from recode_rl.rewards.config import add_scorer_arguments, scorer_overrides
 from recode_rl.rewards.core import REWARD_KINDS
 from recode_rl.rl.config import Config
 
@@ -27,20 +28,19 @@ __all__ = ["Config", "add_arguments", "run", "config_from_args"]
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--run-dir", help="run directory (default runs/train-rl-<time>); an existing one resumes")
     parser.add_argument("--reward", choices=REWARD_KINDS, help="reward kind (overrides reward.kind)")
-    parser.add_argument("--scorer", help="process scorer: none | RM folder | http(s) URL | module:attr")
+    add_scorer_arguments(parser)
     parser.add_argument("--model", help="policy: HF id or folder (overrides model.path)")
     parser.add_argument("--max-steps", type=int, help="optimizer steps (overrides train.max_steps)")
     parser.add_argument("--no-resume", action="store_true", help="start from scratch even if checkpoints exist")
 
 
 def config_from_args(args: argparse.Namespace) -> Config:
-    cfg = load_config(Config, getattr(args, "config", None), getattr(args, "overrides", None) or [])
+    cfg = load_config(Config, getattr(args, "config", None),
+                      list(getattr(args, "overrides", None) or []) + scorer_overrides(args))
     if getattr(args, "run_dir", None):
         cfg.run_dir = args.run_dir
     if getattr(args, "reward", None):
         cfg.reward.kind = args.reward
-    if getattr(args, "scorer", None):
-        cfg.scorer.spec = args.scorer
     if getattr(args, "model", None):
         cfg.model.path = args.model
     if getattr(args, "max_steps", None):
