@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
                   if value is not None]
     cfg = load_config(Config, args.config, overrides)
     if not cfg.scorer.enabled:
-        raise ConfigError("recode serve-scorer: nothing to serve (scorer.kind is none); give --scorer-path, "
+        raise ConfigError("nothing to serve (scorer.kind is none); give --scorer-path, "
                           "--scorer-url or --scorer-import")
     from recode_rl.rewards.config import build_scorer
     from recode_rl.rewards.scorer import serve
