@@ -31,9 +31,11 @@ __all__ = ["ScorerConfig", "build_scorer", "scorer_config", "add_scorer_argument
 
 _DOTTED = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_][\w.]*")
 _DEFAULT_BATCH = {"hf": 8, "http": 64}   # pairs per forward pass (hf) / per request (http)
+_REQUIRED = {"hf": "path", "http": "url", "import": "factory"}
 
 
 def _required_for(kind: str, value: Any, info: ValidationInfo) -> Any:
+    # a field validator (not a model one) so that the error names the key: `scorer.path: ...`
     if info.data.get("kind") == kind and value is None:
         raise ValueError(f"required when kind is {kind!r}")
     return value
@@ -89,6 +91,9 @@ def build_scorer(cfg: ScorerConfig) -> ProcessScorer:
     """Instantiate the configured scorer (heavy imports happen here, not at module import)."""
     from recode_rl.rewards.scorer import HTTPScorer, NoScorer
 
+    required = _REQUIRED.get(cfg.kind)
+    if required and getattr(cfg, required) is None:   # e.g. `kind` assigned after validation
+        raise ConfigError(f"scorer.{required}: required when kind is {cfg.kind!r}")
     if cfg.kind == "none":
         return NoScorer()
     if cfg.kind == "hf":

@@ -110,6 +110,13 @@ def test_bad_settings_name_the_key(overrides, key):
         load_config(ScoreConfig, None, overrides)
 
 
+def test_kind_assigned_after_validation_still_needs_its_key():
+    cfg = ScorerConfig()
+    cfg.kind = "http"
+    with pytest.raises(ConfigError, match=r"scorer\.url: required when kind is 'http'"):
+        build_scorer(cfg)
+
+
 def test_scorer_config_from_mapping_json_or_nothing():
     assert scorer_config(None, "x") == ScorerConfig()
     url = "http://rm:8001/score"
