@@ -14,6 +14,9 @@ Two small models ship as pip packages so the whole pipeline runs offline on CPU:
   as an ordinary HF folder; returned as is. Loaded with
   `AutoModelForSequenceClassification(num_labels=1)` it gets a fresh scalar head.
 
+`ensure_pad_token` is the one pad-token fix every tokenizer/model loader applies (policy,
+generator, reward model).
+
 Departure from the paper: the paper's generator and reward backbone are 7B-32B Qwen models;
 these are stand-ins for the offline CPU path only. Any HF model id or folder works wherever
 a model name is accepted.
