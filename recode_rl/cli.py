@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "train-rm": ("recode_rl.reward_model.cli", "train the reasoning reward model (Bradley-Terry) or the score-based baseline"),
     "eval-rm": ("recode_rl.reward_model.eval_cli", "pairwise accuracy of a reward model or LLM judge on preference files"),
     "score": ("recode_rl.rewards.cli", "score recorded policy responses with a ReCode reward (format, tests, gated process score)"),
+    "serve-scorer": ("recode_rl.rewards.serve_cli", "serve a process scorer (reward model, server or your code) over HTTP"),
     "eval": ("recode_rl.evaluation.cli", "pass@k of a policy on HumanEval(+), MBPP(+), LiveCodeBench, BigCodeBench and math benchmarks"),
     "build-lcbrb": ("recode_rl.evaluation.lcbrb_cli", "build LCB-RB: sample, execute, LLM-judge, adjudicate and pair reasoning processes"),
     "analyze": ("recode_rl.evaluation.analyze_cli", "correlation study (chi-square) and training-dynamics plots from judged samples and run dirs"),

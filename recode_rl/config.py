@@ -24,8 +24,8 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-__all__ = ["ConfigError", "StageConfig", "Flags", "load_config", "apply_overrides", "dump_config", "flag_overrides",
-           "config_from_args"]
+__all__ = ["ConfigError", "StageConfig", "Flags", "load_config", "validate_config", "apply_overrides", "dump_config",
+           "flag_overrides", "config_from_args"]
 
 
 class ConfigError(ValueError):
@@ -158,3 +158,12 @@ def config_from_args(cls: type[C], args: argparse.Namespace, flags: Flags | None
 def dump_config(cfg: BaseModel) -> str:
     """YAML text of the fully resolved config (defaults included)."""
     return yaml.safe_dump(cfg.model_dump(mode="json"), sort_keys=False)
+
+
+def validate_config(cls: type[C], tree: Any, source: str) -> C:
+    """Validate an in-memory tree (e.g. a JSON/dict config passed by another framework) as `cls`;
+    ConfigError names `source` and each dotted key, like `load_config`."""
+    try:
+        return cls.model_validate(tree)
+    except ValidationError as exc:
+        raise ConfigError(_format_validation_error(exc, source)) from None

@@ -75,9 +75,9 @@ def stages(cfg: Config) -> list[tuple[str, list[str]]]:
     sft = r / "sft" / "checkpoints" / "final"
     out.append(("train-sft", ["train-sft", "--config", str(c / "train-sft/default.yaml"), "--run-dir", str(r / "sft"),
                               f"train.max_steps={cfg.sft_steps}", f"train.learning_rate={cfg.sft_learning_rate}"]))
-    for kind, scorer in (("recode", str(rm)), ("outcome", "none")):
+    for kind, scorer in (("recode", ["--scorer-path", str(rm)]), ("outcome", [])):
         out.append((f"train-rl-{kind}", [
-            "train-rl", "--config", str(c / "train-rl/default.yaml"), "--reward", kind, "--scorer", scorer,
+            "train-rl", "--config", str(c / "train-rl/default.yaml"), "--reward", kind, *scorer,
             "--model", str(sft), "--run-dir", str(r / f"rl-{kind}"), "--max-steps", str(cfg.rl_steps),
             f"train.max_completion_length={cfg.rl_completion_tokens}"]))
     evals = [("base", "embedded:smollm2"), ("sft", str(sft)), ("recode", str(r / "rl-recode/checkpoints/final")),

@@ -14,6 +14,9 @@ Two small models ship as pip packages so the whole pipeline runs offline on CPU:
   as an ordinary HF folder; returned as is. Loaded with
   `AutoModelForSequenceClassification(num_labels=1)` it gets a fresh scalar head.
 
+`ensure_pad_token` is the one pad-token fix every tokenizer/model loader applies (policy,
+generator, reward model).
+
 Departure from the paper: the paper's generator and reward backbone are 7B-32B Qwen models;
 these are stand-ins for the offline CPU path only. Any HF model id or folder works wherever
 a model name is accepted.
@@ -27,9 +30,9 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
-__all__ = ["EMBEDDED_MODELS", "ModelNotInstalled", "cache_dir", "embedded_model_dir", "resolve_model"]
+__all__ = ["EMBEDDED_MODELS", "ModelNotInstalled", "cache_dir", "embedded_model_dir", "ensure_pad_token", "resolve_model"]
 
 _SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 _SMOLLM2_FOLDER = "smollm2-135m-instruct"
@@ -137,3 +140,22 @@ def resolve_model(name_or_path: str) -> str:
     if name_or_path.startswith("embedded:"):
         return str(embedded_model_dir(name_or_path.split(":", 1)[1]))
     return name_or_path
+
+
+def ensure_pad_token(tokenizer: Any, model: Any = None) -> None:
+    """Give `tokenizer` a pad token when it has none (its EOS, else UNK) and tell `model` its id.
+
+    Decoder-only backbones often ship without a pad token. A sequence-classification head finds
+    each row's last real token through `model.config.pad_token_id`, so the model's pad id is set
+    to the tokenizer's: batches are padded with it, and the head must skip exactly those ids.
+    """
+    if tokenizer.pad_token is None:
+        fallback = tokenizer.eos_token or tokenizer.unk_token
+        if fallback is None:
+            from recode_rl.errors import ConfigError
+
+            raise ConfigError(f"tokenizer {getattr(tokenizer, 'name_or_path', '')!r} has no pad, eos or unk token; "
+                              "set a pad token")
+        tokenizer.pad_token = fallback
+    if model is not None:
+        model.config.pad_token_id = tokenizer.pad_token_id

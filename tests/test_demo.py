@@ -20,7 +20,7 @@ def test_every_stage_parses_with_the_real_cli():
     for kind in ("recode", "outcome"):
         argv = rl[f"train-rl-{kind}"]
         assert argv[argv.index("--model") + 1].endswith("sft/checkpoints/final")
-    assert rl["train-rl-recode"][rl["train-rl-recode"].index("--scorer") + 1].endswith("rm/checkpoints/reward_model")
+    assert rl["train-rl-recode"][rl["train-rl-recode"].index("--scorer-path") + 1].endswith("rm/checkpoints/reward_model")
 
 
 def test_finished_stages_are_skipped(tmp_path, monkeypatch, capsys):

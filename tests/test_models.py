@@ -79,3 +79,36 @@ def test_smollm2_loads_as_causal_lm_and_reward_backbone():
     assert tok.is_fast and tok.eos_token == "<|im_end|>"
     rm = AutoModelForSequenceClassification.from_pretrained(path, num_labels=1)
     assert rm.config.num_labels == 1
+
+
+class _Tok:
+    """The two attributes `ensure_pad_token` touches, as on an HF tokenizer (pad id follows the pad token)."""
+
+    def __init__(self, pad=None, eos=None, unk=None):
+        self.pad_token, self.eos_token, self.unk_token = pad, eos, unk
+        self.ids = {"<pad>": 0, "<eos>": 2, "<unk>": 3}
+        self.name_or_path = "fake"
+
+    @property
+    def pad_token_id(self):
+        return self.ids.get(self.pad_token)
+
+
+def test_ensure_pad_token_falls_back_to_eos_then_unk_and_syncs_the_model():
+    from types import SimpleNamespace
+
+    from recode_rl.config import ConfigError
+    from recode_rl.models import ensure_pad_token
+
+    tok, model = _Tok(eos="<eos>", unk="<unk>"), SimpleNamespace(config=SimpleNamespace(pad_token_id=None))
+    ensure_pad_token(tok, model)
+    assert tok.pad_token == "<eos>" and model.config.pad_token_id == 2
+    tok = _Tok(unk="<unk>")
+    ensure_pad_token(tok)
+    assert tok.pad_token == "<unk>"
+    # an existing pad token is kept, and the model learns its id (the head skips exactly the padded ids)
+    tok, model = _Tok(pad="<pad>", eos="<eos>"), SimpleNamespace(config=SimpleNamespace(pad_token_id=7))
+    ensure_pad_token(tok, model)
+    assert tok.pad_token == "<pad>" and model.config.pad_token_id == 0
+    with pytest.raises(ConfigError, match="no pad, eos or unk token"):
+        ensure_pad_token(_Tok())

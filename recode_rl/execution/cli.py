@@ -21,24 +21,9 @@ from pydantic import Field
 
 from recode_rl.config import StageConfig, load_config
 from recode_rl.errors import DataError
+from recode_rl.execution.config import LimitsConfig
 
-__all__ = ["Config", "LimitsConfig", "add_arguments", "run", "read_solutions"]
-
-
-class LimitsConfig(StageConfig):
-    timeout: float = Field(6.0, gt=0, description="wall seconds per test")
-    job_timeout: float | None = Field(None, gt=0, description="wall seconds per solution (default timeout*tests+2)")
-    memory_mb: int = Field(2048, ge=64)
-    max_processes: int = Field(32, ge=1)
-    max_output_bytes: int = Field(4 << 20, ge=1024)
-    max_file_mb: int = Field(64, ge=1)
-    max_open_files: int = Field(256, ge=16)
-    stop_on_first_failure: bool = False
-
-    def to_limits(self):
-        from recode_rl.execution.types import Limits
-
-        return Limits(**self.model_dump())
+__all__ = ["Config", "add_arguments", "run", "read_solutions"]
 
 
 class Config(StageConfig):

@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from recode_rl.generation.types import Completion, OnComplete, Prompt, SamplingParams, apply_stop, as_messages
+from recode_rl.models import ensure_pad_token
 
 __all__ = ["HFGenerator"]
 
@@ -53,8 +54,7 @@ class HFGenerator:
         self.model = model.to(device).eval()
         self.tokenizer = tokenizer
         self.tokenizer.padding_side = "left"
-        if self.tokenizer.pad_token_id is None:
-            self.tokenizer.pad_token = self.tokenizer.eos_token
+        ensure_pad_token(self.tokenizer)
         self.device = device
         self.batch_size = batch_size
         self.chat = bool(getattr(tokenizer, "chat_template", None)) if chat is None else chat

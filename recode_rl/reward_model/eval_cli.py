@@ -33,7 +33,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--run-dir", metavar="DIR", help="where to write (default runs/eval-rm-<time>)")
 
 
-def build_scorer(cfg: Config) -> Any:
+def build_pair_scorer(cfg: Config) -> Any:
+    """What eval-rm compares: raw head outputs of a reward model (loaded by the one loader,
+    `RewardModel.load`, as the RL process scorer is) or a generator-as-judge's ratings."""
     if (cfg.model is None) == (cfg.judge is None):
         raise ConfigError("set exactly one of `model` (a reward model) or `judge` (a generator config)")
     if cfg.judge is not None:
@@ -44,7 +46,8 @@ def build_scorer(cfg: Config) -> Any:
     from recode_rl.reward_model.scoring import RewardModel
 
     return RewardModel.load(cfg.model, input_format=cfg.input_format, template=cfg.template,
-                            max_length=cfg.max_length, truncation=cfg.truncation, device=cfg.device, dtype=cfg.dtype)
+                            max_length=cfg.max_length, truncation=cfg.truncation, device=cfg.device, dtype=cfg.dtype,
+                            batch_size=cfg.batch_size)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -61,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     run_dir = RunDir.create(cfg.run_dir, stage="eval-rm")
     run_dir.write_config(cfg, "eval-rm")
     started = time.time()
-    scorer = build_scorer(cfg)
+    scorer = build_pair_scorer(cfg)
     report = evaluate_files(cfg, scorer, run_dir)
     report["seconds"] = round(time.time() - started, 1)
     path = run_dir.report / "eval_rm.json"

@@ -27,7 +27,7 @@ from recode_rl.reward_model.encoding import encode
 from recode_rl.reward_model.scoring import RewardModel, sigmoid
 from recode_rl.reward_model.train import (
     PROGRESS_FIELDS, MetricsLogger, TruncationStats, check_max_length, export_and_summarize, last_checkpoint,
-    load_backbone, peft_config, prepare_pad_token,
+    load_backbone, model_card, peft_config, prepare_tokenizer,
     split_by_problem, trainer_kwargs,
 )
 from recode_rl.rundir import RunDir
@@ -89,7 +89,7 @@ def train_score_based(cfg: Config, run: RunDir, *, model: Any = None, tokenizer:
     if model is None or tokenizer is None:
         model, tokenizer = load_backbone(cfg.model)
     else:
-        prepare_pad_token(model, tokenizer)
+        prepare_tokenizer(model, tokenizer)
         backbone = getattr(model.config, "_name_or_path", "") or "in-process"
     check_max_length(model, cfg.model)
 
@@ -131,8 +131,7 @@ def train_score_based(cfg: Config, run: RunDir, *, model: Any = None, tokenizer:
         counts={"train_records": len(train), "validation_records": len(val)}, card={"records": len(train)},
         truncation=(train_trunc, val_trunc), resume=resume, started=started)
     if has_eval:
-        scorer = RewardModel(final_model, tokenizer, template=cfg.model.template, max_length=cfg.model.max_length,
-                             truncation=cfg.model.truncation)
+        scorer = RewardModel(final_model, tokenizer, model_card(cfg))
         raw, _ = scorer.raw_scores([r.prompt for r in val], [r.reasoning for r in val],
                                    batch_size=cfg.train.per_device_batch_size)
         pred = [sigmoid(s) for s in raw]

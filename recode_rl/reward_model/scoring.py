@@ -1,7 +1,8 @@
-"""Scoring with a reward model: the scoring card and a batched scalar-head scorer.
+"""Scoring with a reward model: the scoring card, `sigmoid`, and the one reward-model loader.
 
 `scoring_card.json`, written next to every checkpoint `recode train-rm` produces, tells any
-consumer how to build the model's input (the process scorer of `recode_rl.rewards` reads it):
+consumer how to build the model's input (`ScoringCard`; the process scorer of `recode_rl.rewards`
+and `recode eval-rm` both read it through `read_card`):
 
     {"template": "...{problem}...{reasoning}...", "max_length": 1024,
      "truncation": "reasoning_middle", "mapping": "sigmoid",
@@ -10,9 +11,11 @@ consumer how to build the model's input (the process scorer of `recode_rl.reward
 `mapping: sigmoid` means the RL reward is sigmoid(raw head output), as in the paper.
 
 `RewardModel` scores (problem, reasoning) pairs with any HF sequence-classification model with
-one label: our checkpoints (input built from the card), or an off-the-shelf reward model
-(`input_format="chat"`: the tokenizer's chat template with the problem as the user turn and the
-response as the assistant turn, which is how RewardBench feeds classifier RMs). Inputs are
+one label, and is itself a process scorer (`score` -> sigmoid in [0, 1]). `RewardModel.load` is
+the only way a reward-model folder is loaded (RL scorer, `recode score`, `recode serve-scorer`,
+`recode eval-rm`): input from our checkpoints' card, or for an off-the-shelf reward model
+(`input_format="chat"`) the tokenizer's chat template with the problem as the user turn and the
+response as the assistant turn, which is how RewardBench feeds classifier RMs. Inputs are
 sorted by length before batching to cut padding; scores come back in input order.
 """
 
@@ -20,13 +23,16 @@ from __future__ import annotations
 
 import json
 import math
+import threading
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
 from recode_rl.errors import DataError
-from recode_rl.reward_model.encoding import DEFAULT_TEMPLATE, TRUNCATION_POLICIES, check_template, encode
+from recode_rl.reward_model.encoding import DEFAULT_TEMPLATE, TRUNCATION_POLICIES, check_template, encode, render
 
-__all__ = ["CARD_FILE", "CARD_KEYS", "write_card", "read_card", "RewardModel", "sigmoid"]
+__all__ = ["CARD_FILE", "CARD_KEYS", "DEFAULT_CARD", "InputFormat", "ScoringCard", "write_card", "read_card",
+           "RewardModel", "sigmoid"]
 
 CARD_FILE = "scoring_card.json"
 CARD_KEYS = ("template", "max_length", "truncation", "mapping", "backbone", "trained_on")
@@ -36,25 +42,84 @@ _PLACEHOLDER_R = "\x00REASONING\x00"
 
 
 def sigmoid(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
+    """1 / (1 + e^-x), numerically stable in both tails (no OverflowError at |x| = 1000)."""
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
 
 
-def write_card(folder: str | Path, *, template: str, max_length: int, truncation: str, backbone: str,
-               trained_on: Any) -> Path:
+def _card_problem(key: str, value: Any) -> str | None:
+    """Why `value` is not a valid card `key`, or None."""
+    if key == "template":
+        try:
+            check_template(value)
+        except (ValueError, AttributeError, TypeError) as exc:
+            return str(exc)
+    elif key == "max_length" and (isinstance(value, bool) or not isinstance(value, int) or value <= 0):
+        return f"must be a positive integer, got {value!r}"
+    elif key == "truncation" and value not in TRUNCATION_POLICIES:
+        return f"must be one of {TRUNCATION_POLICIES}, got {value!r}"
+    elif key == "mapping" and value != "sigmoid":
+        return f"only 'sigmoid' is supported, got {value!r}"
+    return None
+
+
+@dataclass(frozen=True)
+class ScoringCard:
+    """How (problem, reasoning) becomes the reward model's input, and how its output becomes a score."""
+
+    template: str = DEFAULT_TEMPLATE
+    max_length: int = 1024
+    truncation: str = "reasoning_middle"   # a policy of recode_rl.reward_model.encoding
+    mapping: str = "sigmoid"               # raw head output -> [0, 1]
+    backbone: str | None = None
+    trained_on: Any = None
+    source: str = field(default="default", compare=False)   # where it was read from (messages only)
+
+    def __post_init__(self) -> None:
+        for key in ("template", "max_length", "truncation", "mapping"):
+            problem = _card_problem(key, getattr(self, key))
+            if problem:
+                raise ValueError(f"scoring card {key}: {problem}")
+
+    def render(self, problem: str, reasoning: str) -> str:
+        # one pass, so a problem that itself contains "{reasoning}" is not substituted into
+        return render(self.template, problem, reasoning)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form (`scoring_card.json`): exactly CARD_KEYS."""
+        return {key: getattr(self, key) for key in CARD_KEYS}
+
+    @classmethod
+    def from_dict(cls, card: Any, source: str | Path = "<dict>") -> "ScoringCard":
+        """Validate a JSON object; DataError names the source and the key."""
+        if not isinstance(card, dict):
+            raise DataError.at(source, "must be a JSON object")
+        for key in ("template", "max_length", "truncation"):
+            if key not in card:
+                raise DataError.at(source, "missing", field=key)
+        for key in CARD_KEYS:
+            if key in card:
+                problem = _card_problem(key, card[key])
+                if problem:
+                    raise DataError.at(source, problem, field=key)
+        return cls(**{key: card[key] for key in CARD_KEYS if key in card}, source=str(source))
+
+
+DEFAULT_CARD = ScoringCard()
+
+
+def write_card(folder: str | Path, card: ScoringCard) -> Path:
     """Write `scoring_card.json` into a checkpoint folder."""
-    check_template(template)
-    if truncation not in TRUNCATION_POLICIES:
-        raise ValueError(f"unknown truncation {truncation!r}")
-    card = {"template": template, "max_length": int(max_length), "truncation": truncation,
-            "mapping": "sigmoid", "backbone": backbone, "trained_on": trained_on}
     path = Path(folder) / CARD_FILE
-    path.write_text(json.dumps(card, indent=2) + "\n")
+    path.write_text(json.dumps(card.to_dict(), indent=2) + "\n")
     return path
 
 
-def read_card(folder: str | Path) -> dict[str, Any]:
-    """Read and validate a checkpoint's scoring card."""
-    path = Path(folder)
+def read_card(path: str | Path) -> ScoringCard:
+    """Read and validate a scoring card: a `scoring_card.json` file, or a folder containing one."""
+    path = Path(path)
     path = path / CARD_FILE if path.is_dir() else path
     try:
         card = json.loads(path.read_text())
@@ -62,22 +127,7 @@ def read_card(folder: str | Path) -> dict[str, Any]:
         raise DataError.at(path, "scoring card not found") from None
     except json.JSONDecodeError as exc:
         raise DataError.at(path, f"not valid JSON: {exc}") from None
-    if not isinstance(card, dict):
-        raise DataError.at(path, "must be a JSON object")
-    for key in ("template", "max_length", "truncation"):
-        if key not in card:
-            raise DataError.at(path, "missing", field=key)
-    try:
-        check_template(card["template"])
-    except (ValueError, AttributeError, TypeError) as exc:
-        raise DataError.at(path, str(exc), field="template") from None
-    if isinstance(card["max_length"], bool) or not isinstance(card["max_length"], int) or card["max_length"] <= 0:
-        raise DataError.at(path, f"must be a positive integer, got {card['max_length']!r}", field="max_length")
-    if card["truncation"] not in TRUNCATION_POLICIES:
-        raise DataError.at(path, f"must be one of {TRUNCATION_POLICIES}, got {card['truncation']!r}", field="truncation")
-    if card.get("mapping", "sigmoid") != "sigmoid":
-        raise DataError.at(path, f"only 'sigmoid' is supported, got {card['mapping']!r}", field="mapping")
-    return card
+    return ScoringCard.from_dict(card, path)
 
 
 def chat_template_as_template(tokenizer: Any) -> str:
@@ -92,51 +142,83 @@ def chat_template_as_template(tokenizer: Any) -> str:
 
 
 class RewardModel:
-    """A scalar-head reward model with its input recipe. `raw_scores` -> head outputs."""
+    """A scalar-head reward model with its scoring card; a process scorer (`score` in [0, 1]).
 
-    def __init__(self, model: Any, tokenizer: Any, *, template: str = DEFAULT_TEMPLATE, max_length: int = 1024,
-                 truncation: str = "reasoning_middle", name: str = "reward-model") -> None:
-        check_template(template)
+    `raw_scores` -> head outputs (what `recode eval-rm` compares); `score` -> sigmoid of them,
+    validated, with a lock so one instance can be shared by server threads.
+    """
+
+    enabled = True
+
+    def __init__(self, model: Any, tokenizer: Any, card: ScoringCard = DEFAULT_CARD, *, name: str = "reward-model",
+                 batch_size: int = 8) -> None:
+        from recode_rl.models import ensure_pad_token
+
         if getattr(model.config, "num_labels", 1) != 1:
             raise ValueError(f"{name}: a reward model needs num_labels=1, got {model.config.num_labels}")
-        if tokenizer.pad_token is None:
-            tokenizer.pad_token = tokenizer.eos_token
-        if getattr(model.config, "pad_token_id", None) is None:
-            model.config.pad_token_id = tokenizer.pad_token_id
-        self.model, self.tokenizer = model.eval(), tokenizer
-        self.template, self.max_length, self.truncation, self.name = template, max_length, truncation, name
+        ensure_pad_token(tokenizer, model)
+        self.model, self.tokenizer, self.card, self.name = model.eval(), tokenizer, card, name
+        self.batch_size = batch_size
+        self.truncated = 0            # inputs cut to max_length by `score` so far (per the card's policy)
+        self._lock = threading.Lock()  # one forward at a time when shared by server threads
+
+    @property
+    def template(self) -> str:
+        return self.card.template
+
+    @property
+    def max_length(self) -> int:
+        return self.card.max_length
+
+    @property
+    def truncation(self) -> str:
+        return self.card.truncation
 
     @classmethod
-    def load(cls, path: str, *, input_format: InputFormat = "auto", template: str | None = None,
-             max_length: int | None = None, truncation: str | None = None, device: str = "cpu",
-             dtype: str = "float32") -> "RewardModel":
-        """Load a checkpoint folder (or hub id when online). `auto` = the card if present, else chat."""
+    def load(cls, path: str | Path, *, input_format: InputFormat = "auto", card: str | Path | None = None,
+             template: str | None = None, max_length: int | None = None, truncation: str | None = None,
+             device: str | None = None, dtype: str = "float32", batch_size: int = 8) -> "RewardModel":
+        """Load a reward-model folder (or hub id when online) with its input recipe.
+
+        input_format: `card` = the folder's scoring card (or the file `card`), an error when there
+        is none; `chat` = the tokenizer's chat template; `template` = DEFAULT_TEMPLATE;
+        `auto` = the card if there is one, else chat. `template` / `max_length` / `truncation`
+        override the chosen recipe. `device` None = cuda when available, else cpu; `dtype` a
+        torch dtype name or "auto" (the checkpoint's). max_length is clamped to the backbone's
+        positions and the tokenizer's limit.
+        """
         import torch
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
         from recode_rl.models import resolve_model
 
-        local = resolve_model(path)
-        card = read_card(local) if (Path(local) / CARD_FILE).is_file() else None
+        local = resolve_model(str(path))
+        found = read_card(card) if card is not None else (
+            read_card(local) if (Path(local) / CARD_FILE).is_file() else None)
         if input_format == "auto":
-            input_format = "card" if card else "chat"
-        if input_format == "card" and card is None:
+            input_format = "card" if found else "chat"
+        if input_format == "card" and found is None:
             raise DataError.at(local, f"no {CARD_FILE}; use input_format=chat or template")
         tokenizer = AutoTokenizer.from_pretrained(local)
-        model = AutoModelForSequenceClassification.from_pretrained(local, num_labels=1, dtype=getattr(torch, dtype))
-        model.to(device)
+        model = AutoModelForSequenceClassification.from_pretrained(
+            local, num_labels=1, dtype=dtype if dtype == "auto" else getattr(torch, dtype))
+        model.to(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         if input_format == "card":
-            tpl, ml, tr = card["template"], card["max_length"], card["truncation"]
+            recipe = found
         elif input_format == "chat":
             if not getattr(tokenizer, "chat_template", None):
                 raise DataError.at(local, "tokenizer has no chat template; use input_format=template")
-            tpl, ml, tr = chat_template_as_template(tokenizer), 2048, "reasoning_middle"
+            recipe = ScoringCard(template=chat_template_as_template(tokenizer), max_length=2048, source="chat template")
         else:
-            tpl, ml, tr = DEFAULT_TEMPLATE, 1024, "reasoning_middle"
-        positions = getattr(model.config, "max_position_embeddings", None)
-        ml = min(ml, positions) if positions else ml  # never more tokens than the backbone has positions
-        return cls(model, tokenizer, template=template or tpl, max_length=max_length or ml,
-                   truncation=truncation or tr, name=str(path))
+            recipe = DEFAULT_CARD
+        overrides = {k: v for k, v in (("template", template), ("max_length", max_length), ("truncation", truncation))
+                     if v is not None}
+        recipe = replace(recipe, **overrides)
+        # never feed more tokens than the backbone has positions (e.g. 512 for BERT-like encoders)
+        limits = [recipe.max_length, getattr(model.config, "max_position_embeddings", None),
+                  tokenizer.model_max_length if tokenizer.model_max_length < 1_000_000 else None]
+        recipe = replace(recipe, max_length=min(x for x in limits if x))
+        return cls(model, tokenizer, recipe, name=str(path), batch_size=batch_size)
 
     @property
     def device(self) -> Any:
@@ -152,8 +234,9 @@ class RewardModel:
                           truncation=self.truncation) for p, r in zip(problems, reasonings, strict=True)]
         order = sorted(range(len(encoded)), key=lambda i: -len(encoded[i].ids))
         scores: list[float] = [math.nan] * len(encoded)
-        # pad with the id the model's head uses to find each row's last real token
-        pad = self.model.config.pad_token_id if self.model.config.pad_token_id is not None else self.tokenizer.pad_token_id
+        # pad with the id the model's head uses to find each row's last real token (ensure_pad_token
+        # made it the tokenizer's)
+        pad = self.model.config.pad_token_id
         bar = tqdm(total=len(order), desc=progress if isinstance(progress, str) else "scoring",
                    disable=not progress, unit="seq")
         with torch.inference_mode():
@@ -175,4 +258,13 @@ class RewardModel:
 
     def score(self, problems: list[str], reasonings: list[str]) -> list[float]:
         """Scores in [0, 1] (sigmoid of the head) — the process-scorer protocol."""
-        return [sigmoid(s) for s in self.raw_scores(problems, reasonings)[0]]
+        from recode_rl.rewards.scorer import check_scores
+
+        if len(problems) != len(reasonings):
+            raise ValueError(f"score(): {len(problems)} problems but {len(reasonings)} reasonings")
+        if not problems:
+            return []
+        with self._lock:
+            raw, truncated = self.raw_scores(list(problems), list(reasonings), batch_size=self.batch_size)
+            self.truncated += truncated
+        return check_scores([sigmoid(x) for x in raw], len(problems), self.name)

@@ -28,7 +28,7 @@ from recode_rl.config import ConfigError
 from recode_rl.reward_model.config import Config, LoraSection, ModelSection
 from recode_rl.reward_model.data import PreferencePair, load_pairs
 from recode_rl.reward_model.encoding import encode
-from recode_rl.reward_model.scoring import RewardModel, write_card
+from recode_rl.reward_model.scoring import RewardModel, ScoringCard, write_card
 from recode_rl.rundir import RunDir
 
 __all__ = ["TruncationStats", "split_by_problem", "encode_pairs", "load_backbone", "train_bradley_terry",
@@ -107,17 +107,15 @@ def load_backbone(model_cfg: ModelSection, *, num_labels: int = 1) -> tuple[Any,
     tokenizer = AutoTokenizer.from_pretrained(path)
     model = AutoModelForSequenceClassification.from_pretrained(path, num_labels=num_labels,
                                                                dtype=getattr(torch, model_cfg.dtype))
-    prepare_pad_token(model, tokenizer)
+    prepare_tokenizer(model, tokenizer)
     return model, tokenizer
 
 
-def prepare_pad_token(model: Any, tokenizer: Any) -> None:
-    """A pad token on the tokenizer and the model config (decoder heads locate the last token with it)."""
-    if tokenizer.pad_token is None:
-        if tokenizer.eos_token is None:
-            raise ConfigError("the backbone's tokenizer has neither a pad nor an eos token; set one")
-        tokenizer.pad_token = tokenizer.eos_token
-    model.config.pad_token_id = tokenizer.pad_token_id
+def prepare_tokenizer(model: Any, tokenizer: Any) -> None:
+    """A pad token shared by tokenizer and model config, and a fast tokenizer (the truncation policy needs offsets)."""
+    from recode_rl.models import ensure_pad_token
+
+    ensure_pad_token(tokenizer, model)
     if not getattr(tokenizer, "is_fast", False):
         raise ConfigError("the truncation policy needs a fast tokenizer (character offsets)")
 
@@ -230,13 +228,18 @@ def export_and_summarize(trainer: Any, result: Any, tokenizer: Any, run: RunDir,
     return final_model, out, summary
 
 
+def model_card(cfg: Config, *, backbone: str | None = None, trained_on: Any = None) -> ScoringCard:
+    """The scoring card of a model trained with `cfg` (its input recipe)."""
+    return ScoringCard(template=cfg.model.template, max_length=cfg.model.max_length, truncation=cfg.model.truncation,
+                       backbone=backbone, trained_on=trained_on)
+
+
 def save_final(model: Any, tokenizer: Any, out: Path, cfg: Config, trained_on: dict[str, Any], *, backbone: str) -> Path:
     """Save a plain HF folder and its scoring card."""
     out.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
-    write_card(out, template=cfg.model.template, max_length=cfg.model.max_length, truncation=cfg.model.truncation,
-               backbone=backbone, trained_on=trained_on)
+    write_card(out, model_card(cfg, backbone=backbone, trained_on=trained_on))
     return out
 
 
@@ -261,7 +264,7 @@ def train_bradley_terry(cfg: Config, run: RunDir, *, model: Any = None, tokenize
     if model is None or tokenizer is None:
         model, tokenizer = load_backbone(cfg.model)
     else:
-        prepare_pad_token(model, tokenizer)
+        prepare_tokenizer(model, tokenizer)
         backbone = getattr(model.config, "_name_or_path", "") or "in-process"
     check_max_length(model, cfg.model)
 
@@ -295,8 +298,7 @@ def train_bradley_terry(cfg: Config, run: RunDir, *, model: Any = None, tokenize
         card={"pairs": len(train_pairs), "pair_types": cfg.data.pair_types},
         truncation=(train_trunc, val_trunc), resume=resume, started=started)
     if has_eval:
-        scorer = RewardModel(final_model, tokenizer, template=cfg.model.template, max_length=cfg.model.max_length,
-                             truncation=cfg.model.truncation)
+        scorer = RewardModel(final_model, tokenizer, model_card(cfg))
         chosen, _ = scorer.raw_scores([p.prompt for p in val_pairs], [p.chosen for p in val_pairs],
                                       batch_size=cfg.train.per_device_batch_size)
         rejected, _ = scorer.raw_scores([p.prompt for p in val_pairs], [p.rejected for p in val_pairs],

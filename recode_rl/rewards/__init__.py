@@ -4,6 +4,9 @@
     core      `RewardConfig`, `RewardResult`, `needs_process_score` (the gate), `combine`
     math      math-verify answer check with its own subprocess timeout (the `math` kind)
     monitor   flags the paper's reward-hacking signature in training metrics
+    scorer    the `ProcessScorer` protocol, the HTTP client and the JSON-protocol server
+    config    `ScorerConfig` + `build_scorer` (the one way to build a scorer), `recode score` /
+              `recode serve-scorer` configs
 
 Light to import: no torch, no math-verify (it is imported inside the math worker subprocess).
 """

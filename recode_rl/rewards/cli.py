@@ -1,7 +1,7 @@
 """Score recorded policy responses with any ReCode reward: `recode score`.
 
     recode score --problems livecodebench --responses samples.jsonl --reward recode \\
-                 --scorer runs/rm/checkpoints/best --out scored.jsonl --json
+                 --scorer-path runs/rm/checkpoints/best --out scored.jsonl --json
 
 Input: one JSON object per line, {"task_id": ..., "response": ...}; other fields are copied to
 the output under "input". Output (`--out`, default `<responses>.scored.jsonl`): one record per
@@ -9,51 +9,36 @@ response, in input order: task_id, line, and every reward component (reward, for
 pass_rate, process, process_term, gate_open, compiler, verdict, errors, parse_reason).
 `--json` prints a summary as the LAST stdout line: the mean reward and the mean of each component,
 executor verdict counts, scorer calls / calls saved and the time split (see
-`recode_rl.rewards.pipeline`). Flags override `--config` and KEY=VALUE overrides.
+`recode_rl.rewards.pipeline`). Flags override `--config` and KEY=VALUE overrides; the scorer is
+`scorer: {kind, ...}` (`recode_rl.rewards.config.ScorerConfig`), `--scorer-path/--scorer-url/--scorer-import`
+for short.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field
-
-from recode_rl.config import StageConfig, load_config
+from recode_rl.config import Flags, config_from_args
 from recode_rl.errors import DataError
-from recode_rl.rewards.core import REWARD_KINDS, RewardConfig
+from recode_rl.rewards.config import SCORER_FLAGS, ScoreConfig, add_scorer_arguments
+from recode_rl.rewards.core import REWARD_KINDS
 
-__all__ = ["Config", "LimitsConfig", "add_arguments", "run", "read_responses"]
+__all__ = ["Config", "FLAGS", "add_arguments", "run", "read_responses"]
 
-
-class LimitsConfig(StageConfig):
-    timeout: float = 6.0           # wall seconds per test
-    memory_mb: int = 2048
-
-
-class Config(StageConfig):
-    problems: str | None = None            # problem set name or file (recode_rl.data.load_problems)
-    responses: str | None = None           # JSONL of {"task_id", "response"}
-    out: str | None = None                 # default: <responses>.scored.jsonl
-    reward: RewardConfig = Field(default_factory=RewardConfig)
-    scorer: str | None = None              # none | model folder | http(s) URL | module:attr
-    scorer_batch_size: int = 8
-    scorer_device: str | None = None       # HF scorer only; default cuda if available
-    limits: LimitsConfig = Field(default_factory=LimitsConfig)
-    max_workers: int | None = None         # executor workers; default: the executor's choice
-    chunk_size: int = 1024                 # responses per score_batch call
+Config = ScoreConfig
+FLAGS: Flags = {"problems": "problems", "responses": "responses", "out": "out", "reward": "reward.kind", **SCORER_FLAGS}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--problems", help="problem set name or file (e.g. humaneval, livecodebench, FILE.jsonl)")
     parser.add_argument("--responses", help="JSONL file of {\"task_id\", \"response\"} records")
     parser.add_argument("--reward", choices=REWARD_KINDS, help="reward kind (default: recode)")
-    parser.add_argument("--scorer", help="process scorer: none | model folder | http(s) URL | module:attr")
+    add_scorer_arguments(parser)
     parser.add_argument("--out", help="output JSONL (default: <responses>.scored.jsonl)")
     parser.add_argument("--json", action="store_true", help="print a JSON summary as the last stdout line")
 
@@ -88,25 +73,8 @@ def read_responses(path: str | Path) -> list[tuple[int, dict[str, Any]]]:
     return records
 
 
-def _build_scorer(cfg: Config) -> Any:
-    from recode_rl.rewards.scorer import make_scorer
-
-    spec = cfg.scorer
-    if spec and os.path.isdir(spec):
-        return make_scorer(spec, batch_size=cfg.scorer_batch_size, device=cfg.scorer_device)
-    if spec and spec.startswith(("http://", "https://")):
-        return make_scorer(spec, batch_size=max(cfg.scorer_batch_size, 64))
-    return make_scorer(spec)
-
-
 def _config_from_args(args: argparse.Namespace) -> Config:
-    cfg = load_config(Config, getattr(args, "config", None), getattr(args, "overrides", None) or [])
-    for name in ("problems", "responses", "scorer", "out"):
-        value = getattr(args, name, None)
-        if value is not None:
-            setattr(cfg, name, value)
-    if getattr(args, "reward", None):
-        cfg.reward.kind = args.reward
+    cfg = config_from_args(Config, args, FLAGS)
     if not cfg.problems:
         raise DataError("recode score: --problems is required (a problem set name or file)")
     if not cfg.responses:
@@ -116,7 +84,7 @@ def _config_from_args(args: argparse.Namespace) -> Config:
 
 def run(args: argparse.Namespace) -> int:
     from recode_rl.data import load_problems
-    from recode_rl.execution.types import Limits
+    from recode_rl.rewards.config import build_scorer
     from recode_rl.rewards.pipeline import score_batch, summarize
 
     cfg = _config_from_args(args)
@@ -127,8 +95,8 @@ def run(args: argparse.Namespace) -> int:
             raise DataError.at(cfg.responses, f"unknown task_id {rec['task_id']!r} (not in {cfg.problems})",
                                record=f"line {line_no}", field="task_id")
     out_path = Path(cfg.out) if cfg.out else Path(cfg.responses).with_suffix(".scored.jsonl")
-    scorer = _build_scorer(cfg)
-    limits = Limits(timeout=cfg.limits.timeout, memory_mb=cfg.limits.memory_mb)
+    scorer = build_scorer(cfg.scorer)
+    limits = cfg.limits.to_limits()
 
     results, timing = [], {"scorer_calls": 0, "scorer_calls_saved": 0, "scorer_latency_s": 0.0, "time_parse_s": 0.0,
                            "time_execution_s": 0.0, "time_scoring_s": 0.0}

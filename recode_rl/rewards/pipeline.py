@@ -52,7 +52,7 @@ from recode_rl.errors import DataError
 from recode_rl.execution.types import ExecutionResult, Limits, Verdict
 from recode_rl.rewards.core import RewardConfig, RewardResult, combine, needs_process_score
 from recode_rl.rewards.parsing import ParsedResponse, parse_response
-from recode_rl.rewards.scorer import check_scores
+from recode_rl.rewards.scorer import ProcessScorer, check_scores
 
 __all__ = ["score_batch", "summarize", "ExecutorFn"]
 
@@ -99,7 +99,7 @@ def score_batch(
     problems: Sequence[Problem],
     responses: Sequence[str],
     cfg: RewardConfig,
-    scorer: Any,
+    scorer: ProcessScorer,
     limits: Limits | None = None,
     max_workers: int | None = None,
     executor: ExecutorFn | None = None,
@@ -128,7 +128,7 @@ def score_batch(
     enabled = getattr(scorer, "enabled", True)
     if any(gated) and not enabled:
         raise ConfigError(f"reward kind {cfg.kind!r} needs a process scorer for passing samples, "
-                          "but none is configured (--scorer none)")
+                          "but none is configured (scorer.kind: none)")
     to_score = [i for i, w in enumerate(wanted) if w and enabled]
     process: list[float | None] = [None] * len(parsed)
     latency = 0.0

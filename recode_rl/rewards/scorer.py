@@ -1,68 +1,47 @@
 """Process scorers: (problem, reasoning) pairs -> reasoning-quality scores in [0, 1].
 
-A process scorer is anything with `score(problems, reasonings) -> list[float]`, batched, each
-score in [0, 1]. For a CRPL reward model that is `sigmoid(s(x, a))` of the Bradley-Terry head,
-as in the paper (Part 1, step 4). Backends:
+A process scorer (`ProcessScorer`) is anything with `score(problems, reasonings) -> list[float]`,
+batched, each score in [0, 1]. For a CRPL reward model that is `sigmoid(s(x, a))` of the
+Bradley-Terry head, as in the paper (Part 1, step 4). Build one from a `ScorerConfig` with
+`recode_rl.rewards.config.build_scorer`. Backends:
 
-- `HFScorer`   a local Hugging Face sequence-classification folder (`num_labels=1`), CPU or
-               GPU; inputs are sorted by token length before batching to cut padding.
-- `HTTPScorer` a remote scorer. The URL path picks the protocol:
+- `RewardModel` (`recode_rl.reward_model.scoring`, kind `hf`): a local sequence-classification
+               folder (`num_labels=1`) read with its scoring card; CPU or GPU, sorted by length.
+- `HTTPScorer` (kind `http`) a remote scorer. The URL path picks the protocol:
                `.../classify`  vLLM's Classification API (`vllm serve RM --runner pooling`);
                `.../pooling`   vLLM's Pooling API with `task="classify"`;
-               anything else   our JSON protocol (below), e.g. a server started by `serve`.
+               anything else   our JSON protocol (below), e.g. `recode serve-scorer`.
                For vLLM we render the text client-side with the scoring card's template, ask
                for the raw head output (`use_activation: false`, vLLM >= 0.11.2) and apply the
                sigmoid here, so local and remote scores agree. vLLM's `/score` endpoint is not
                supported: it encodes a *pair* with the model's cross-encoder template, which
                is not the template the reward model was trained on.
-- `NoScorer`   outcome-only training; `enabled` is False and calling it is an error.
+- `NoScorer`   (kind `none`) outcome-only training; `enabled` is False and calling it is an error.
 
-Our JSON protocol (one request scores a batch):
+Our JSON protocol (one request scores a batch; `make_server` serves any scorer with it):
     POST <url>   {"problems": ["...", ...], "reasonings": ["...", ...]}
     200          {"scores": [0.73, ...]}          one float in [0, 1] per pair, in order
     4xx/5xx      {"error": "message"}
 `GET /health` answers {"status": "ok", "scorer": "<name>"}.
 
-Input formatting is the reward-model stage's, so RL scores the exact token ids the model was
-trained on: `recode train-rm` writes `scoring_card.json` next to each checkpoint
-({"template": "...{problem}...{reasoning}...", "max_length": int, "truncation": policy,
-"mapping": "sigmoid", "backbone": str, "trained_on": ...}); the text and truncation policies
-(`reasoning_middle`, `reasoning_left`, `left`, `right`) are those of
-`recode_rl.reward_model.encoding`, and `HFScorer` runs `recode_rl.reward_model.scoring.RewardModel`.
-Without a card, `DEFAULT_CARD` applies: template `DEFAULT_TEMPLATE`
-("### Problem\n{problem}\n\n### Reasoning\n{reasoning}"), 1024 tokens, `reasoning_middle`.
 For vLLM the client has no tokenizer: we send `truncate_prompt_tokens=max_length` with
 `truncation_side` "right" for the `right` policy and "left" otherwise (an approximation of the
-`reasoning_*` policies that always keeps the end of the reasoning).
+`reasoning_*` policies that always keeps the end of the reasoning). Without a card, `DEFAULT_CARD`.
 
-Nothing heavy is imported at module level: torch/transformers load inside `HFScorer`.
+Nothing heavy is imported at module level.
 """
 
 from __future__ import annotations
 
-import argparse
-import importlib
 import json
 import math
-import re
-import sys
-import threading
 import time
-from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any, Protocol, Sequence, runtime_checkable
 
-from recode_rl.config import ConfigError
-from recode_rl.reward_model.encoding import DEFAULT_TEMPLATE, render
-from recode_rl.reward_model.scoring import CARD_FILE, read_card
+from recode_rl.reward_model.scoring import DEFAULT_CARD, ScoringCard, sigmoid
 
-__all__ = [
-    "ProcessScorer", "ScorerError", "ScoringCard", "DEFAULT_TEMPLATE", "DEFAULT_CARD",
-    "load_card", "HFScorer", "HTTPScorer", "NoScorer", "make_scorer", "make_server", "serve",
-    "check_scores", "sigmoid",
-]
-
+__all__ = ["ProcessScorer", "ScorerError", "HTTPScorer", "NoScorer", "make_server", "serve", "check_scores"]
 
 
 class ScorerError(RuntimeError):
@@ -74,14 +53,6 @@ class ProcessScorer(Protocol):
     """Maps (problem, reasoning) pairs to scores in [0, 1]; one call scores a whole batch."""
 
     def score(self, problems: list[str], reasonings: list[str]) -> list[float]: ...
-
-
-def sigmoid(x: float) -> float:
-    # numerically stable in both tails
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    z = math.exp(x)
-    return z / (1.0 + z)
 
 
 def check_scores(scores: Any, n: int, source: str) -> list[float]:
@@ -104,41 +75,6 @@ def _check_inputs(problems: Sequence[str], reasonings: Sequence[str]) -> None:
 
 
 # ----------------------------------------------------------------------------------------
-# Scoring card: how (problem, reasoning) becomes the reward model's input text.
-
-@dataclass(frozen=True)
-class ScoringCard:
-    template: str = DEFAULT_TEMPLATE
-    max_length: int = 1024
-    truncation: str = "reasoning_middle"   # a policy of recode_rl.reward_model.encoding
-    mapping: str = "sigmoid"               # raw head output -> [0, 1]
-    backbone: str | None = None
-    trained_on: Any = None
-    source: str = field(default="default", compare=False)
-
-    def render(self, problem: str, reasoning: str) -> str:
-        # one pass, so a problem that itself contains "{reasoning}" is not substituted into
-        return render(self.template, problem, reasoning)
-
-
-DEFAULT_CARD = ScoringCard()
-
-
-def load_card(path: str | Path) -> ScoringCard:
-    """Read and validate a `scoring_card.json` (a file, or a model folder containing one)."""
-    card = read_card(path)
-    return ScoringCard(template=card["template"], max_length=card["max_length"], truncation=card["truncation"],
-                       mapping=card.get("mapping", "sigmoid"), backbone=card.get("backbone"),
-                       trained_on=card.get("trained_on"), source=str(path))
-
-
-def _card_for(folder: str | Path | None) -> ScoringCard:
-    if folder is not None and (Path(folder) / CARD_FILE).is_file():
-        return load_card(Path(folder) / CARD_FILE)
-    return DEFAULT_CARD
-
-
-# ----------------------------------------------------------------------------------------
 # Backends
 
 class NoScorer:
@@ -150,59 +86,7 @@ class NoScorer:
     def score(self, problems: list[str], reasonings: list[str]) -> list[float]:
         if not problems:
             return []
-        raise ScorerError("no process scorer configured (--scorer none) but a reward asked for a process score")
-
-
-class HFScorer:
-    """A local sequence-classification model with one output (the Bradley-Terry head)."""
-
-    enabled = True
-
-    def __init__(self, path: str | Path, *, device: str | None = None, batch_size: int = 8,
-                 dtype: str | None = None, card: ScoringCard | None = None) -> None:
-        import torch
-        from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
-        from recode_rl.reward_model.scoring import RewardModel
-
-        self.path = Path(path)
-        self.name = f"hf:{self.path}"
-        if not self.path.is_dir():
-            raise ConfigError(f"process scorer: {self.path} is not a model folder")
-        self.card = card or _card_for(self.path)
-        self.batch_size = batch_size
-        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
-        tokenizer = AutoTokenizer.from_pretrained(self.path)
-        model = AutoModelForSequenceClassification.from_pretrained(
-            self.path, num_labels=1, dtype=getattr(torch, dtype) if dtype else None)
-        if model.config.num_labels != 1:
-            raise ConfigError(f"process scorer {self.path}: expected a num_labels=1 head, found {model.config.num_labels}")
-        if tokenizer.pad_token is None:
-            # decoder-only backbones often ship without a pad token; the head reads the last
-            # non-pad token, so the pad id must be known to the model config
-            tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token
-            model.config.pad_token_id = tokenizer.pad_token_id
-        # never feed more tokens than the backbone has positions (e.g. 512 for BERT-like encoders)
-        limits = [self.card.max_length, getattr(model.config, "max_position_embeddings", None),
-                  tokenizer.model_max_length if tokenizer.model_max_length < 1_000_000 else None]
-        self.max_length = min(x for x in limits if x)
-        self.model = RewardModel(model.to(self.device), tokenizer, template=self.card.template,
-                                 max_length=self.max_length, truncation=self.card.truncation, name=self.name)
-        self.truncated = 0            # inputs cut to max_length so far (counted, per the card's policy)
-        self._lock = threading.Lock()  # one forward at a time when shared by server threads
-
-    def logits(self, problems: list[str], reasonings: list[str]) -> list[float]:
-        """Raw head outputs s(x, a), in input order."""
-        _check_inputs(problems, reasonings)
-        if not problems:
-            return []
-        with self._lock:
-            raw, truncated = self.model.raw_scores(list(problems), list(reasonings), batch_size=self.batch_size)
-            self.truncated += truncated
-        return raw
-
-    def score(self, problems: list[str], reasonings: list[str]) -> list[float]:
-        return check_scores([sigmoid(x) for x in self.logits(problems, reasonings)], len(problems), self.name)
+        raise ScorerError("no process scorer configured (scorer.kind: none) but a reward asked for a process score")
 
 
 class HTTPScorer:
@@ -302,43 +186,10 @@ class HTTPScorer:
         return out
 
 
-def make_scorer(spec: str | None, **kwargs: Any) -> Any:
-    """Build a scorer from one string.
-
-    None / "none" -> NoScorer; "http(s)://..." -> HTTPScorer; an existing directory -> HFScorer;
-    "package.module:attr" -> user code (a class is instantiated with `kwargs`, an object with a
-    `score` method is used as is).
-    """
-    if spec is None or spec.strip().lower() in ("", "none"):
-        return NoScorer()
-    spec = spec.strip()
-    if spec.startswith(("http://", "https://")):
-        return HTTPScorer(spec, **kwargs)
-    if Path(spec).is_dir():
-        return HFScorer(spec, **kwargs)
-    module_name, sep, attr = spec.partition(":")
-    if sep and module_name and attr and re.fullmatch(r"[\w.]+", module_name) and re.fullmatch(r"[\w.]+", attr):
-        try:
-            obj: Any = importlib.import_module(module_name)
-        except ImportError as exc:
-            raise ConfigError(f"scorer {spec!r}: cannot import {module_name!r}: {exc}") from None
-        for part in attr.split("."):
-            if not hasattr(obj, part):
-                raise ConfigError(f"scorer {spec!r}: {module_name!r} has no attribute {attr!r}")
-            obj = getattr(obj, part)
-        if isinstance(obj, type):
-            obj = obj(**kwargs)
-        if not callable(getattr(obj, "score", None)):
-            raise ConfigError(f"scorer {spec!r}: object has no score(problems, reasonings) method")
-        return obj
-    raise ConfigError(f"scorer {spec!r}: expected 'none', an http(s):// URL, an existing model folder, "
-                      "or 'module:attr'")
-
-
 # ----------------------------------------------------------------------------------------
 # Serving any scorer with our JSON protocol
 
-def make_server(scorer: Any, host: str = "127.0.0.1", port: int = 8000) -> ThreadingHTTPServer:
+def make_server(scorer: ProcessScorer, host: str = "127.0.0.1", port: int = 8000) -> ThreadingHTTPServer:
     """A ThreadingHTTPServer serving `scorer` with our protocol (not started: call serve_forever)."""
     name = getattr(scorer, "name", type(scorer).__name__)
 
@@ -383,7 +234,7 @@ def make_server(scorer: Any, host: str = "127.0.0.1", port: int = 8000) -> Threa
     return ThreadingHTTPServer((host, port), Handler)
 
 
-def serve(scorer: Any, host: str = "127.0.0.1", port: int = 8000) -> None:
+def serve(scorer: ProcessScorer, host: str = "127.0.0.1", port: int = 8000) -> None:
     """Serve `scorer` over HTTP with our JSON protocol until interrupted."""
     server = make_server(scorer, host, port)
     print(f"serving process scorer {getattr(scorer, 'name', type(scorer).__name__)} "
@@ -392,32 +243,3 @@ def serve(scorer: Any, host: str = "127.0.0.1", port: int = 8000) -> None:
         server.serve_forever()
     finally:
         server.server_close()
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m recode_rl.rewards.scorer SPEC [--host H] [--port P]`: serve a scorer over HTTP."""
-    parser = argparse.ArgumentParser(prog="python -m recode_rl.rewards.scorer",
-                                     description="Serve a process scorer with recode's JSON protocol.")
-    parser.add_argument("spec", help="model folder, http(s) URL or module:attr")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8000)
-    parser.add_argument("--device", default=None, help="HF scorer device (default: cuda if available)")
-    parser.add_argument("--batch-size", type=int, default=8)
-    args = parser.parse_args(argv)
-    kwargs: dict[str, Any] = {}
-    if Path(args.spec).is_dir():
-        kwargs = {"device": args.device, "batch_size": args.batch_size}
-    try:
-        scorer = make_scorer(args.spec, **kwargs)
-    except (ConfigError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    if not getattr(scorer, "enabled", True):
-        print("error: nothing to serve (spec is 'none')", file=sys.stderr)
-        return 2
-    serve(scorer, args.host, args.port)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

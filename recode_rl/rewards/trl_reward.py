@@ -35,7 +35,7 @@ from recode_rl.execution.types import Limits
 from recode_rl.prompts import policy_messages
 from recode_rl.rewards.core import RewardConfig
 from recode_rl.rewards.pipeline import ExecutorFn, score_batch
-from recode_rl.rewards.scorer import NoScorer
+from recode_rl.rewards.scorer import NoScorer, ProcessScorer
 
 __all__ = ["ReCodeReward", "completion_text", "trl_dataset_rows"]
 
@@ -72,7 +72,7 @@ def trl_dataset_rows(problems: Sequence[Problem]) -> list[dict[str, Any]]:
 class ReCodeReward:
     """`reward = ReCodeReward(RewardConfig(kind="recode"), scorer)`; pass `[reward]` to GRPOTrainer."""
 
-    def __init__(self, cfg: RewardConfig | None = None, scorer: Any = None, *, limits: Limits | None = None,
+    def __init__(self, cfg: RewardConfig | None = None, scorer: ProcessScorer | None = None, *, limits: Limits | None = None,
                  max_workers: int | None = None, executor: ExecutorFn | None = None,
                  metric_prefix: str = "recode", problem_column: str = "problem", tests_column: str = "tests") -> None:
         self.cfg = cfg or RewardConfig()

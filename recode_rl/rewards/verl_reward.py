@@ -18,13 +18,14 @@ of the test suite; extra_info carries the problem statement and the judge prefix
 Configuration, most specific first:
     reward kind   reward_kwargs `reward` > env RECODE_REWARD > "recode"; any other
                   RewardConfig field (w_process, score_failing, ...) may be a reward_kwarg
-    scorer        reward_kwargs `scorer` (none | URL | model folder | module:attr)
-                  > env RECODE_SCORER
+    scorer        reward_kwargs `scorer`: the settings of `recode_rl.rewards.config.ScorerConfig`
+                  as a mapping or its JSON text, e.g. {kind: http, url: "http://rm:8001/score"}
+                  > env RECODE_SCORER (the same JSON)
                   > veRL's reward-model router: `reward_router_address` -> vLLM
                     `http://<address>/classify` with `model=model_name`; the scoring card is read
                     from reward_kwargs `scoring_card` or from `model_name` if it is a local folder
                   > none (outcome-only kinds only)
-    limits        reward_kwargs `timeout` (seconds per test), `memory_mb`
+    limits        reward_kwargs `timeout` (seconds per test), `memory_mb` (`LimitsConfig` keys)
 Other keyword arguments veRL passes (sampling_params, reward_model_tokenizer, ...) are ignored.
 Scorers are built once per configuration and reused across calls and threads.
 
@@ -35,6 +36,7 @@ gate_open, timeout, runtime_error, syntax_error, no_code.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import threading
@@ -45,43 +47,46 @@ from pydantic import ValidationError
 from recode_rl.config import ConfigError
 from recode_rl.data.schema import Problem
 from recode_rl.errors import DataError
+from recode_rl.execution.config import LimitsConfig
 from recode_rl.execution.types import Limits
+from recode_rl.rewards.config import ScorerConfig, build_scorer, scorer_config
 from recode_rl.rewards.core import RewardConfig, RewardResult
 from recode_rl.rewards.pipeline import score_batch
-from recode_rl.rewards.scorer import HTTPScorer, load_card, make_scorer
+from recode_rl.rewards.scorer import ProcessScorer
 from recode_rl.rewards.verl_data import tests_from_ground_truth
 
 __all__ = ["compute_score", "compute_score_batch", "resolve", "to_verl_dict"]
 
 _CONFIG_FIELDS = set(RewardConfig.model_fields)
-_SCORERS: dict[tuple, Any] = {}
+_SCORERS: dict[str, ProcessScorer] = {}
 _LOCK = threading.Lock()
 
 
-def _scorer_for(kwargs: dict[str, Any]) -> Any:
-    spec = kwargs.get("scorer") or os.environ.get("RECODE_SCORER")
-    router = kwargs.get("reward_router_address")
-    model_name = kwargs.get("model_name")
-    card_path = kwargs.get("scoring_card")
-    key = (spec, None if spec else router, model_name, card_path)
+def _scorer_settings(kwargs: dict[str, Any]) -> ScorerConfig:
+    if kwargs.get("scorer") is not None:
+        return scorer_config(kwargs["scorer"], "veRL reward_kwargs.scorer")
+    if os.environ.get("RECODE_SCORER"):
+        return scorer_config(os.environ["RECODE_SCORER"], "env RECODE_SCORER")
+    router, model_name = kwargs.get("reward_router_address"), kwargs.get("model_name")
+    if not router:
+        return ScorerConfig()
+    card = kwargs.get("scoring_card")
+    if card is None and model_name and os.path.isfile(os.path.join(str(model_name), "scoring_card.json")):
+        card = str(model_name)
+    url = router if router.startswith(("http://", "https://")) else f"http://{router}"
+    return ScorerConfig(kind="http", url=url.rstrip("/") + "/classify", model=model_name, card=card)
+
+
+def _scorer_for(kwargs: dict[str, Any]) -> ProcessScorer:
+    cfg = _scorer_settings(kwargs)
+    key = json.dumps(cfg.model_dump(mode="json"), sort_keys=True)
     with _LOCK:
         if key not in _SCORERS:
-            if spec:
-                _SCORERS[key] = make_scorer(spec)
-            elif router:
-                card = None
-                if card_path:
-                    card = load_card(card_path)
-                elif model_name and os.path.isfile(os.path.join(str(model_name), "scoring_card.json")):
-                    card = load_card(str(model_name))
-                url = router if router.startswith(("http://", "https://")) else f"http://{router}"
-                _SCORERS[key] = HTTPScorer(url.rstrip("/") + "/classify", model=model_name, card=card)
-            else:
-                _SCORERS[key] = make_scorer(None)
+            _SCORERS[key] = build_scorer(cfg)
         return _SCORERS[key]
 
 
-def resolve(kwargs: dict[str, Any]) -> tuple[RewardConfig, Any, Limits]:
+def resolve(kwargs: dict[str, Any]) -> tuple[RewardConfig, ProcessScorer, Limits]:
     """(reward config, scorer, limits) from veRL's keyword arguments and the environment."""
     fields = {k: v for k, v in kwargs.items() if k in _CONFIG_FIELDS}
     fields["kind"] = kwargs.get("reward") or fields.get("kind") or os.environ.get("RECODE_REWARD") or "recode"
@@ -90,7 +95,11 @@ def resolve(kwargs: dict[str, Any]) -> tuple[RewardConfig, Any, Limits]:
     except ValidationError as exc:
         raise ConfigError(f"veRL reward_kwargs: {exc}") from None
     limit_args = {k: kwargs[k] for k in ("timeout", "memory_mb") if kwargs.get(k) is not None}
-    return cfg, _scorer_for(kwargs), Limits(**limit_args)
+    try:
+        limits = LimitsConfig(**limit_args).to_limits()
+    except ValidationError as exc:
+        raise ConfigError(f"veRL reward_kwargs: {exc}") from None
+    return cfg, _scorer_for(kwargs), limits
 
 
 def _problem(ground_truth: Any, extra_info: Any, where: str) -> Problem:

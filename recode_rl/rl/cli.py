@@ -1,7 +1,7 @@
 """Train a policy with CG-GRPO (execution-gated reasoning reward) on TRL's GRPOTrainer: `recode train-rl`.
 
     recode train-rl --config configs/train-rl/default.yaml            # CPU, embedded problems
-    recode train-rl --config configs/train-rl/paper.yaml scorer.spec=runs/rm/checkpoints/reward_model
+    recode train-rl --config configs/train-rl/paper.yaml --scorer-path runs/rm/checkpoints/reward_model
     recode train-rl --config configs/train-rl/default.yaml --reward direct --run-dir runs/rl-direct
 
 Rerun with the same `--run-dir` to resume from its last checkpoint. Multi-GPU: launch the same
@@ -16,6 +16,7 @@ import json
 import logging
 
 from recode_rl.config import Flags, config_from_args
+from recode_rl.rewards.config import SCORER_FLAGS, add_scorer_arguments
 from recode_rl.rewards.core import REWARD_KINDS
 from recode_rl.rl.config import Config
 
@@ -24,7 +25,7 @@ __all__ = ["Config", "FLAGS", "add_arguments", "run"]
 FLAGS: Flags = {
     "run_dir": "run_dir",
     "reward": "reward.kind",
-    "scorer": "scorer.spec",
+    **SCORER_FLAGS,
     "model": "model.path",
     "max_steps": "train.max_steps",
     "no_resume": lambda _: {"resume": False},
@@ -35,7 +36,7 @@ OVERRIDE_EXAMPLE = "train.learning_rate=1e-6"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--run-dir", help="run directory (default runs/train-rl-<time>); an existing one resumes")
     parser.add_argument("--reward", choices=REWARD_KINDS, help="reward kind (overrides reward.kind)")
-    parser.add_argument("--scorer", help="process scorer: none | RM folder | http(s) URL | module:attr")
+    add_scorer_arguments(parser)
     parser.add_argument("--model", help="policy: HF id or folder (overrides model.path)")
     parser.add_argument("--max-steps", type=int, help="optimizer steps (overrides train.max_steps)")
     parser.add_argument("--no-resume", action="store_true", help="start from scratch even if checkpoints exist")

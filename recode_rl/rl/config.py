@@ -25,9 +25,11 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from recode_rl.config import ConfigError, StageConfig
+from recode_rl.execution.config import LimitsConfig
+from recode_rl.rewards.config import ScorerConfig
 from recode_rl.rewards.core import RewardConfig
 
-__all__ = ["ProblemSource", "ModelSection", "DataSection", "LimitsSection", "ScorerSection", "TrainSection",
+__all__ = ["ProblemSource", "ModelSection", "DataSection", "LimitsSection", "TrainSection",
            "VLLMSection", "MonitorSection", "Config", "grpo_kwargs", "needs_scorer"]
 
 
@@ -66,18 +68,10 @@ class ModelSection(StageConfig):
     trust_remote_code: bool = False
 
 
-class LimitsSection(StageConfig):
-    timeout: float = Field(6.0, gt=0)       # wall seconds per test
-    memory_mb: int = Field(2048, ge=64)
+class LimitsSection(LimitsConfig):
+    """The executor's limits plus how many sandboxes run in parallel."""
+
     max_workers: int | None = Field(None, ge=1)   # parallel sandboxes; None = the executor's default
-
-
-class ScorerSection(StageConfig):
-    """The process scorer: `none`, an RM folder (with scoring_card.json), an http(s) URL, or module:attr."""
-
-    spec: str | None = None
-    device: str | None = None        # HF folder only: e.g. cuda:7 to keep the RM off the policy's GPUs
-    batch_size: int = Field(8, ge=1)
 
 
 class TrainSection(StageConfig):
@@ -154,7 +148,7 @@ class Config(StageConfig):
     model: ModelSection = Field(default_factory=ModelSection)
     data: DataSection = Field(default_factory=DataSection)
     reward: RewardConfig = Field(default_factory=lambda: RewardConfig(kind="outcome"))
-    scorer: ScorerSection = Field(default_factory=ScorerSection)
+    scorer: ScorerConfig = Field(default_factory=ScorerConfig)   # recode_rl.rewards.config
     limits: LimitsSection = Field(default_factory=LimitsSection)
     train: TrainSection = Field(default_factory=TrainSection)
     vllm: VLLMSection = Field(default_factory=VLLMSection)

@@ -110,7 +110,6 @@ def _read_responses(path: str) -> list[tuple[str, str]]:
 def build_targets(problems: Sequence[Problem], section: TargetsSection, limits: LimitsSection
                   ) -> tuple[list[tuple[Problem, str]], dict[str, Any]]:
     """Verified (problem, target) pairs and counts {candidates, kept, dropped_<reason>: n}."""
-    from recode_rl.execution.types import Limits
     from recode_rl.prompts import io_hint
     from recode_rl.rewards.core import RewardConfig
     from recode_rl.rewards.pipeline import score_batch
@@ -138,7 +137,7 @@ def build_targets(problems: Sequence[Problem], section: TargetsSection, limits: 
         raise DataError(f"train-sft: no target candidates ({dict(dropped)})")
 
     results, _ = score_batch([p for p, _ in candidates], [t for _, t in candidates], RewardConfig(kind="outcome"),
-                             NoScorer(), limits=Limits(timeout=limits.timeout, memory_mb=limits.memory_mb),
+                             NoScorer(), limits=limits.to_limits(),
                              max_workers=limits.max_workers)
     kept: list[tuple[Problem, str]] = []
     per_problem: Counter[str] = Counter()

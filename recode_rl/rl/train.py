@@ -38,10 +38,11 @@ from typing import Any, Sequence
 
 from recode_rl.config import ConfigError, dump_config
 from recode_rl.data.schema import Problem
+from recode_rl.rewards.scorer import ProcessScorer
 from recode_rl.rl.config import Config, grpo_kwargs, needs_scorer
 from recode_rl.rundir import RunDir
 
-__all__ = ["TrainResult", "build_reward", "build_scorer", "train", "last_checkpoint", "load_tokenizer"]
+__all__ = ["TrainResult", "build_reward", "rl_scorer", "train", "last_checkpoint", "load_tokenizer"]
 
 log = logging.getLogger("recode_rl.rl")
 STAGE = "train-rl"
@@ -58,30 +59,24 @@ class TrainResult:
     seconds: float
 
 
-def build_scorer(cfg: Config) -> Any:
-    """The process scorer of `cfg.scorer` (NoScorer for `none`); errors early if the kind needs one."""
-    from recode_rl.rewards.scorer import make_scorer
+def rl_scorer(cfg: Config) -> ProcessScorer:
+    """The process scorer of `cfg.scorer` (NoScorer when the reward never asks); errors early if the kind needs one."""
+    from recode_rl.rewards.config import ScorerConfig, build_scorer
 
-    spec = cfg.scorer.spec
-    if needs_scorer(cfg) and (spec is None or spec.strip().lower() in ("", "none")):
-        raise ConfigError(f"reward.kind {cfg.reward.kind!r} needs a process scorer: set scorer.spec to a reward-model "
-                          "folder (with scoring_card.json), an http(s) URL, or module:attr")
+    if needs_scorer(cfg) and not cfg.scorer.enabled:
+        raise ConfigError(f"reward.kind {cfg.reward.kind!r} needs a process scorer: set scorer.kind (hf with scorer.path "
+                          "= a reward-model folder with scoring_card.json, http with scorer.url, or import with "
+                          "scorer.factory), e.g. --scorer-path DIR")
     if not needs_scorer(cfg) and not cfg.reward.score_failing:
-        return make_scorer(None)  # outcome / compiler: never called
-    if spec and os.path.isdir(spec):
-        return make_scorer(spec, batch_size=cfg.scorer.batch_size, device=cfg.scorer.device)
-    if spec and spec.startswith(("http://", "https://")):
-        return make_scorer(spec, batch_size=max(cfg.scorer.batch_size, 64))
-    return make_scorer(spec)
+        return build_scorer(ScorerConfig())  # outcome / compiler: never called
+    return build_scorer(cfg.scorer)
 
 
-def build_reward(cfg: Config, scorer: Any) -> Any:
+def build_reward(cfg: Config, scorer: ProcessScorer) -> Any:
     """The one TRL reward callable (gate inside); math rows carry the gold answer in an `answer` column."""
-    from recode_rl.execution.types import Limits
     from recode_rl.rewards.trl_reward import ReCodeReward
 
-    limits = Limits(timeout=cfg.limits.timeout, memory_mb=cfg.limits.memory_mb)
-    return ReCodeReward(cfg.reward, scorer, limits=limits, max_workers=cfg.limits.max_workers)
+    return ReCodeReward(cfg.reward, scorer, limits=cfg.limits.to_limits(), max_workers=cfg.limits.max_workers)
 
 
 def last_checkpoint(folder: Path) -> str | None:
@@ -94,10 +89,11 @@ def load_tokenizer(path: str, trust_remote_code: bool = False) -> Any:
     """The policy tokenizer, left-padded for generation, with a pad token."""
     from transformers import AutoTokenizer
 
+    from recode_rl.models import ensure_pad_token
+
     tok = AutoTokenizer.from_pretrained(path, trust_remote_code=trust_remote_code)
     tok.padding_side = "left"
-    if tok.pad_token is None:
-        tok.pad_token = tok.eos_token
+    ensure_pad_token(tok)
     if not getattr(tok, "chat_template", None):
         raise ConfigError(f"model.path {path!r}: the tokenizer has no chat template; the policy prompt is a "
                           "conversation (use an instruct/chat model or add a chat_template)")
@@ -126,7 +122,7 @@ def train(cfg: Config, *, callbacks: Sequence[Any] = (), model: Any = None, toke
     start = time.perf_counter()
     if cfg.train.num_threads:
         torch.set_num_threads(cfg.train.num_threads)
-    scorer = build_scorer(cfg)                       # fail on a missing scorer before loading anything big
+    scorer = rl_scorer(cfg)                          # fail on a missing scorer before loading anything big
     world_size = int(os.environ.get("WORLD_SIZE", "1"))
     if world_size > 1 and cfg.run_dir is None:
         raise ConfigError("multi-process runs need an explicit run_dir (--run-dir): every rank must use the same one")

@@ -34,7 +34,7 @@ def test_train_rm_cli_on_embedded_default(tmp_path, monkeypatch, capsys):
     assert summary["steps"] == 2 and summary["train_pairs"] == 6 and summary["validation_pairs"] == 2
     assert summary["truncation"]["train"]["touched_records"] > 0          # 40 tokens is short: some were cut
     ckpt = Path(summary["checkpoint"])
-    assert read_card(ckpt)["backbone"] == "embedded:smollm2"
+    assert read_card(ckpt).backbone == "embedded:smollm2"
     rm = RewardModel.load(str(ckpt))
     assert len(rm.score(["read n numbers"], ["step one then done"])) == 1
     assert (run / "config.train-rm.yaml").is_file() and (run / "metrics.jsonl").is_file()

@@ -14,7 +14,7 @@ from recode_rl.reward_model.config import EvalRmConfig as Config
 from recode_rl.reward_model.data import load_pairs
 from recode_rl.reward_model.evaluate import accuracy_table, evaluate_files, pair_outcomes, weighted_sections
 from recode_rl.reward_model.judge import JudgeScorer, parse_rating
-from recode_rl.reward_model.scoring import write_card
+from recode_rl.reward_model.scoring import ScoringCard, write_card
 from recode_rl.rundir import RunDir
 
 NAN = float("nan")
@@ -145,8 +145,7 @@ def test_eval_rm_cli_on_a_saved_checkpoint(tmp_path, monkeypatch, capsys):
     ckpt = tmp_path / "rm"
     tiny_llama(len(tok)).save_pretrained(ckpt)
     tok.save_pretrained(ckpt)
-    write_card(ckpt, template="### Problem\n{problem}\n\n### Reasoning\n{reasoning}", max_length=12,
-               truncation="reasoning_middle", backbone="tiny", trained_on=None)
+    write_card(ckpt, ScoringCard(max_length=12, backbone="tiny"))
     data = write_jsonl(tmp_path / "pairs.jsonl", [
         {"prompt": "read n", "chosen": "step w1 w2 w3 w4 w5 w6 w7 therefore done", "rejected": "step w1",
          "pair_type": "opt>deg", "problem_id": f"p{i}"} for i in range(5)])

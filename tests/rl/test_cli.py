@@ -15,10 +15,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_flags_override_config_and_overrides():
     args = build_parser().parse_args(["train-rl", "--config", str(ROOT / "configs/train-rl/default.yaml"),
-                                      "--reward", "direct", "--scorer", "tests.rl.tiny:ThinkLength",
+                                      "--reward", "direct", "--scorer-import", "tests.rl.tiny:ThinkLength",
                                       "--max-steps", "7", "--run-dir", "r", "--no-resume", "train.seed=3"])
     cfg = config_from_args(Config, args, FLAGS)
-    assert (cfg.reward.kind, cfg.scorer.spec, cfg.train.max_steps, cfg.run_dir, cfg.resume, cfg.train.seed) == \
+    assert (cfg.reward.kind, cfg.scorer.factory, cfg.train.max_steps, cfg.run_dir, cfg.resume, cfg.train.seed) == \
         ("direct", "tests.rl.tiny:ThinkLength", 7, "r", False, 3)
 
 

@@ -77,12 +77,15 @@ def test_invalid_combinations_are_rejected():
 
 
 def test_scorer_required_for_process_kinds():
-    from recode_rl.rl.train import build_scorer
+    from recode_rl.rl.train import rl_scorer
 
     cfg = load_config(Config, None, ["reward.kind=recode"])
     with pytest.raises(ConfigError, match="needs a process scorer"):
-        build_scorer(cfg)
-    assert getattr(build_scorer(load_config(Config, None, ["reward.kind=outcome"])), "enabled", True) is False
+        rl_scorer(cfg)
+    assert getattr(rl_scorer(load_config(Config, None, ["reward.kind=outcome"])), "enabled", True) is False
+    # an outcome run never calls the scorer, so a configured one is not even built
+    unused = load_config(Config, None, ["reward.kind=outcome", "scorer.kind=hf", "scorer.path=/nowhere"])
+    assert getattr(rl_scorer(unused), "enabled", True) is False
 
 
 VARIANTS = {"paper-direct": "direct", "paper-soft": "soft", "paper-outcome": "outcome", "paper-compiler": "compiler",
@@ -98,9 +101,9 @@ def test_variant_configs_differ_from_paper_only_in_reward_and_scorer(name, kind)
         if key not in ("reward", "scorer"):
             assert variant[key] == paper[key], f"{name}.yaml differs from paper.yaml in {key}"
     if kind in ("outcome", "compiler"):
-        assert variant["scorer"]["spec"] == "none"
+        assert variant["scorer"]["kind"] == "none"
     if name == "paper-other-rm":
-        assert variant["scorer"]["spec"].startswith("http")
+        assert variant["scorer"]["kind"] == "http" and variant["scorer"]["url"].startswith("http")
 
 
 def test_math_config_uses_the_math_prompt_and_900_steps():

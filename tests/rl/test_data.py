@@ -61,12 +61,12 @@ def test_math_reward_reads_the_answer_column(tmp_path):
     path = tmp_path / "m.jsonl"
     path.write_text(json.dumps({"problem": "1+1?", "answer": "2"}) + "\n")
     cfg = load_config(Config, None, ["reward.kind=math", "data.prompt=math", f"data.train=[{path}]",
-                                     "scorer.spec=tests.rl.tiny:ThinkLength"])
-    from recode_rl.rl.train import build_scorer
+                                     "scorer.kind=import", "scorer.factory=tests.rl.tiny:ThinkLength"])
+    from recode_rl.rl.train import rl_scorer
 
     problems = load_training_problems(cfg.data)
     row = dataset_rows(problems, "math")[0]
-    reward = build_reward(cfg, build_scorer(cfg))
+    reward = build_reward(cfg, rl_scorer(cfg))
     cols = {k: [row[k]] * 2 for k in ("problem", "tests", "task_id")}
     out = reward(prompts=[row["prompt"]] * 2, completions=["<think>one plus one</think><answer>\\boxed{2}</answer>",
                                                            "<think>guess</think><answer>\\boxed{3}</answer>"],

@@ -27,7 +27,7 @@ def _cfg(tmp_path, policy, **train) -> Config:
         "model": {"path": str(policy)},
         "data": {"train": [str(problems)]},
         "reward": {"kind": "recode"},
-        "scorer": {"spec": "tests.rl.tiny:ThinkLength"},
+        "scorer": {"kind": "import", "factory": "tests.rl.tiny:ThinkLength"},
         "limits": {"max_workers": 2},
         "train": {"max_steps": 2, "prompts_per_step": 1, "num_generations": 4, "per_device_batch_size": 4,
                   "learning_rate": 1e-3, "max_completion_length": 100, "save_steps": 2, "num_threads": 1,

@@ -1,0 +1,33 @@
+"""`LimitsConfig`: the executor's resource limits as a config section, declared once.
+
+Every stage that runs programs (`check`, `score`, `train-rl`, `train-sft`) nests this section
+under `limits:`; `.to_limits()` gives the executor's frozen runtime type
+`recode_rl.execution.types.Limits`, whose defaults are the only defaults (read here, not copied).
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from recode_rl.config import StageConfig
+from recode_rl.execution.types import Limits
+
+__all__ = ["LimitsConfig"]
+
+_DEFAULT = Limits()
+
+
+class LimitsConfig(StageConfig):
+    timeout: float = Field(_DEFAULT.timeout, gt=0, description="wall seconds per test")
+    job_timeout: float | None = Field(_DEFAULT.job_timeout, gt=0,
+                                      description="wall seconds per job (default timeout*tests+2)")
+    memory_mb: int = Field(_DEFAULT.memory_mb, ge=64)
+    max_processes: int = Field(_DEFAULT.max_processes, ge=1)
+    max_output_bytes: int = Field(_DEFAULT.max_output_bytes, ge=1024)
+    max_file_mb: int = Field(_DEFAULT.max_file_mb, ge=1)
+    max_open_files: int = Field(_DEFAULT.max_open_files, ge=16)
+    stop_on_first_failure: bool = _DEFAULT.stop_on_first_failure
+
+    def to_limits(self) -> Limits:
+        """The executor's runtime limits (fields outside `Limits`, e.g. a subclass's, are left out)."""
+        return Limits(**self.model_dump(include=set(LimitsConfig.model_fields)))
