@@ -1,4 +1,4 @@
-"""Typed configuration of `recode train-rl` (CG-GRPO on TRL's GRPOTrainer) and its mapping to GRPOConfig.
+"""Typed configuration of `recode train-rl` (CG-GRPO on TRL's GRPOTrainer, mapped to GRPOConfig) and `recode train-sft`.
 
 Defaults are the embedded offline CPU run (SmolLM2-135M-Instruct, the 30 bundled problems, a
 few steps, fp32, no vLLM). `configs/train-rl/paper.yaml` holds the paper's settings and the
@@ -30,7 +30,8 @@ from recode_rl.rewards.config import ScorerConfig
 from recode_rl.rewards.core import RewardConfig
 
 __all__ = ["ProblemSource", "ModelSection", "DataSection", "LimitsSection", "TrainSection",
-           "VLLMSection", "MonitorSection", "Config", "grpo_kwargs", "needs_scorer"]
+           "VLLMSection", "MonitorSection", "Config", "grpo_kwargs", "needs_scorer",
+           "DEFAULT_THINK", "TargetsSection", "SFTTrainSection", "SFTConfig"]
 
 
 class ProblemSource(StageConfig):
@@ -244,3 +245,48 @@ def grpo_kwargs(cfg: Config, output_dir: str, world_size: int = 1) -> dict[str, 
                 kwargs["vllm_server_host"] = v.server_host
                 kwargs["vllm_server_port"] = v.server_port
     return kwargs
+
+
+# ----- train-sft (the SFT baseline, recode_rl.rl.sft) -----------------------------------------------
+
+DEFAULT_THINK = ("{io_hint} Plan: parse the input exactly as specified, compute the required result with a "
+                 "direct, correct algorithm, and return or print it in the exact format requested.")
+
+
+class TargetsSection(StageConfig):
+    source: Literal["reference", "responses"] = "reference"
+    responses: str | None = None              # JSONL of {"task_id", "response"} (source: responses)
+    think_template: str = DEFAULT_THINK       # source: reference; {io_hint} is filled in
+    max_per_problem: int = Field(1, ge=1)     # source: responses
+
+
+class SFTTrainSection(StageConfig):
+    epochs: float = Field(3.0, gt=0)
+    max_steps: int = -1                       # > 0 overrides epochs
+    per_device_batch_size: int = Field(4, ge=1)
+    gradient_accumulation_steps: int = Field(1, ge=1)
+    learning_rate: float = Field(1e-5, gt=0)
+    lr_scheduler: Literal["constant", "constant_with_warmup", "linear", "cosine"] = "cosine"
+    warmup_ratio: float = Field(0.03, ge=0, lt=1)
+    weight_decay: float = Field(0.0, ge=0)
+    max_length: int = Field(1024, ge=16)      # prompt + target tokens; longer rows are truncated
+    bf16: bool = False
+    gradient_checkpointing: bool = False
+    seed: int = 0
+    save_steps: int = Field(50, ge=1)
+    save_total_limit: int | None = Field(2, ge=1)
+    logging_steps: int = Field(1, ge=1)
+    report_to: list[str] = Field(default_factory=lambda: ["none"])
+    deepspeed: str | None = None
+    num_threads: int | None = Field(None, ge=1)
+    use_cpu: bool = False
+
+
+class SFTConfig(StageConfig):
+    run_dir: str | None = None                # default runs/train-sft-<time>; rerun to resume
+    resume: bool = True
+    model: ModelSection = Field(default_factory=ModelSection)
+    data: DataSection = Field(default_factory=DataSection)
+    targets: TargetsSection = Field(default_factory=TargetsSection)
+    limits: LimitsSection = Field(default_factory=LimitsSection)
+    train: SFTTrainSection = Field(default_factory=SFTTrainSection)

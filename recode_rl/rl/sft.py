@@ -37,64 +37,18 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Sequence
+from typing import Any, Sequence
 
-from pydantic import Field
-
-from recode_rl.config import ConfigError, StageConfig
+from recode_rl.config import ConfigError
 from recode_rl.data.schema import Problem
 from recode_rl.errors import DataError
-from recode_rl.rl.config import DataSection, LimitsSection, ModelSection
+from recode_rl.rl.config import LimitsSection, SFTConfig, TargetsSection
 from recode_rl.rundir import RunDir
 
-__all__ = ["TargetsSection", "SFTTrainSection", "SFTConfig", "format_target", "build_targets", "train_sft",
-           "SFTResult", "DEFAULT_THINK"]
+__all__ = ["format_target", "build_targets", "train_sft", "SFTResult"]
 
 log = logging.getLogger("recode_rl.rl")
 STAGE = "train-sft"
-
-DEFAULT_THINK = ("{io_hint} Plan: parse the input exactly as specified, compute the required result with a "
-                 "direct, correct algorithm, and return or print it in the exact format requested.")
-
-
-class TargetsSection(StageConfig):
-    source: Literal["reference", "responses"] = "reference"
-    responses: str | None = None              # JSONL of {"task_id", "response"} (source: responses)
-    think_template: str = DEFAULT_THINK       # source: reference; {io_hint} is filled in
-    max_per_problem: int = Field(1, ge=1)     # source: responses
-
-
-class SFTTrainSection(StageConfig):
-    epochs: float = Field(3.0, gt=0)
-    max_steps: int = -1                       # > 0 overrides epochs
-    per_device_batch_size: int = Field(4, ge=1)
-    gradient_accumulation_steps: int = Field(1, ge=1)
-    learning_rate: float = Field(1e-5, gt=0)
-    lr_scheduler: Literal["constant", "constant_with_warmup", "linear", "cosine"] = "cosine"
-    warmup_ratio: float = Field(0.03, ge=0, lt=1)
-    weight_decay: float = Field(0.0, ge=0)
-    max_length: int = Field(1024, ge=16)      # prompt + target tokens; longer rows are truncated
-    bf16: bool = False
-    gradient_checkpointing: bool = False
-    seed: int = 0
-    save_steps: int = Field(50, ge=1)
-    save_total_limit: int | None = Field(2, ge=1)
-    logging_steps: int = Field(1, ge=1)
-    report_to: list[str] = Field(default_factory=lambda: ["none"])
-    deepspeed: str | None = None
-    num_threads: int | None = Field(None, ge=1)
-    use_cpu: bool = False
-
-
-class SFTConfig(StageConfig):
-    run_dir: str | None = None                # default runs/train-sft-<time>; rerun to resume
-    resume: bool = True
-    model: ModelSection = Field(default_factory=ModelSection)
-    data: DataSection = Field(default_factory=DataSection)
-    targets: TargetsSection = Field(default_factory=TargetsSection)
-    limits: LimitsSection = Field(default_factory=LimitsSection)
-    train: SFTTrainSection = Field(default_factory=SFTTrainSection)
-
 
 def format_target(think: str, code: str) -> str:
     """A response in the policy format (the parser of recode_rl.rewards accepts it)."""

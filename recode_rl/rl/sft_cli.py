@@ -15,7 +15,7 @@ import json
 import logging
 
 from recode_rl.config import Flags, config_from_args
-from recode_rl.rl.sft import SFTConfig as Config
+from recode_rl.rl.config import SFTConfig as Config
 
 __all__ = ["Config", "FLAGS", "add_arguments", "run"]
 

@@ -9,7 +9,8 @@ import pytest
 
 from recode_rl.rewards.parsing import parse_response
 from recode_rl.rl.config import LimitsSection
-from recode_rl.rl.sft import SFTConfig, TargetsSection, build_targets, format_target
+from recode_rl.rl.config import SFTConfig, TargetsSection
+from recode_rl.rl.sft import build_targets, format_target
 from tests.rl.tiny import ADD, GOOD, WRONG, chat_tokenizer, tiny_policy_folder, write_problems
 
 
