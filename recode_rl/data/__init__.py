@@ -12,6 +12,6 @@ errors that name file, line/record and field.
 """
 
 from recode_rl.data.registry import available, load_problems, register_loader
-from recode_rl.data.schema import Problem, TestSuite
+from recode_rl.data.schema import Problem
 
-__all__ = ["Problem", "TestSuite", "load_problems", "register_loader", "available"]
+__all__ = ["Problem", "load_problems", "register_loader", "available"]

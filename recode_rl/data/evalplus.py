@@ -36,7 +36,8 @@ from pathlib import Path
 from typing import Any
 
 from recode_rl.data.records import Where, cache_dir, find_data_file, get_list, get_str, read_records
-from recode_rl.data.schema import Problem, TestSuite
+from recode_rl.data.schema import Problem
+from recode_rl.execution.types import TestSuite
 from recode_rl.errors import DataError
 
 __all__ = ["HUMANEVAL_PLUS_FILE", "MBPP_PLUS_FILE", "tuple_args_from_contract", "restore_tuples",

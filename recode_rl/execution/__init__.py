@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Sequence
 
-from recode_rl.data.schema import TestSuite
+from recode_rl.execution.types import TestSuite
 from recode_rl.execution.executor import Executor, Job, default_executor, grade
 from recode_rl.execution.harness import from_wire
 from recode_rl.execution.types import ExecutionResult, Limits, TestResult, Verdict

@@ -29,7 +29,8 @@ from __future__ import annotations
 import json
 from typing import Any, Sequence
 
-from recode_rl.data.schema import Problem, TestSuite
+from recode_rl.data.schema import Problem
+from recode_rl.execution.types import TestSuite
 from recode_rl.errors import DataError
 from recode_rl.execution.types import Limits
 from recode_rl.rewards.core import RewardConfig

@@ -27,7 +27,8 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence
 
-from recode_rl.data.schema import Problem, TestSuite
+from recode_rl.data.schema import Problem
+from recode_rl.execution.types import TestSuite
 from recode_rl.errors import DataError
 
 __all__ = ["SYSTEM_PROMPT", "INSTRUCTION", "policy_messages", "io_hint", "verl_row", "write_verl_parquet", "tests_from_ground_truth"]

@@ -20,7 +20,8 @@ import random
 from pathlib import Path
 from typing import Any, Sequence
 
-from recode_rl.data.schema import Problem, TestSuite
+from recode_rl.data.schema import Problem
+from recode_rl.execution.types import TestSuite
 from recode_rl.errors import DataError
 from recode_rl.rl.config import DataSection
 

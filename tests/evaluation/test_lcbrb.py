@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from recode_rl.data.schema import Problem, TestSuite
+from recode_rl.data.schema import Problem
+from recode_rl.execution.types import TestSuite
 from recode_rl.evaluation.lcbrb import build_pairs, in_window
 from recode_rl.evaluation.lcbrb_cli import Config, build_lcbrb
 from recode_rl.reward_model.data import load_pairs

@@ -6,7 +6,7 @@ import pytest
 
 from recode_rl.config import ConfigError
 from recode_rl.data.schema import Problem
-from recode_rl.data.schema import TestSuite as Suite  # aliased: pytest would try to collect Test*
+from recode_rl.execution.types import TestSuite as Suite  # aliased: pytest would try to collect Test*
 from recode_rl.execution.types import ExecutionResult, Verdict
 from recode_rl.execution.types import TestResult as TR
 from recode_rl.rewards.core import RewardConfig

@@ -11,7 +11,7 @@ import pytest
 import recode_rl.cli
 from recode_rl.config import load_config
 from recode_rl.data.schema import Problem
-from recode_rl.data.schema import TestSuite as Suite  # aliased: pytest would try to collect Test*
+from recode_rl.execution.types import TestSuite as Suite  # aliased: pytest would try to collect Test*
 from recode_rl.rewards.cli import Config
 from recode_rl.rewards.scorer import make_server
 

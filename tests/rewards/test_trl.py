@@ -7,7 +7,7 @@ import json
 import pytest
 
 from recode_rl.data.schema import Problem
-from recode_rl.data.schema import TestSuite as Suite  # aliased: pytest would try to collect Test*
+from recode_rl.execution.types import TestSuite as Suite  # aliased: pytest would try to collect Test*
 from recode_rl.errors import DataError
 from recode_rl.rewards.core import RewardConfig
 from recode_rl.rewards.trl_reward import ReCodeReward, completion_text, trl_dataset_rows

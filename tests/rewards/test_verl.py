@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from recode_rl.data.schema import Problem
-from recode_rl.data.schema import TestSuite as Suite  # aliased: pytest would try to collect Test*
+from recode_rl.execution.types import TestSuite as Suite  # aliased: pytest would try to collect Test*
 from recode_rl.errors import DataError
 from recode_rl.rewards import verl_data
 from recode_rl.rewards.scorer import make_server
