@@ -6,8 +6,8 @@
     problems = load_problems("my_problems.jsonl")          # schema detected per record
     problems = load_problems("my_pkg.loaders:load_mine")   # user loader by dotted path
 
-Loader modules: humaneval, mbpp, livecodebench, taco, rllm, evalplus, embedded, files (local
-files and Hugging Face datasets); `registry` ties them together; `records` reads files with
+Loader modules: humaneval, mbpp, livecodebench, taco, rllm, evalplus, bigcodebench, math (gold
+answers instead of tests), embedded, files (local files and Hugging Face datasets); `registry` ties them together; `records` reads files with
 errors that name file, line/record and field.
 """
 

@@ -19,8 +19,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from recode_rl.data.schema import Problem
 from recode_rl.errors import ConfigError, DataError
-from recode_rl.evaluation.benchmarks import EvalTask
 from recode_rl.evaluation.prompts import PromptStyle, build_prompt
 from recode_rl.evaluation.scoring import score
 from recode_rl.execution.types import Limits
@@ -72,7 +72,7 @@ class SampleStore:
             tmp.write_text("".join(line + "\n" for line in kept), encoding="utf-8")
             os.replace(tmp, self.path)
 
-    def missing(self, task: EvalTask, n: int) -> list[int]:
+    def missing(self, task: Problem, n: int) -> list[int]:
         return [j for j in range(n) if (task.task_id, j) not in self.records]
 
     def add(self, records: Sequence[dict[str, Any]]) -> None:
@@ -92,14 +92,14 @@ class SampleStore:
         self.close()
 
 
-def generate_and_score(tasks: Sequence[EvalTask], generator: Generator, store: SampleStore, *, n: int,
+def generate_and_score(tasks: Sequence[Problem], generator: Generator, store: SampleStore, *, n: int,
                        sampling: SamplingParams, style: PromptStyle, limits: Limits | None = None,
                        chunk_size: int = 32, max_workers: int | None = None, math_timeout: float = 5.0,
                        progress: bool = True, desc: str = "eval") -> list[dict[str, Any]]:
     """Fill `store` with n scored samples per task; returns the records in task/sample order."""
     from tqdm.auto import tqdm
 
-    todo: dict[tuple[int, ...], list[EvalTask]] = {}
+    todo: dict[tuple[int, ...], list[Problem]] = {}
     for t in tasks:
         miss = store.missing(t, n)
         if miss:

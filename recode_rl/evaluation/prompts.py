@@ -26,7 +26,7 @@ import ast
 from typing import Literal
 
 from recode_rl.data.prelude import with_prefix
-from recode_rl.evaluation.benchmarks import EvalTask
+from recode_rl.data.schema import Problem
 from recode_rl.generation.types import Prompt
 from recode_rl.rewards.parsing import extract_code, parse_response
 from recode_rl.rewards.verl_data import SYSTEM_PROMPT, policy_messages
@@ -44,10 +44,10 @@ MATH_INSTRUCTION = (
 COMPLETION_STOP = ("\ndef ", "\nclass ", "\nif __name__", "\nprint(", "\nassert ", '\n"""', "\n#")
 
 
-def stub_of(task: EvalTask) -> str:
+def stub_of(task: Problem) -> str:
     """The code prefix a base model continues: HumanEval's prompt, BigCodeBench's complete prompt."""
-    p = task.problem
-    if p is None:
+    p = task
+    if p.tests is None:
         return ""
     if p.source.startswith("bigcodebench"):
         return p.metadata.get("complete_prompt", "")
@@ -56,9 +56,9 @@ def stub_of(task: EvalTask) -> str:
     return ""
 
 
-def stub_imports(task: EvalTask) -> str:
+def stub_imports(task: Problem) -> str:
     """The top-level import statements of the task's stub, one per line."""
-    text = stub_of(task) or (task.problem.starter_code if task.problem else "")
+    text = stub_of(task) or task.starter_code
     try:
         tree = ast.parse(text)
     except SyntaxError:
@@ -67,19 +67,18 @@ def stub_imports(task: EvalTask) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def build_prompt(task: EvalTask, style: PromptStyle) -> Prompt:
+def build_prompt(task: Problem, style: PromptStyle) -> Prompt:
     if task.is_math:
         if style == "policy":
             return [{"role": "system", "content": SYSTEM_PROMPT},
-                    {"role": "user", "content": f"{task.statement.strip()}\n\n{MATH_INSTRUCTION}"}]
-        return f"Problem: {task.statement.strip()}\nSolution:"
-    assert task.problem is not None
+                    {"role": "user", "content": f"{task.prompt.strip()}\n\n{MATH_INSTRUCTION}"}]
+        return f"Problem: {task.prompt.strip()}\nSolution:"
     if style == "policy":
-        return policy_messages(task.problem)
+        return policy_messages(task)
     stub = stub_of(task)
     if stub:
         return stub
-    return f'"""\n{task.problem.prompt.strip()}\n"""\n\n'
+    return f'"""\n{task.prompt.strip()}\n"""\n\n'
 
 
 def _cut(text: str, stops: tuple[str, ...]) -> str:
@@ -87,7 +86,7 @@ def _cut(text: str, stops: tuple[str, ...]) -> str:
     return text[:cut]
 
 
-def extract(task: EvalTask, response: str, style: PromptStyle) -> tuple[str | None, bool]:
+def extract(task: Problem, response: str, style: PromptStyle) -> tuple[str | None, bool]:
     """(code, format_ok) from a response. Math tasks have no code (None)."""
     if task.is_math:
         from recode_rl.rewards.math import parse_math_response
@@ -102,8 +101,7 @@ def extract(task: EvalTask, response: str, style: PromptStyle) -> tuple[str | No
     return extract_code(response), False
 
 
-def program_for(task: EvalTask, code: str) -> str:
+def program_for(task: Problem, code: str) -> str:
     """The full program run against the task's tests."""
-    assert task.problem is not None
     imports = stub_imports(task)
-    return with_prefix(task.problem, f"{imports}\n{code}" if imports else code)
+    return with_prefix(task, f"{imports}\n{code}" if imports else code)

@@ -10,8 +10,9 @@ the starter code itself when the problem has one; the paper's prompt text is not
 `write_verl_parquet(problems, path)` writes the columns veRL's RL dataset reads:
     data_source   problem.source (or "recode")
     prompt        the chat messages above
-    ability       "code"
-    reward_model  {"style": "rule", "ground_truth": JSON of TestSuite.to_dict()}
+    ability       "code" ("math" for problems with a gold answer)
+    reward_model  {"style": "rule", "ground_truth": JSON of TestSuite.to_dict(), or of
+                   {"answer": Problem.answer} for math (prompt: `rl.data.math_messages`)}
     extra_info    {"task_id", "problem" (statement for the process scorer),
                    "program_prefix" (judge prelude prepended before execution), "split", "index"}
 `recode_rl.rewards.verl_reward.compute_score` reads exactly these back.
@@ -31,7 +32,8 @@ from recode_rl.data.schema import Problem
 from recode_rl.execution.types import TestSuite
 from recode_rl.errors import DataError
 
-__all__ = ["SYSTEM_PROMPT", "INSTRUCTION", "policy_messages", "io_hint", "verl_row", "write_verl_parquet", "tests_from_ground_truth"]
+__all__ = ["SYSTEM_PROMPT", "INSTRUCTION", "policy_messages", "io_hint", "verl_row", "write_verl_parquet",
+           "checker_from_ground_truth"]
 
 SYSTEM_PROMPT = (
     "A conversation between User and Assistant. The user asks a question, and the Assistant solves it. "
@@ -71,11 +73,18 @@ def policy_messages(problem: Problem) -> list[dict[str, str]]:
 
 
 def verl_row(problem: Problem, index: int, split: str = "train", data_source: str | None = None) -> dict[str, Any]:
+    if problem.is_math:
+        from recode_rl.rl.data import math_messages  # lazy: the math prompt lives with the RL data
+
+        prompt, truth = math_messages(problem), {"answer": problem.answer}
+    else:
+        assert problem.tests is not None  # a Problem holds tests or an answer
+        prompt, truth = policy_messages(problem), problem.tests.to_dict()
     return {
         "data_source": data_source or problem.source or "recode",
-        "prompt": policy_messages(problem),
-        "ability": "code",
-        "reward_model": {"style": "rule", "ground_truth": json.dumps(problem.tests.to_dict())},
+        "prompt": prompt,
+        "ability": "math" if problem.is_math else "code",
+        "reward_model": {"style": "rule", "ground_truth": json.dumps(truth)},
         "extra_info": {
             "task_id": problem.task_id,
             "problem": problem.prompt,
@@ -101,8 +110,9 @@ def write_verl_parquet(problems: Sequence[Problem], path: str | Path, *, split: 
     return path
 
 
-def tests_from_ground_truth(ground_truth: Any, where: str = "ground_truth") -> TestSuite:
-    """Decode `reward_model.ground_truth` (JSON text or an already-decoded dict) into a TestSuite."""
+def checker_from_ground_truth(ground_truth: Any, where: str = "ground_truth") -> dict[str, Any]:
+    """Decode `reward_model.ground_truth` (JSON text or a decoded dict) into `{"tests": TestSuite}`
+    or, for math rows, `{"answer": str}` — the keyword `Problem` takes."""
     data = ground_truth
     if isinstance(ground_truth, (str, bytes)):
         try:
@@ -112,8 +122,12 @@ def tests_from_ground_truth(ground_truth: Any, where: str = "ground_truth") -> T
     if not isinstance(data, dict):
         raise DataError.at(where, f"expected a JSON object of tests, got {type(data).__name__}",
                            field="reward_model.ground_truth")
+    if "kind" not in data and "answer" in data:
+        if not isinstance(data["answer"], str) or not data["answer"].strip():
+            raise DataError.at(where, "the gold answer must be a non-empty string", field="reward_model.ground_truth")
+        return {"answer": data["answer"]}
     try:
-        return TestSuite.from_dict(data)
+        return {"tests": TestSuite.from_dict(data)}
     except (TypeError, ValueError) as exc:
         raise DataError.at(where, f"not a test suite: {exc}", field="reward_model.ground_truth") from None
 
