@@ -27,7 +27,7 @@ from typing import IO, Any
 
 from recode_rl.errors import DataError
 
-__all__ = ["Where", "read_records", "write_records", "append_records", "repair_torn_tail", "get_str", "get_list", "get_str_list", "parse_json_field",
+__all__ = ["Where", "read_records", "load_records", "write_records", "append_records", "repair_torn_tail", "get_str", "get_list", "get_str_list", "parse_json_field",
            "data_dir", "find_data_file", "cache_dir"]
 
 _REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -103,8 +103,12 @@ def read_records(path: str | os.PathLike[str], *, torn_tail: bool = False) -> It
         raise DataError(f"{p}: unknown file type; expected .jsonl, .jsonl.gz, .json or .parquet")
 
 
-def _open_for_write(p: Path, mode: str) -> Any:
-    return gzip.open(p, mode + "t", encoding="utf-8") if p.suffix.lower() == ".gz" else open(p, mode, encoding="utf-8")
+def load_records(path: str | os.PathLike[str], *, missing_ok: bool = False,
+                 torn_tail: bool = False) -> list[dict[str, Any]]:
+    """`read_records` as a list of records; a missing file is [] when `missing_ok`."""
+    if missing_ok and not Path(path).exists():
+        return []
+    return [rec for _, rec in read_records(path, torn_tail=torn_tail)]
 
 
 def write_records(path: str | os.PathLike[str], records: Iterable[dict[str, Any]]) -> Path:
@@ -112,7 +116,8 @@ def write_records(path: str | os.PathLike[str], records: Iterable[dict[str, Any]
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     tmp = p.with_name(p.name + ".tmp")
-    with _open_for_write(tmp, "w") as fh:
+    gz = p.suffix.lower() == ".gz"
+    with (gzip.open(tmp, "wt", encoding="utf-8") if gz else open(tmp, "w", encoding="utf-8")) as fh:
         for rec in records:
             fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
     os.replace(tmp, p)

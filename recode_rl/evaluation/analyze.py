@@ -89,20 +89,9 @@ def load_history(run_dir: str | Path) -> list[dict[str, Any]]:
         from recode_rl.errors import DataError
 
         raise DataError.at(path, "no metrics.jsonl in this run directory")
-    records = []
-    lines = path.read_text(encoding="utf-8").splitlines()
-    for i, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            records.append(json.loads(line))
-        except json.JSONDecodeError:
-            if i == len(lines):
-                continue
-            from recode_rl.errors import DataError
+    from recode_rl.data.records import load_records
 
-            raise DataError.at(path, "not valid JSON", record=f"line {i}") from None
-    return records
+    return load_records(path, torn_tail=True)  # the trainer may be writing the last line
 
 
 def detect_key(history: Sequence[Mapping[str, Any]], candidates: Sequence[str]) -> str | None:

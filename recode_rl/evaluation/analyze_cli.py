@@ -50,7 +50,7 @@ def _judged_file(entry: str) -> Path:
 
 def analyze(cfg: Config, out_root: str | Path) -> dict[str, Any]:
     from recode_rl.evaluation.analyze import contingency, correlation_test, dynamics, plot_dynamics
-    from recode_rl.evaluation.lcbrb import read_jsonl
+    from recode_rl.data.records import load_records
 
     if not (cfg.judged or cfg.table or cfg.runs):
         raise ConfigError("nothing to analyze: give judged=[...], table=[a,b,c,d] and/or runs=[...]")
@@ -65,7 +65,7 @@ def analyze(cfg: Config, out_root: str | Path) -> dict[str, Any]:
         result["correlation"] = correlation_test([cfg.table[:2], cfg.table[2:]])
         result["correlation"]["source"] = "table given in the config"
     elif cfg.judged:
-        items = [it for f in cfg.judged for it in read_jsonl(_judged_file(f))]
+        items = [it for f in cfg.judged for it in load_records(_judged_file(f))]
         table, dropped = contingency(items)
         result["correlation"] = {**correlation_test(table), "dropped": dropped, "source": cfg.judged}
     if cfg.runs:

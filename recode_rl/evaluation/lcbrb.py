@@ -27,12 +27,10 @@ the summary.
 
 from __future__ import annotations
 
-import json
 import random
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from recode_rl.data.prelude import with_prefix
@@ -43,7 +41,7 @@ from recode_rl.generation.types import Generator, SamplingParams
 from recode_rl.rewards.parsing import parse_response
 from recode_rl.rewards.verl_data import policy_messages
 
-__all__ = ["in_window", "sample_items", "judge_items", "build_pairs", "write_jsonl", "read_jsonl"]
+__all__ = ["in_window", "sample_items", "judge_items", "build_pairs"]
 
 
 def in_window(contest_date: str | None, window: tuple[str, str] | None) -> bool:
@@ -52,22 +50,6 @@ def in_window(contest_date: str | None, window: tuple[str, str] | None) -> bool:
         return False
     d = date.fromisoformat(contest_date[:10])
     return date.fromisoformat(window[0]) <= d <= date.fromisoformat(window[1])
-
-
-def write_jsonl(rows: Sequence[Mapping[str, Any]], path: str | Path) -> None:
-    path = Path(path)
-    tmp = path.with_suffix(".tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        for r in rows:
-            fh.write(json.dumps(r) + "\n")
-    tmp.replace(path)
-
-
-def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
-    path = Path(path)
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def sample_items(problems: Sequence[Problem], generator: Generator, *, n: int, sampling: SamplingParams,

@@ -64,7 +64,8 @@ def build_lcbrb(cfg: Config, root: str | Path, policy: Generator, judge: Generat
     """The whole pipeline with the given generators (the CLI builds them from the config)."""
     from recode_rl.data import load_problems
     from recode_rl.evaluation.adjudication import merge, read_sheet, write_sheet
-    from recode_rl.evaluation.lcbrb import build_pairs, in_window, judge_items, read_jsonl, sample_items, write_jsonl
+    from recode_rl.data.records import load_records, write_records
+    from recode_rl.evaluation.lcbrb import build_pairs, in_window, judge_items, sample_items
     from recode_rl.execution.types import Limits
     from recode_rl.synthesis.cache import CachedGenerator, CallCache
 
@@ -85,17 +86,17 @@ def build_lcbrb(cfg: Config, root: str | Path, policy: Generator, judge: Generat
 
     policy_cache, judge_cache = CallCache(data / "lcbrb_policy_calls.jsonl"), CallCache(data / "lcbrb_judge_calls.jsonl")
     try:
-        done = {r["item_id"]: r for r in read_jsonl(data / "lcbrb_samples.jsonl")}
+        done = {r["item_id"]: r for r in load_records(data / "lcbrb_samples.jsonl", missing_ok=True)}
         items, sample_stats = sample_items(problems, CachedGenerator(policy, policy_cache), n=cfg.n,
                                            sampling=cfg.sampling, limits=Limits(timeout=cfg.timeout, memory_mb=cfg.memory_mb),
                                            done=done, max_workers=cfg.max_workers, progress="sampling")
-        write_jsonl(items, data / "lcbrb_samples.jsonl")
+        write_records(data / "lcbrb_samples.jsonl", items)
         judged, label_counts = judge_items(items, CachedGenerator(judge, judge_cache), cfg.judge_sampling,
                                            progress="judging")
     finally:
         policy_cache.close()
         judge_cache.close()
-    write_jsonl(judged, data / "lcbrb_judged.jsonl")
+    write_records(data / "lcbrb_judged.jsonl", judged)
     consistent = [it for it in judged if it["label"] in ("sound", "flawed")]
     sheet = data / "lcbrb_adjudication.csv"
     write_sheet(consistent, sheet)
@@ -115,7 +116,7 @@ def build_lcbrb(cfg: Config, root: str | Path, policy: Generator, judge: Generat
         labels = {it["item_id"]: it["label"] for it in consistent}
         source = "LLM judge only (not human-adjudicated)"
     pairs, pair_stats = build_pairs(judged, labels, seed=cfg.seed, exclude_window=window)
-    write_jsonl(pairs, data / "lcbrb_pairs.jsonl")
+    write_records(data / "lcbrb_pairs.jsonl", pairs)
     summary = {
         "problems": len(problems), "exclude_window": window,
         "samples": dict(sample_stats), "passed": sum(bool(it.get("passed")) for it in items),

@@ -31,8 +31,8 @@ import json
 from typing import Any, Sequence
 
 from recode_rl.data.schema import Problem
-from recode_rl.execution.types import TestSuite
 from recode_rl.errors import DataError
+from recode_rl.execution.types import TestSuite
 from recode_rl.execution.types import Limits
 from recode_rl.rewards.core import RewardConfig
 from recode_rl.rewards.pipeline import ExecutorFn, score_batch

@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from recode_rl.data.schema import Problem
-from recode_rl.execution.types import TestSuite
 from recode_rl.errors import DataError
+from recode_rl.execution.types import TestSuite
 
 __all__ = ["SYSTEM_PROMPT", "INSTRUCTION", "policy_messages", "io_hint", "verl_row", "write_verl_parquet",
            "checker_from_ground_truth"]

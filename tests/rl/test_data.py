@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from recode_rl.execution.types import TestSuite
 from recode_rl.errors import DataError
+from recode_rl.execution.types import TestSuite
 from recode_rl.rl.config import DataSection
 from recode_rl.data.math import load_math_file
 from recode_rl.rl.data import MATH_INSTRUCTION, dataset_rows, load_training_problems, split_holdout
