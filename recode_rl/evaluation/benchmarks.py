@@ -153,7 +153,7 @@ def _bigcodebench_checks(data: BenchmarkData, options: dict[str, Any]) -> None:
 
 
 def _bcb(layout: str | None) -> _Spec:
-    return _Spec(layout, defaults={"mode": "instruct"}, finish=_bigcodebench_checks, timeout=_BCB_TIMEOUT,
+    return _Spec(layout, finish=_bigcodebench_checks, timeout=_BCB_TIMEOUT,
                  eval_options=("check_imports", "validate_reference", "timeout"), filters=True)
 
 
