@@ -33,12 +33,11 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from recode_rl.data.prelude import with_prefix
 from recode_rl.data.schema import Problem
 from recode_rl.evaluation.judge import judge_prompt, parse_judgement
 from recode_rl.execution.types import Limits, Verdict
 from recode_rl.generation.types import Generator, SamplingParams
-from recode_rl.rewards.parsing import parse_response
+from recode_rl.rewards.parsing import ParsedResponse, parse_response
 from recode_rl.rewards.verl_data import policy_messages
 
 __all__ = ["in_window", "sample_items", "judge_items", "build_pairs"]
@@ -57,14 +56,14 @@ def sample_items(problems: Sequence[Problem], generator: Generator, *, n: int, s
                  max_workers: int | None = None, progress: str | None = None) -> tuple[list[dict[str, Any]], Counter]:
     """Sample, parse and execute; returns (items, counts). `done` (item_id -> item) is reused.
     `progress` (a bar label) is passed to generators that take it (synthesis' CachedGenerator)."""
-    from recode_rl.execution import execute_many
+    from recode_rl.rewards.verify import verify_batch
 
     done = dict(done or {})
     stats: Counter = Counter()
     extra = {"progress": progress} if progress else {}
     outputs = generator.generate([policy_messages(p) for p in problems], n, sampling, **extra)
     items: list[dict[str, Any]] = []
-    jobs: list[tuple[int, str, Any]] = []
+    jobs: list[tuple[int, Problem, str, ParsedResponse]] = []   # (item index, problem, response, parse)
     for p, completions in zip(problems, outputs):
         for j, c in enumerate(completions):
             item_id = f"{p.task_id}#{j}"
@@ -83,11 +82,13 @@ def sample_items(problems: Sequence[Problem], generator: Generator, *, n: int, s
                           "contest_date": p.contest_date, "problem": p.prompt, "response": c.text,
                           "reasoning": parsed.think, "code": parsed.code, "format_ok": parsed.format_ok,
                           "completion_tokens": c.completion_tokens})
-            jobs.append((len(items) - 1, with_prefix(p, parsed.code), p.tests))
+            jobs.append((len(items) - 1, p, c.text, parsed))
     if jobs:
-        results = execute_many([(prog, tests) for _, prog, tests in jobs], limits, max_workers=max_workers,
-                               progress="executing LCB-RB samples")
-        for (idx, _, _), r in zip(jobs, results):
+        verified = verify_batch([p for _, p, _, _ in jobs], [t for _, _, t, _ in jobs], parsed=[x for *_, x in jobs],
+                                limits=limits, max_workers=max_workers, progress="executing LCB-RB samples")
+        for (idx, *_), v in zip(jobs, verified):
+            r = v.result
+            assert r is not None  # every job has code (checked above)
             items[idx].update(passed=r.all_passed and r.total > 0, verdict=r.verdict.value,
                               sandbox_error=r.verdict is Verdict.SANDBOX_ERROR)
     stats["kept"] = len(items)
