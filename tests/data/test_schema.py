@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
@@ -42,11 +40,3 @@ def test_exactly_one_checker(kwargs, words):
 def test_empty_answer_is_rejected(answer):
     with pytest.raises(ValueError, match="non-empty string"):
         Problem(task_id="m", prompt="?", answer=answer)
-
-
-def test_execution_does_not_import_data():
-    """data -> execution only: importing the executor must not load recode_rl.data."""
-    code = ("import sys, recode_rl.execution, recode_rl.execution.types; "
-            "print(sorted(m for m in sys.modules if m.startswith('recode_rl.data')))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[]"
