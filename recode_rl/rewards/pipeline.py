@@ -46,7 +46,7 @@ from recode_rl.rewards.core import RewardConfig, RewardResult, combine, needs_pr
 from recode_rl.rewards.scorer import check_scores
 from recode_rl.rewards.verify import ExecutorFn, default_parse, verify_batch
 
-__all__ = ["score_batch", "summarize", "ExecutorFn"]
+__all__ = ["score_batch", "summarize"]
 
 
 def _check_kinds(problems: Sequence[Problem], cfg: RewardConfig) -> None:

@@ -32,11 +32,11 @@ from typing import Any, Sequence
 
 from recode_rl.data.schema import Problem
 from recode_rl.errors import DataError
-from recode_rl.execution.types import TestSuite
-from recode_rl.execution.types import Limits
+from recode_rl.execution.types import Limits, TestSuite
 from recode_rl.rewards.core import RewardConfig
-from recode_rl.rewards.pipeline import ExecutorFn, score_batch
+from recode_rl.rewards.pipeline import score_batch
 from recode_rl.rewards.scorer import NoScorer
+from recode_rl.rewards.verify import ExecutorFn
 from recode_rl.rewards.verl_data import policy_messages
 
 __all__ = ["ReCodeReward", "completion_text", "trl_dataset_rows"]
