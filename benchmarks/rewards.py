@@ -22,7 +22,8 @@ import sys
 import time
 from pathlib import Path
 
-from recode_rl.data.schema import Problem, TestSuite
+from recode_rl.data.schema import Problem
+from recode_rl.execution.types import TestSuite
 from recode_rl.execution.types import Limits
 from recode_rl.rewards.core import RewardConfig
 from recode_rl.rewards.pipeline import score_batch

@@ -92,4 +92,6 @@ class RunDir:
     def read_metrics(self) -> list[dict[str, Any]]:
         if not self.metrics_path.exists():
             return []
-        return [json.loads(line) for line in self.metrics_path.read_text().splitlines() if line.strip()]
+        from recode_rl.data.records import load_records
+
+        return load_records(self.metrics_path, torn_tail=True)  # a crash may leave a torn last line

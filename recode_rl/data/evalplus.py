@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import ast
 import hashlib
-import json
 import logging
 import re
 from collections.abc import Callable, Sequence
@@ -35,9 +34,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from recode_rl.data.records import Where, cache_dir, find_data_file, get_list, get_str, read_records
-from recode_rl.data.schema import Problem, TestSuite
+from recode_rl.data.records import (Where, append_records, cache_dir, find_data_file, get_list, get_str, load_records,
+                                    read_records, repair_torn_tail)
+from recode_rl.data.schema import Problem
 from recode_rl.errors import DataError
+from recode_rl.execution.types import TestSuite
 
 __all__ = ["HUMANEVAL_PLUS_FILE", "MBPP_PLUS_FILE", "tuple_args_from_contract", "restore_tuples",
            "load_evalplus", "evalplus_cache_path"]
@@ -132,17 +133,9 @@ def evalplus_cache_path(data_file: Path) -> Path:
 
 
 def _read_cache(path: Path) -> dict[str, dict[str, Any]]:
-    done: dict[str, dict[str, Any]] = {}
-    if not path.exists():
-        return done
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            try:
-                entry = json.loads(line)
-            except json.JSONDecodeError:
-                continue  # a line cut short by a crash; that task is recomputed
-            done[entry["task_id"]] = entry
-    return done
+    # a line cut short by a crash is dropped (that task is recomputed); any other bad line is an error
+    repair_torn_tail(path)
+    return {entry["task_id"]: entry for entry in load_records(path, missing_ok=True)}
 
 
 def _default_compute() -> ComputeFn:
@@ -222,8 +215,7 @@ def load_evalplus(name: str, path: str | Path | None = None, *, limit: int | Non
             bar = tqdm(pool.map(run, todo), total=len(todo), desc=f"{name} expected outputs",
                        disable=not progress, unit="task")
             for entry in bar:
-                fh.write(json.dumps(entry) + "\n")
-                fh.flush()
+                append_records(fh, [entry])
                 done[entry["task_id"]] = entry
 
     problems = []

@@ -1,29 +1,30 @@
 """Local problem files and Hugging Face datasets, with the schema detected per record.
 
 `detect_schema(record)` recognises, by their fields:
-  recode      our own `Problem.to_dict()` (task_id, prompt, tests={kind, ...})
+  recode      our own `Problem.to_dict()` (task_id, prompt, tests={kind, ...} or answer)
   lcb         LiveCodeBench code_generation_lite (question_content, public_test_cases)
   evalplus    HumanEval+/MBPP+ (base_input, plus_input) — needs the sandbox for expected outputs
   humaneval   HumanEval (prompt, canonical_solution, test, entry_point)
   mbpp        MBPP (text, test_list)
   taco        TACO/APPS (question, input_output)
   rllm        rllm/DeepCoder (problem, tests)
+  math        math with a gold answer (problem, answer or solution with \boxed{}) -> `Problem.answer`
 Files may mix schemas; an unrecognised record -> DataError naming file, line/record and the
 fields it has. EvalPlus records in a local file are loaded through `evalplus.load_evalplus`.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from recode_rl.data.humaneval import problem_from_humaneval
 from recode_rl.data.livecodebench import problem_from_lcb
+from recode_rl.data.math import problem_from_math
 from recode_rl.data.mbpp import problem_from_mbpp
 from recode_rl.data.prelude import STDIN_PRELUDE
-from recode_rl.data.records import Where, get_str, read_records
+from recode_rl.data.records import Where, get_str, parse_json_field, read_records
 from recode_rl.data.rllm import problem_from_rllm
 from recode_rl.data.schema import Problem
 from recode_rl.data.taco import io_test_suite
@@ -33,7 +34,9 @@ __all__ = ["detect_schema", "problem_from_record", "load_file", "load_hf", "prob
 
 
 def detect_schema(rec: dict[str, Any]) -> str | None:
-    if isinstance(rec.get("tests"), dict) and "kind" in rec["tests"] and "task_id" in rec and "prompt" in rec:
+    if "task_id" in rec and "prompt" in rec and (
+            (isinstance(rec.get("tests"), dict) and "kind" in rec["tests"])
+            or (rec.get("tests") is None and isinstance(rec.get("answer"), str))):
         return "recode"
     if "question_content" in rec and "public_test_cases" in rec:
         return "lcb"
@@ -47,6 +50,8 @@ def detect_schema(rec: dict[str, Any]) -> str | None:
         return "taco"
     if "problem" in rec and "tests" in rec:
         return "rllm"
+    if "problem" in rec and ("answer" in rec or "solution" in rec):
+        return "math"
     return None
 
 
@@ -55,10 +60,7 @@ def _problem_from_taco(rec: dict[str, Any], where: Where, index: int, stem: str)
     suite = io_test_suite(rec["input_output"], where, field="input_output", starter_code=starter)
     sols = rec.get("solutions")
     if isinstance(sols, str) and sols.lstrip().startswith("["):
-        try:
-            sols = json.loads(sols)
-        except json.JSONDecodeError:
-            raise where.error("solutions", "invalid JSON string") from None
+        sols = parse_json_field(sols, "solutions", where)
     reference = sols[0] if isinstance(sols, list) and sols and isinstance(sols[0], str) else None
     task_id = rec.get("task_id") or rec.get("problem_id") or rec.get("id")
     return Problem(
@@ -87,11 +89,13 @@ def problem_from_record(rec: dict[str, Any], where: Where, *, index: int = 0, st
         return _problem_from_taco(rec, where, index, stem)
     if schema == "rllm":
         return problem_from_rllm(rec, where, index=index, stem=stem)
+    if schema == "math":
+        return problem_from_math(rec, where, index=index, stem=stem)
     if schema == "evalplus":
         raise where.error(None, "EvalPlus records need expected outputs from the sandbox; "
                                 "load the file as a whole with load_problems(path)")
     raise where.error(None, f"unrecognised problem schema (fields: {sorted(rec)[:12]}); expected our "
-                            "Problem format, LiveCodeBench, HumanEval, EvalPlus, MBPP, TACO or rllm")
+                            "Problem format, LiveCodeBench, HumanEval, EvalPlus, MBPP, TACO, rllm or math")
 
 
 def problems_from_records(records: Iterable[tuple[Where, dict[str, Any]]], *, stem: str,

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from recode_rl.data.records import Where, get_str, read_records
-from recode_rl.data.schema import Problem, TestSuite
+from recode_rl.data.schema import Problem
+from recode_rl.execution.types import TestSuite
 
 __all__ = ["problem_from_humaneval", "load_humaneval", "humaneval_file"]
 

@@ -33,8 +33,9 @@ from typing import Any
 
 from recode_rl.data.prelude import LEETCODE_PRELUDE, STDIN_PRELUDE
 from recode_rl.data.records import Where, find_data_file, get_str, parse_json_field, read_records
-from recode_rl.data.schema import Problem, TestSuite
+from recode_rl.data.schema import Problem
 from recode_rl.errors import DataError
+from recode_rl.execution.types import TestSuite
 
 __all__ = ["decode_private_tests", "lcb_test_suite", "problem_from_lcb", "load_livecodebench",
            "func_name_from_starter", "LCB_V5_FILE"]

@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from recode_rl.data.records import Where, find_data_file, get_str, get_str_list, read_records
-from recode_rl.data.schema import Problem, TestSuite
+from recode_rl.data.schema import Problem
 from recode_rl.errors import DataError
+from recode_rl.execution.types import TestSuite
 
 __all__ = ["MBPP_FILE", "MBPP_SPLITS", "mbpp_entry_point", "problem_from_mbpp", "load_mbpp"]
 

@@ -1,9 +1,14 @@
 """Reading raw records from local files, with errors that say where.
 
 `read_records(path)` yields `(Where, dict)` for every record of a `.jsonl`, `.jsonl.gz`,
-`.json` (a list, or a dict of lists/records) or `.parquet` file. A `Where` names the file and
-the line (JSON Lines) or record index (JSON, Parquet) so every loader can raise
+`.json` (a list, or a dict of lists/records) or `.parquet` file; it is the one JSON-records
+reader of the project (data, samples, caches, metrics). A `Where` names the file and the line
+(JSON Lines) or record index (JSON, Parquet) so every caller can raise
 `where.error(field, message)` -> `DataError("mbpp.jsonl, line 17, field 'test_list': ...")`.
+Line policy: blank (whitespace-only) lines are skipped; invalid JSON is a DataError naming file
+and line. `torn_tail=True` (append-only files we write, read while a writer may be mid-line)
+also skips an invalid LAST line that has no newline. `write_records` / `append_records` write
+JSON Lines; `repair_torn_tail` drops such a torn last line before a writer appends again.
 
 Also here: small typed field accessors (`get_str`, `get_list`, ...) and `find_data_file`,
 which resolves the shared benchmark-data layout (`$RECODE_DATA_DIR`, else
@@ -15,14 +20,14 @@ from __future__ import annotations
 import gzip
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from recode_rl.errors import DataError
 
-__all__ = ["Where", "read_records", "get_str", "get_list", "get_str_list", "parse_json_field",
+__all__ = ["Where", "read_records", "load_records", "write_records", "append_records", "repair_torn_tail", "get_str", "get_list", "get_str_list", "parse_json_field",
            "data_dir", "find_data_file", "cache_dir"]
 
 _REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -48,7 +53,7 @@ class Where:
         return DataError(f"{where}: {message}")
 
 
-def read_records(path: str | os.PathLike[str]) -> Iterator[tuple[Where, dict[str, Any]]]:
+def read_records(path: str | os.PathLike[str], *, torn_tail: bool = False) -> Iterator[tuple[Where, dict[str, Any]]]:
     """Yield every record of a local data file; malformed JSON or a non-object record -> DataError."""
     p = Path(path)
     name = p.name
@@ -65,6 +70,8 @@ def read_records(path: str | os.PathLike[str]) -> Iterator[tuple[Where, dict[str
                 try:
                     rec = json.loads(line)
                 except json.JSONDecodeError as exc:
+                    if torn_tail and not line.endswith("\n"):  # the last line, cut short mid-write
+                        return
                     raise where.error(None, f"invalid JSON: {exc}") from None
                 yield where, _as_record(where, rec)
     elif p.suffix.lower() == ".json" or suffixes == ".json.gz":
@@ -94,6 +101,48 @@ def read_records(path: str | os.PathLike[str]) -> Iterator[tuple[Where, dict[str
             yield where, _as_record(where, rec)
     else:
         raise DataError(f"{p}: unknown file type; expected .jsonl, .jsonl.gz, .json or .parquet")
+
+
+def load_records(path: str | os.PathLike[str], *, missing_ok: bool = False,
+                 torn_tail: bool = False) -> list[dict[str, Any]]:
+    """`read_records` as a list of records; a missing file is [] when `missing_ok`."""
+    if missing_ok and not Path(path).exists():
+        return []
+    return [rec for _, rec in read_records(path, torn_tail=torn_tail)]
+
+
+def write_records(path: str | os.PathLike[str], records: Iterable[dict[str, Any]]) -> Path:
+    """Write records as JSON Lines (gzip for `.gz`), atomically: a temp file then a rename."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    tmp = p.with_name(p.name + ".tmp")
+    gz = p.suffix.lower() == ".gz"
+    with (gzip.open(tmp, "wt", encoding="utf-8") if gz else open(tmp, "w", encoding="utf-8")) as fh:
+        for rec in records:
+            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    os.replace(tmp, p)
+    return p
+
+
+def append_records(fh: IO[str], records: Iterable[dict[str, Any]]) -> None:
+    """Append records as JSON Lines to an open text file and make them durable (flush + fsync)."""
+    for rec in records:
+        fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    fh.flush()
+    os.fsync(fh.fileno())
+
+
+def repair_torn_tail(path: str | os.PathLike[str]) -> bool:
+    """Drop a last line without a newline (a crash mid-append); True when something was dropped."""
+    p = Path(path)
+    if not p.exists():
+        return False
+    raw = p.read_bytes()
+    if not raw or raw.endswith(b"\n"):
+        return False
+    with p.open("r+b") as fh:
+        fh.truncate(raw.rfind(b"\n") + 1)
+    return True
 
 
 def _as_record(where: Where, rec: Any) -> dict[str, Any]:

@@ -2,7 +2,8 @@
 
 Resolution order for `name_or_path`:
 1. a registered name (`humaneval`, `humaneval+`, `mbpp`, `mbpp+`, `livecodebench`, `embedded`,
-   `livecodebench-train`, `leetcode-train`, ... see `available()`), or one added with
+   `livecodebench-train`, `leetcode-train`, `bigcodebench[-hard|-sample]`, `math500`, `minerva`,
+   `aime24`, ... see `available()`), or one added with
    `register_loader(name, fn)`;
 2. `hf:<owner/dataset>` -> Hugging Face dataset (options: split, config, revision, limit);
 3. an existing local file -> schema detected per record;
@@ -83,7 +84,7 @@ def load_problems(name_or_path: str | Path, **opts: Any) -> list[Problem]:
 
 
 def _register_builtins() -> None:
-    from recode_rl.data import embedded, evalplus, humaneval, livecodebench, mbpp, rllm
+    from recode_rl.data import bigcodebench, embedded, evalplus, humaneval, livecodebench, math, mbpp, rllm
 
     register_loader("humaneval", humaneval.load_humaneval)
     register_loader("mbpp", mbpp.load_mbpp)
@@ -94,6 +95,10 @@ def _register_builtins() -> None:
     register_loader("mbpp+", functools.partial(evalplus.load_evalplus, "mbpp+"))
     for name in rllm.RLLM_FILES:
         register_loader(name, functools.partial(rllm.load_rllm_named, name))
+    for name in ("bigcodebench", *bigcodebench.BIGCODEBENCH_FILES):
+        register_loader(name, functools.partial(bigcodebench.load_bigcodebench_named, name))
+    for name in math.MATH_FILES:
+        register_loader(name, functools.partial(math.load_math_named, name))
 
 
 _register_builtins()

@@ -25,8 +25,9 @@ from typing import Any
 from recode_rl.data.livecodebench import func_name_from_starter, lcb_test_suite
 from recode_rl.data.prelude import LEETCODE_PRELUDE, STDIN_PRELUDE
 from recode_rl.data.records import Where, find_data_file, get_str, parse_json_field, read_records
-from recode_rl.data.schema import Problem, TestSuite
+from recode_rl.data.schema import Problem
 from recode_rl.data.taco import io_test_suite
+from recode_rl.execution.types import TestSuite
 
 __all__ = ["problem_from_rllm", "leetcode_check_suite", "load_rllm", "load_rllm_named", "RLLM_FILES"]
 

@@ -1,97 +1,56 @@
-"""One representation of a coding problem and its tests.
+"""One representation of a problem: a statement plus what checks an answer to it.
 
-Every loader (HumanEval, LiveCodeBench, TACO/APPS/DeepCoder, MBPP, EvalPlus, local files,
-Hugging Face datasets) produces `Problem`s; the executor consumes `TestSuite`s. Expected
-outputs live in the `TestSuite` on the trusted side and, for `stdio` and `functional`
-suites, never enter the sandbox.
-
-Test-suite kinds
-----------------
-stdio       program reads stdin, writes stdout. `inputs[i]` / `outputs[i]` are strings.
-            Compared with LiveCodeBench's rule (see execution.compare).
-functional  call `fn_name(*inputs[i])` — or `class_name().fn_name(*inputs[i])` for LeetCode
-            `class Solution` — and compare the returned value with `outputs[i]` (exact
-            equality of plain data; `atol` enables EvalPlus float tolerance).
-assertion   run `preamble` (e.g. HumanEval's `def check(candidate): ...` or MBPP's
-            `test_setup_code`) after the program, then each statement in `assertions` as one
-            test. `entry_point` (if set) is wrapped so that only plain built-in values reach
-            the test's `==`, and is also bound to the name `candidate`.
-unittest    `preamble` defines `unittest.TestCase` classes (BigCodeBench); every test method
-            is one test.
+Every loader (HumanEval, LiveCodeBench, TACO/APPS/DeepCoder, MBPP, EvalPlus, BigCodeBench,
+math sets, local files, Hugging Face datasets) produces `Problem`s. A problem carries exactly
+one checker: `tests` (a `TestSuite`, run by the executor — kinds are documented in
+`recode_rl.execution.types`) for code, or a gold `answer` (checked with math-verify, never
+executed) for math. `to_dict`/`from_dict` round-trip both.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
-__all__ = ["TestKind", "TestSuite", "Problem"]
+from recode_rl.execution.types import TestSuite
 
-TestKind = Literal["stdio", "functional", "assertion", "unittest"]
-
-
-@dataclass(frozen=True)
-class TestSuite:
-    __test__ = False  # not a pytest test class
-
-    kind: TestKind
-    inputs: tuple[Any, ...] = ()        # stdio: str per test; functional: list of positional args per test
-    outputs: tuple[Any, ...] = ()       # expected outputs; trusted side only
-    fn_name: str | None = None          # functional: function / method name
-    class_name: str | None = None       # functional: e.g. "Solution" for LeetCode-style problems
-    atol: float | None = None           # functional: float tolerance (EvalPlus); None = exact
-    preamble: str = ""                  # assertion/unittest: test code run after the program
-    assertions: tuple[str, ...] = ()    # assertion: one statement (or block) per test
-    entry_point: str | None = None      # assertion: user function wrapped for plain-value results
-
-    def __post_init__(self) -> None:
-        if self.kind in ("stdio", "functional") and len(self.inputs) != len(self.outputs):
-            raise ValueError(f"{self.kind} tests: {len(self.inputs)} inputs but {len(self.outputs)} outputs")
-        if self.kind == "functional" and not self.fn_name:
-            raise ValueError("functional tests need fn_name")
-        if self.kind == "assertion" and not self.assertions:
-            raise ValueError("assertion tests need at least one assertion")
-        if self.kind == "unittest" and not self.preamble:
-            raise ValueError("unittest tests need test code in preamble")
-
-    def __len__(self) -> int:
-        if self.kind in ("stdio", "functional"):
-            return len(self.inputs)
-        if self.kind == "assertion":
-            return len(self.assertions)
-        return 1  # unittest: real count known after collection in the sandbox
-
-    def to_dict(self) -> dict[str, Any]:
-        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "TestSuite":
-        d = dict(d)
-        for key in ("inputs", "outputs", "assertions"):
-            if key in d and d[key] is not None:
-                d[key] = tuple(d[key])
-        return cls(**d)
+__all__ = ["Problem"]
 
 
 @dataclass(frozen=True)
 class Problem:
     task_id: str
     prompt: str                          # the problem statement shown to the model
-    tests: TestSuite
-    source: str = ""                     # loader name, e.g. "humaneval", "livecodebench"
+    tests: TestSuite | None = None       # code problems: what the program is run against
+    source: str = ""                     # loader name, e.g. "humaneval", "livecodebench", "math500"
     starter_code: str = ""               # e.g. LeetCode class stub or HumanEval signature+docstring
     reference_solution: str | None = None  # a full program that passes `tests`, when the data has one
-    difficulty: str | None = None        # "easy" / "medium" / "hard" where the data says
+    difficulty: str | None = None        # "easy" / "medium" / "hard" (math: "level 3") where the data says
     contest_date: str | None = None      # ISO date (LiveCodeBench windows)
-    metadata: dict[str, Any] = field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict)  # e.g. n_base (EvalPlus), program_prefix
+    answer: str | None = None            # math problems: the gold final answer
+
+    def __post_init__(self) -> None:
+        if (self.tests is None) == (self.answer is None):
+            has = "both tests and an answer" if self.tests is not None else "neither tests nor an answer"
+            raise ValueError(f"problem {self.task_id!r}: a problem holds exactly one of `tests` (code) or "
+                             f"`answer` (math), got {has}")
+        if self.answer is not None and (not isinstance(self.answer, str) or not self.answer.strip()):
+            raise ValueError(f"problem {self.task_id!r}: `answer` must be a non-empty string, got {self.answer!r}")
+
+    @property
+    def is_math(self) -> bool:
+        """True when the problem is checked against a gold answer rather than tests."""
+        return self.answer is not None
 
     def to_dict(self) -> dict[str, Any]:
         d = dict(self.__dict__)
-        d["tests"] = self.tests.to_dict()
+        d["tests"] = self.tests.to_dict() if self.tests is not None else None
         return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Problem":
         d = dict(d)
-        d["tests"] = TestSuite.from_dict(d["tests"])
+        if d.get("tests") is not None:
+            d["tests"] = TestSuite.from_dict(d["tests"])
         return cls(**d)

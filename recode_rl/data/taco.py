@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from recode_rl.data.records import Where, parse_json_field
-from recode_rl.data.schema import TestSuite
+from recode_rl.execution.types import TestSuite
 
 __all__ = ["io_test_suite"]
 

@@ -94,20 +94,9 @@ def load_history(run_dir: str | Path) -> list[dict[str, Any]]:
         from recode_rl.errors import DataError
 
         raise DataError.at(path, "no metrics.jsonl in this run directory")
-    records = []
-    lines = path.read_text(encoding="utf-8").splitlines()
-    for i, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            records.append(json.loads(line))
-        except json.JSONDecodeError:
-            if i == len(lines):
-                continue
-            from recode_rl.errors import DataError
+    from recode_rl.data.records import load_records
 
-            raise DataError.at(path, "not valid JSON", record=f"line {i}") from None
-    return records
+    return load_records(path, torn_tail=True)  # the trainer may be writing the last line
 
 
 def detect_key(history: Sequence[Mapping[str, Any]], candidates: Sequence[str]) -> str | None:
@@ -221,7 +210,7 @@ def _judged_file(entry: str) -> Path:
 
 def analyze(cfg: AnalyzeConfig, out_root: str | Path) -> dict[str, Any]:
     """Run the configured analyses; write <out_root>/report/analysis.{json,md} (+ figures) and return the result."""
-    from recode_rl.evaluation.lcbrb import read_jsonl
+    from recode_rl.data.records import load_records
 
     if not (cfg.judged or cfg.table or cfg.runs):
         raise ConfigError("nothing to analyze: give judged=[...], table=[a,b,c,d] and/or runs=[...]")
@@ -236,7 +225,7 @@ def analyze(cfg: AnalyzeConfig, out_root: str | Path) -> dict[str, Any]:
         result["correlation"] = correlation_test([cfg.table[:2], cfg.table[2:]])
         result["correlation"]["source"] = "table given in the config"
     elif cfg.judged:
-        items = [it for f in cfg.judged for it in read_jsonl(_judged_file(f))]
+        items = [it for f in cfg.judged for it in load_records(_judged_file(f))]
         table, dropped = contingency(items)
         result["correlation"] = {**correlation_test(table), "dropped": dropped, "source": cfg.judged}
     if cfg.runs:

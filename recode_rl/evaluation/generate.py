@@ -2,8 +2,8 @@
 
 `SampleStore(path)` is an append-only JSONL file of scored sample records (see `scoring.py`),
 plus a `<name>.meta.json` naming what produced them (model, sampling, n, prompt style). On
-open, a torn last line (crash mid-write) is dropped and records with a generation error are
-dropped too, so those samples are generated again. Opening a store whose meta differs from the
+open, a torn last line (crash mid-write, `data.records.repair_torn_tail`) is dropped and records
+with a generation error are dropped too, so those samples are generated again. Opening a store whose meta differs from the
 current run is an error: mixing two models' samples in one score is never what you want.
 
 `generate_and_score(tasks, ...)` asks the generator only for the samples missing from the
@@ -14,13 +14,13 @@ the next starts, so an interrupted run loses at most one chunk. A tqdm bar count
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from recode_rl.errors import ConfigError, DataError
-from recode_rl.evaluation.benchmarks import EvalTask
+from recode_rl.data.records import append_records, read_records, repair_torn_tail, write_records
+from recode_rl.data.schema import Problem
+from recode_rl.errors import ConfigError
 from recode_rl.evaluation.scoring import score
 from recode_rl.execution.types import Limits
 from recode_rl.generation.types import Generator, SamplingParams
@@ -49,38 +49,24 @@ class SampleStore:
     def _load(self) -> None:
         if not self.path.exists():
             return
-        lines = self.path.read_text(encoding="utf-8").split("\n")
-        kept, dirty = [], False
-        for lineno, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError:
-                if lineno >= len(lines) - 1:  # torn last line: the crash happened while writing it
-                    dirty = True
-                    continue
-                raise DataError.at(self.path, "not valid JSON (only a torn last line is repaired)",
-                                   record=f"line {lineno}") from None
+        dirty = repair_torn_tail(self.path)  # the crash happened while writing the last line
+        kept = []
+        for _, rec in read_records(self.path):
             if rec.get("verdict") == "generation_error":
                 dirty = True
                 continue
             self.records[(str(rec["task_id"]), int(rec["sample"]))] = rec
-            kept.append(line)
+            kept.append(rec)
         if dirty:
-            tmp = self.path.with_suffix(".tmp")
-            tmp.write_text("".join(line + "\n" for line in kept), encoding="utf-8")
-            os.replace(tmp, self.path)
+            write_records(self.path, kept)
 
-    def missing(self, task: EvalTask, n: int) -> list[int]:
+    def missing(self, task: Problem, n: int) -> list[int]:
         return [j for j in range(n) if (task.task_id, j) not in self.records]
 
     def add(self, records: Sequence[dict[str, Any]]) -> None:
+        append_records(self._fh, records)
         for rec in records:
-            self._fh.write(json.dumps(rec) + "\n")
             self.records[(str(rec["task_id"]), int(rec["sample"]))] = rec
-        self._fh.flush()
-        os.fsync(self._fh.fileno())
 
     def close(self) -> None:
         self._fh.close()
@@ -92,14 +78,14 @@ class SampleStore:
         self.close()
 
 
-def generate_and_score(tasks: Sequence[EvalTask], generator: Generator, store: SampleStore, *, n: int,
+def generate_and_score(tasks: Sequence[Problem], generator: Generator, store: SampleStore, *, n: int,
                        sampling: SamplingParams, style: PromptStyle, limits: Limits | None = None,
                        chunk_size: int = 32, max_workers: int | None = None, math_timeout: float = 5.0,
                        progress: bool = True, desc: str = "eval") -> list[dict[str, Any]]:
     """Fill `store` with n scored samples per task; returns the records in task/sample order."""
     from tqdm.auto import tqdm
 
-    todo: dict[tuple[int, ...], list[EvalTask]] = {}
+    todo: dict[tuple[int, ...], list[Problem]] = {}
     for t in tasks:
         miss = store.missing(t, n)
         if miss:

@@ -39,16 +39,15 @@ from pathlib import Path
 from typing import Any
 
 from recode_rl.config import ConfigError
-from recode_rl.data.prelude import with_prefix
 from recode_rl.data.schema import Problem
 from recode_rl.evaluation.config import LcbRbConfig
 from recode_rl.evaluation.judge import parse_judgement
 from recode_rl.execution.types import Limits, Verdict
 from recode_rl.generation.types import Generator, SamplingParams
 from recode_rl.prompts import lcbrb_judge_prompt, policy_messages
-from recode_rl.rewards.parsing import parse_response
+from recode_rl.rewards.parsing import ParsedResponse, parse_response
 
-__all__ = ["in_window", "sample_items", "judge_items", "build_pairs", "write_jsonl", "read_jsonl", "build_lcbrb"]
+__all__ = ["in_window", "sample_items", "judge_items", "build_pairs", "build_lcbrb"]
 
 
 def in_window(contest_date: str | None, window: tuple[str, str] | None) -> bool:
@@ -59,35 +58,19 @@ def in_window(contest_date: str | None, window: tuple[str, str] | None) -> bool:
     return date.fromisoformat(window[0]) <= d <= date.fromisoformat(window[1])
 
 
-def write_jsonl(rows: Sequence[Mapping[str, Any]], path: str | Path) -> None:
-    path = Path(path)
-    tmp = path.with_suffix(".tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        for r in rows:
-            fh.write(json.dumps(r) + "\n")
-    tmp.replace(path)
-
-
-def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
-    path = Path(path)
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
 def sample_items(problems: Sequence[Problem], generator: Generator, *, n: int, sampling: SamplingParams,
                  limits: Limits | None = None, done: Mapping[str, dict[str, Any]] | None = None,
                  max_workers: int | None = None, progress: str | None = None) -> tuple[list[dict[str, Any]], Counter]:
     """Sample, parse and execute; returns (items, counts). `done` (item_id -> item) is reused.
     `progress` (a bar label) is passed to generators that take it (synthesis' CachedGenerator)."""
-    from recode_rl.execution import execute_many
+    from recode_rl.rewards.verify import verify_batch
 
     done = dict(done or {})
     stats: Counter = Counter()
     extra = {"progress": progress} if progress else {}
     outputs = generator.generate([policy_messages(p) for p in problems], n, sampling, **extra)
     items: list[dict[str, Any]] = []
-    jobs: list[tuple[int, str, Any]] = []
+    jobs: list[tuple[int, Problem, str, ParsedResponse]] = []   # (item index, problem, response, parse)
     for p, completions in zip(problems, outputs):
         for j, c in enumerate(completions):
             item_id = f"{p.task_id}#{j}"
@@ -106,11 +89,13 @@ def sample_items(problems: Sequence[Problem], generator: Generator, *, n: int, s
                           "contest_date": p.contest_date, "problem": p.prompt, "response": c.text,
                           "reasoning": parsed.think, "code": parsed.code, "format_ok": parsed.format_ok,
                           "completion_tokens": c.completion_tokens})
-            jobs.append((len(items) - 1, with_prefix(p, parsed.code), p.tests))
+            jobs.append((len(items) - 1, p, c.text, parsed))
     if jobs:
-        results = execute_many([(prog, tests) for _, prog, tests in jobs], limits, max_workers=max_workers,
-                               progress="executing LCB-RB samples")
-        for (idx, _, _), r in zip(jobs, results):
+        verified = verify_batch([p for _, p, _, _ in jobs], [t for _, _, t, _ in jobs], parsed=[x for *_, x in jobs],
+                                limits=limits, max_workers=max_workers, progress="executing LCB-RB samples")
+        for (idx, *_), v in zip(jobs, verified):
+            r = v.result
+            assert r is not None  # every job has code (checked above)
             items[idx].update(passed=r.all_passed and r.total > 0, verdict=r.verdict.value,
                               sandbox_error=r.verdict is Verdict.SANDBOX_ERROR)
     stats["kept"] = len(items)
@@ -189,6 +174,7 @@ def build_lcbrb(cfg: LcbRbConfig, root: str | Path, policy: Generator, judge: Ge
     Resumable: executed samples and every LLM call are cached under <root>/data.
     """
     from recode_rl.data import load_problems
+    from recode_rl.data.records import load_records, write_records
     from recode_rl.evaluation.adjudication import merge, read_sheet, write_sheet
     from recode_rl.synthesis.cache import CachedGenerator, CallCache
 
@@ -209,17 +195,17 @@ def build_lcbrb(cfg: LcbRbConfig, root: str | Path, policy: Generator, judge: Ge
 
     policy_cache, judge_cache = CallCache(data / "lcbrb_policy_calls.jsonl"), CallCache(data / "lcbrb_judge_calls.jsonl")
     try:
-        done = {r["item_id"]: r for r in read_jsonl(data / "lcbrb_samples.jsonl")}
+        done = {r["item_id"]: r for r in load_records(data / "lcbrb_samples.jsonl", missing_ok=True)}
         items, sample_stats = sample_items(problems, CachedGenerator(policy, policy_cache), n=cfg.n,
                                            sampling=cfg.sampling, limits=Limits(timeout=cfg.timeout, memory_mb=cfg.memory_mb),
                                            done=done, max_workers=cfg.max_workers, progress="sampling")
-        write_jsonl(items, data / "lcbrb_samples.jsonl")
+        write_records(data / "lcbrb_samples.jsonl", items)
         judged, label_counts = judge_items(items, CachedGenerator(judge, judge_cache), cfg.judge_sampling,
                                            progress="judging")
     finally:
         policy_cache.close()
         judge_cache.close()
-    write_jsonl(judged, data / "lcbrb_judged.jsonl")
+    write_records(data / "lcbrb_judged.jsonl", judged)
     consistent = [it for it in judged if it["label"] in ("sound", "flawed")]
     sheet = data / "lcbrb_adjudication.csv"
     write_sheet(consistent, sheet)
@@ -239,7 +225,7 @@ def build_lcbrb(cfg: LcbRbConfig, root: str | Path, policy: Generator, judge: Ge
         labels = {it["item_id"]: it["label"] for it in consistent}
         source = "LLM judge only (not human-adjudicated)"
     pairs, pair_stats = build_pairs(judged, labels, seed=cfg.seed, exclude_window=window)
-    write_jsonl(pairs, data / "lcbrb_pairs.jsonl")
+    write_records(data / "lcbrb_pairs.jsonl", pairs)
     summary = {
         "problems": len(problems), "exclude_window": window,
         "samples": dict(sample_stats), "passed": sum(bool(it.get("passed")) for it in items),

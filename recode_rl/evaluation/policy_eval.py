@@ -80,7 +80,7 @@ def evaluate_benchmarks(benchmarks: Sequence[dict[str, Any]], generator: Generat
         # samples made under other data options (file, LCB window, BCB mode) must not be mixed in
         data_meta = {k: v for k, v in spec.items() if k not in _RESUMABLE_OPTIONS}
         with SampleStore(root / "samples" / f"{label}.jsonl", {**meta, "data": data_meta}) as store:
-            records = generate_and_score(data.tasks, generator, store, n=n, sampling=sampling, style=style,
+            records = generate_and_score(data.problems, generator, store, n=n, sampling=sampling, style=style,
                                          limits=bench_limits, chunk_size=chunk_size, max_workers=max_workers,
                                          math_timeout=math_timeout, progress=progress, desc=name)
         summaries[label] = summarize(data, records, ks)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import ast
 
 from recode_rl.data.prelude import with_prefix
-from recode_rl.evaluation.benchmarks import EvalTask
+from recode_rl.data.schema import Problem
 from recode_rl.prompts import PromptStyle, stub_of
 from recode_rl.rewards.parsing import extract_code, parse_response
 
@@ -29,9 +29,9 @@ __all__ = ["COMPLETION_STOP", "stub_imports", "extract", "program_for"]
 COMPLETION_STOP = ("\ndef ", "\nclass ", "\nif __name__", "\nprint(", "\nassert ", '\n"""', "\n#")
 
 
-def stub_imports(task: EvalTask) -> str:
+def stub_imports(task: Problem) -> str:
     """The top-level import statements of the task's stub, one per line."""
-    text = stub_of(task) or (task.problem.starter_code if task.problem else "")
+    text = stub_of(task) or task.starter_code
     try:
         tree = ast.parse(text)
     except SyntaxError:
@@ -45,7 +45,7 @@ def _cut(text: str, stops: tuple[str, ...]) -> str:
     return text[:cut]
 
 
-def extract(task: EvalTask, response: str, style: PromptStyle) -> tuple[str | None, bool]:
+def extract(task: Problem, response: str, style: PromptStyle) -> tuple[str | None, bool]:
     """(code, format_ok) from a response. Math tasks have no code (None)."""
     if task.is_math:
         from recode_rl.rewards.math import parse_math_response
@@ -60,8 +60,7 @@ def extract(task: EvalTask, response: str, style: PromptStyle) -> tuple[str | No
     return extract_code(response), False
 
 
-def program_for(task: EvalTask, code: str) -> str:
+def program_for(task: Problem, code: str) -> str:
     """The full program run against the task's tests."""
-    assert task.problem is not None
     imports = stub_imports(task)
-    return with_prefix(task.problem, f"{imports}\n{code}" if imports else code)
+    return with_prefix(task, f"{imports}\n{code}" if imports else code)

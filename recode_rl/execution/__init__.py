@@ -33,13 +33,12 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Sequence
 
-from recode_rl.data.schema import TestSuite
 from recode_rl.execution.executor import Executor, Job, default_executor, grade
 from recode_rl.execution.harness import from_wire
-from recode_rl.execution.types import ExecutionResult, Limits, TestResult, Verdict
+from recode_rl.execution.types import ExecutionResult, Limits, TestResult, TestSuite, Verdict
 
 __all__ = ["execute", "execute_many", "compute_outputs", "Executor", "default_executor",
-           "ExecutionResult", "Limits", "TestResult", "Verdict", "Job"]
+           "ExecutionResult", "Limits", "TestResult", "TestSuite", "Verdict", "Job"]
 
 
 def execute(program: str, tests: TestSuite, limits: Limits | None = None) -> ExecutionResult:

@@ -27,11 +27,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from typing import Iterable, Sequence
 
-from recode_rl.data.schema import TestSuite
 from recode_rl.execution.compare import stdio_equal, values_equal
 from recode_rl.execution.harness import from_wire, to_wire
 from recode_rl.execution.protocol import recv_msg, send_msg
-from recode_rl.execution.types import ExecutionResult, Limits, TestResult, Verdict
+from recode_rl.execution.types import ExecutionResult, Limits, TestResult, TestSuite, Verdict
 
 __all__ = ["Executor", "Job", "default_executor"]
 

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Literal
 
 from recode_rl.prompts.policy import math_messages, policy_messages
 
-if TYPE_CHECKING:  # evaluation imports this package; no import cycle at run time
-    from recode_rl.evaluation.benchmarks import EvalTask
+if TYPE_CHECKING:
+    from recode_rl.data.schema import Problem
     from recode_rl.generation.types import Prompt
 
 __all__ = ["PromptStyle", "build_prompt", "stub_of"]
@@ -28,10 +28,9 @@ __all__ = ["PromptStyle", "build_prompt", "stub_of"]
 PromptStyle = Literal["policy", "completion"]
 
 
-def stub_of(task: EvalTask) -> str:
+def stub_of(p: Problem) -> str:
     """The code prefix a base model continues: HumanEval's prompt, BigCodeBench's complete prompt."""
-    p = task.problem
-    if p is None:
+    if p.tests is None:
         return ""
     if p.source.startswith("bigcodebench"):
         return p.metadata.get("complete_prompt", "")
@@ -40,16 +39,15 @@ def stub_of(task: EvalTask) -> str:
     return ""
 
 
-def build_prompt(task: EvalTask, style: PromptStyle) -> Prompt:
+def build_prompt(task: Problem, style: PromptStyle) -> Prompt:
     """The prompt for one task: chat messages ("policy") or a text prefix ("completion")."""
     if task.is_math:
         if style == "policy":
-            return math_messages(task.statement)
-        return f"Problem: {task.statement.strip()}\nSolution:"
-    assert task.problem is not None
+            return math_messages(task.prompt)
+        return f"Problem: {task.prompt.strip()}\nSolution:"
     if style == "policy":
-        return policy_messages(task.problem)
+        return policy_messages(task)
     stub = stub_of(task)
     if stub:
         return stub
-    return f'"""\n{task.problem.prompt.strip()}\n"""\n\n'
+    return f'"""\n{task.prompt.strip()}\n"""\n\n'

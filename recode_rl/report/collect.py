@@ -19,6 +19,9 @@ from typing import Any
 
 import yaml
 
+from recode_rl.data.records import read_records
+from recode_rl.errors import DataError
+
 __all__ = ["Found", "collect"]
 
 
@@ -96,13 +99,11 @@ def collect(run_dirs: list[str | Path]) -> Found:
                 found.synths.append((label, s))
             cfg = _rl_config(run)
             if cfg and (run / "metrics.jsonl").exists():
-                records = []
-                for i, line in enumerate((run / "metrics.jsonl").read_text().splitlines(), 1):
-                    if not line.strip():
-                        continue
-                    try:
-                        records.append(json.loads(line))
-                    except json.JSONDecodeError:
-                        found.problems.append(f"{run / 'metrics.jsonl'}, line {i}: not JSON (skipped)")
+                records: list[dict[str, Any]] = []
+                try:
+                    for _, rec in read_records(run / "metrics.jsonl", torn_tail=True):
+                        records.append(rec)
+                except DataError as exc:  # the report still shows the records before the bad line
+                    found.problems.append(f"{run}: {exc} (rest of metrics.jsonl skipped)")
                 found.rl_runs.append((label, cfg, records))
     return found

@@ -18,13 +18,13 @@ Scorers: anything with `raw_scores(problems, responses, batch_size=, progress=)`
 
 from __future__ import annotations
 
-import json
 import math
 from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
 from recode_rl.config import ConfigError
+from recode_rl.data.records import load_records, write_records
 from recode_rl.reward_model.config import EvalRmConfig
 from recode_rl.reward_model.data import PreferencePair
 
@@ -126,21 +126,22 @@ def write_pair_scores(path: Path, source: str, pairs: Sequence[PreferencePair], 
     """One JSON line per pair; with a judge, its raw replies too (so unparseable ones can be read)."""
     outcomes = pair_outcomes(chosen, rejected)
     n = len(pairs)
-    with path.open("w") as f:
-        for i, (p, c, r, o) in enumerate(zip(pairs, chosen, rejected, outcomes)):
-            row = {"file": source, "scorer": scorer, "id": p.id, "subset": p.subset,
-                   "chosen_score": None if math.isnan(c) else c,
-                   "rejected_score": None if math.isnan(r) else r, "outcome": o}
-            if judge_texts is not None and len(judge_texts) == 2 * n:
-                row.update(chosen_judge_replies=judge_texts[i], rejected_judge_replies=judge_texts[n + i])
-            f.write(json.dumps(row) + "\n")
+    rows = []
+    for i, (p, c, r, o) in enumerate(zip(pairs, chosen, rejected, outcomes)):
+        row = {"file": source, "scorer": scorer, "id": p.id, "subset": p.subset,
+               "chosen_score": None if math.isnan(c) else c,
+               "rejected_score": None if math.isnan(r) else r, "outcome": o}
+        if judge_texts is not None and len(judge_texts) == 2 * n:
+            row.update(chosen_judge_replies=judge_texts[i], rejected_judge_replies=judge_texts[n + i])
+        rows.append(row)
+    write_records(path, rows)
 
 
 def read_pair_scores(path: Path, pairs: Sequence[PreferencePair], scorer: str) -> tuple[list[float], list[float]] | None:
     """Scores saved by an earlier (interrupted) run of the same scorer on exactly these pairs, else None."""
     if not path.is_file():
         return None
-    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    rows = load_records(path)
     if len(rows) != len(pairs) or any(row["id"] != p.id or row.get("scorer") != scorer for row, p in zip(rows, pairs)):
         return None
     nan = float("nan")

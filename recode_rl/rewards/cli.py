@@ -45,29 +45,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def read_responses(path: str | Path) -> list[tuple[int, dict[str, Any]]]:
     """(line number, record) for each non-blank line; DataError names file, line and field."""
+    from recode_rl.data.records import read_records
+
     path = Path(path)
     if not path.is_file():
         raise DataError.at(path, "responses file not found")
     records = []
-    with path.open(encoding="utf-8") as f:
-        for line_no, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise DataError.at(path, f"not valid JSON: {exc.msg}", record=f"line {line_no}") from None
-            if not isinstance(rec, dict):
-                raise DataError.at(path, f"expected a JSON object, got {type(rec).__name__}", record=f"line {line_no}")
-            for key in ("task_id", "response"):
-                if key not in rec:
-                    raise DataError.at(path, "missing", record=f"line {line_no}", field=key)
-            if not isinstance(rec["task_id"], (str, int)) or isinstance(rec["task_id"], bool):
-                raise DataError.at(path, f"must be a string, got {rec['task_id']!r}", record=f"line {line_no}", field="task_id")
-            if not isinstance(rec["response"], str):
-                raise DataError.at(path, f"must be a string, got {type(rec['response']).__name__}",
-                                   record=f"line {line_no}", field="response")
-            records.append((line_no, rec))
+    for where, rec in read_records(path):
+        for key in ("task_id", "response"):
+            if key not in rec:
+                raise where.error(key, "missing")
+        if not isinstance(rec["task_id"], (str, int)) or isinstance(rec["task_id"], bool):
+            raise where.error("task_id", f"must be a string, got {rec['task_id']!r}")
+        if not isinstance(rec["response"], str):
+            raise where.error("response", f"must be a string, got {type(rec['response']).__name__}")
+        records.append((where.line if where.line is not None else (where.index or 0) + 1, rec))
     if not records:
         raise DataError.at(path, "no responses")
     return records
@@ -84,6 +76,7 @@ def _config_from_args(args: argparse.Namespace) -> Config:
 
 def run(args: argparse.Namespace) -> int:
     from recode_rl.data import load_problems
+    from recode_rl.data.records import Where
     from recode_rl.rewards.config import build_scorer
     from recode_rl.rewards.pipeline import score_batch, summarize
 
@@ -92,8 +85,8 @@ def run(args: argparse.Namespace) -> int:
     problems = {p.task_id: p for p in load_problems(cfg.problems)}
     for line_no, rec in records:
         if str(rec["task_id"]) not in problems:
-            raise DataError.at(cfg.responses, f"unknown task_id {rec['task_id']!r} (not in {cfg.problems})",
-                               record=f"line {line_no}", field="task_id")
+            raise Where(Path(cfg.responses).name, line=line_no).error(
+                "task_id", f"unknown task_id {rec['task_id']!r} (not in {cfg.problems})")
     out_path = Path(cfg.out) if cfg.out else Path(cfg.responses).with_suffix(".scored.jsonl")
     scorer = build_scorer(cfg.scorer)
     limits = cfg.limits.to_limits()

@@ -1,21 +1,18 @@
-"""The batched reward pipeline: parse -> execute -> score reasoning (only where needed) -> combine.
+"""The batched reward pipeline: verify (parse -> execute or check the answer) -> score reasoning -> combine.
 
 `score_batch(problems, responses, cfg, scorer)` is the one place where a batch of policy
-responses becomes rewards; the TRL and veRL adapters, `recode score` and evaluation all call it.
+responses becomes rewards; the TRL and veRL adapters and `recode score` call it. Evaluation
+shares its first step, `rewards.verify.verify_batch`, and has no reward to combine.
 
-1. Parse every response (`parse_response`): format check, think text, extracted code.
-2. Run all extracted code in ONE executor batch (`execute_many`, parallel workers). The program
-   for a sample is `with_prefix(problem, code)`: the judge prelude the loader recorded in
-   `problem.metadata["program_prefix"]` (imports, LeetCode's `ListNode`/`TreeNode`, ...) followed
-   by the extracted code, unchanged. Stdin programs and LeetCode `class Solution` code run as
-   they are; for HumanEval/MBPP assertion suites the full extracted code (helpers and imports
-   included) runs before the suite's `check`. Responses without code are not executed
-   (R_out = 0, compiler term -1).
-3. Call the process scorer ONCE, only for samples where `needs_process_score` is true: under
+1. Verify (`verify_batch`): parse every response, run all extracted code in ONE executor batch
+   (program = `with_prefix(problem, code)`), or for math problems check the \\boxed{} answer
+   against `problem.answer` with math-verify. Responses without code are not executed
+   (R_out = 0, compiler term -1). The reward kind must match the problems (math <-> answers).
+2. Call the process scorer ONCE, only for samples where `needs_process_score` is true: under
    the gate only passing samples with think text. `cfg.score_failing` adds gated-out samples
    for monitoring; their score is recorded in `RewardResult.process` and never enters the
    reward. Every sample not sent to the scorer is a call saved (`scorer_calls_saved`).
-4. `combine` each sample (formulas in `recode_rl.rewards.core`).
+3. `combine` each sample (formulas in `recode_rl.rewards.core`).
 
 Failures are loud: a scorer error propagates (the HTTP scorer has already retried), and a reward
 kind that needs process scores with `NoScorer` is a ConfigError. Per-sample problems (sandbox
@@ -32,67 +29,35 @@ score when nothing was scored, so it is never faked as 0):
   scorer), scorer_calls_saved (samples not sent),
   scorer_latency_s, time_parse_s, time_execution_s, time_scoring_s, time_total_s,
   execution_share, scoring_share.
-
-Math (`cfg.kind == "math"`): responses are parsed with `parse_math_response` (a \\boxed{} answer
-instead of a code block) and checked with math-verify (`recode_rl.rewards.math.check_answers`)
-against the gold answer in `problem.metadata["answer"]` instead of being executed; "execution"
-timings and `exec_*` counts then refer to the answer check.
+For math, "execution" timings and `exec_*` counts refer to the answer check.
 """
 
 from __future__ import annotations
 
 import statistics
 import time
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 from recode_rl.config import ConfigError
-from recode_rl.data.prelude import with_prefix
 from recode_rl.data.schema import Problem
 from recode_rl.errors import DataError
-from recode_rl.execution.types import ExecutionResult, Limits, Verdict
+from recode_rl.execution.types import Limits, Verdict
 from recode_rl.rewards.core import RewardConfig, RewardResult, combine, needs_process_score
-from recode_rl.rewards.parsing import ParsedResponse, parse_response
 from recode_rl.rewards.scorer import ProcessScorer, check_scores
+from recode_rl.rewards.verify import ExecutorFn, default_parse, verify_batch
 
-__all__ = ["score_batch", "summarize", "ExecutorFn"]
-
-# execute_many's signature: (jobs, limits, *, max_workers) -> results in job order
-ExecutorFn = Callable[..., list[ExecutionResult]]
+__all__ = ["score_batch", "summarize"]
 
 
-def _default_executor(jobs: Sequence[tuple[str, Any]], limits: Limits | None = None, *,
-                      max_workers: int | None = None) -> list[ExecutionResult]:
-    from recode_rl.execution import execute_many  # imported lazily: the fork server starts on first use
-
-    return execute_many(jobs, limits, max_workers=max_workers)
-
-
-def _execute(problems: Sequence[Problem], parsed: Sequence[ParsedResponse], limits: Limits | None,
-             max_workers: int | None, executor: ExecutorFn) -> list[ExecutionResult | None]:
-    index = [i for i, p in enumerate(parsed) if p.code is not None]
-    jobs = [(with_prefix(problems[i], parsed[i].code or ""), problems[i].tests) for i in index]
-    results: list[ExecutionResult | None] = [None] * len(parsed)
-    if jobs:
-        out = executor(jobs, limits, max_workers=max_workers)
-        if len(out) != len(jobs):
-            raise RuntimeError(f"executor returned {len(out)} results for {len(jobs)} jobs")
-        for i, r in zip(index, out):
-            results[i] = r
-    return results
-
-
-def _check_math(problems: Sequence[Problem], responses: Sequence[str]) -> list[ExecutionResult | None]:
-    from recode_rl.rewards.math import check_answers
-
-    golds = []
+def _check_kinds(problems: Sequence[Problem], cfg: RewardConfig) -> None:
+    """Math rewards need gold answers, code rewards need tests: a mismatch is a data error."""
     for p in problems:
-        gold = p.metadata.get("answer")
-        if not isinstance(gold, str) or not gold.strip():
-            raise DataError.at(f"problem {p.task_id}", "math problems need the gold answer as a string",
-                               field="metadata.answer")
-        golds.append(gold)
-    # one persistent math-verify worker (started once per process); see rewards/math.py
-    return list(check_answers(list(zip(responses, golds))))
+        if cfg.kind == "math" and not p.is_math:
+            raise DataError.at(f"problem {p.task_id}", "the math reward needs the gold answer as a string "
+                               "(this problem has tests)", field="answer")
+        if cfg.kind != "math" and p.is_math:
+            raise DataError.at(f"problem {p.task_id}", f"reward kind {cfg.kind!r} runs tests, but this problem "
+                               "has a gold answer (use reward kind 'math')", field="tests")
 
 
 def score_batch(
@@ -107,18 +72,13 @@ def score_batch(
     """Rewards and batch metrics for `responses[i]` answering `problems[i]` (see module doc)."""
     if len(problems) != len(responses):
         raise ValueError(f"score_batch: {len(problems)} problems but {len(responses)} responses")
+    _check_kinds(problems, cfg)
     t0 = time.perf_counter()
-    if cfg.kind == "math":
-        from recode_rl.rewards.math import parse_math_response
-
-        parsed = [parse_math_response(r) for r in responses]
-    else:
-        parsed = [parse_response(r) for r in responses]
+    parsed = [default_parse(p, r) for p, r in zip(problems, responses)]
     t1 = time.perf_counter()
-    if cfg.kind == "math":
-        results = _check_math(problems, responses)
-    else:
-        results = _execute(problems, parsed, limits, max_workers, executor or _default_executor)
+    verified = verify_batch(problems, responses, parsed=parsed, limits=limits, max_workers=max_workers,
+                            executor=executor)
+    results = [v.result for v in verified]
     t2 = time.perf_counter()
 
     # who needs a score: gated (enters the reward) vs monitor-only (cfg.score_failing)

@@ -10,11 +10,12 @@ TRL calling convention (trl 1.x, `GRPOTrainer._calculate_rewards`): keyword argu
 `completion_ids`, every extra dataset column as a list (one entry per completion), and
 `trainer_state`, `log_metric(name, value)`, `log_extra(column, values)`. The dataset must carry:
     problem         the problem statement (what the process scorer sees)
-    tests           JSON text of `TestSuite.to_dict()` (or the dict itself)
+    tests           JSON text of `TestSuite.to_dict()` (or the dict itself); None for math rows
+    answer          math rows only: the gold answer (`Problem.answer`), checked with math-verify
     program_prefix  optional: judge prelude prepended before execution (Problem.metadata)
     task_id         optional: shown in errors
 `recode_rl.rewards.trl_reward.trl_dataset_rows(problems)` builds such rows, with the policy
-prompt of `recode_rl.prompts.policy_messages` in the `prompt` column.
+prompt of `recode_rl.prompts.policy_messages` (math: `math_messages`) in the `prompt` column.
 
 Every component is logged through `log_metric` as `<metric_prefix>/<key>` (format_rate,
 outcome_rate, test_pass_rate, process_gated_mean, process_ungated_mean, exec_timeout,
@@ -29,13 +30,14 @@ from __future__ import annotations
 import json
 from typing import Any, Sequence
 
-from recode_rl.data.schema import Problem, TestSuite
+from recode_rl.data.schema import Problem
 from recode_rl.errors import DataError
-from recode_rl.execution.types import Limits
-from recode_rl.prompts import policy_messages
+from recode_rl.execution.types import Limits, TestSuite
+from recode_rl.prompts import math_messages, policy_messages
 from recode_rl.rewards.core import RewardConfig
-from recode_rl.rewards.pipeline import ExecutorFn, score_batch
+from recode_rl.rewards.pipeline import score_batch
 from recode_rl.rewards.scorer import NoScorer, ProcessScorer
+from recode_rl.rewards.verify import ExecutorFn
 
 __all__ = ["ReCodeReward", "completion_text", "trl_dataset_rows"]
 
@@ -60,13 +62,19 @@ def completion_text(completion: Any) -> str:
 
 def trl_dataset_rows(problems: Sequence[Problem]) -> list[dict[str, Any]]:
     """Dataset rows for GRPOTrainer: conversational `prompt` plus the columns this reward reads."""
-    return [{
-        "prompt": policy_messages(p),
-        "problem": p.prompt,
-        "tests": json.dumps(p.tests.to_dict()),
-        "program_prefix": str(p.metadata.get("program_prefix", "")),
-        "task_id": p.task_id,
-    } for p in problems]
+    rows = []
+    for p in problems:
+        row = {
+            "prompt": math_messages(p.prompt) if p.is_math else policy_messages(p),
+            "problem": p.prompt,
+            "tests": json.dumps(p.tests.to_dict()) if p.tests is not None else None,
+            "program_prefix": str(p.metadata.get("program_prefix", "")),
+            "task_id": p.task_id,
+        }
+        if p.is_math:
+            row["answer"] = p.answer
+        rows.append(row)
+    return rows
 
 
 class ReCodeReward:
@@ -101,19 +109,23 @@ class ReCodeReward:
         return suite
 
     def problems_from_columns(self, n: int, columns: dict[str, Any]) -> list[Problem]:
-        for col in (self.problem_column, self.tests_column):
+        answers = columns.get("answer") or [None] * n  # gold answers of math rows (the `math` reward)
+        required = [self.problem_column] + ([] if any(a is not None for a in answers) else [self.tests_column])
+        for col in required:
             if col not in columns:
                 raise DataError.at("GRPOTrainer dataset", f"missing column (has: {sorted(columns)})", field=col)
         prefixes = columns.get("program_prefix") or [""] * n
-        answers = columns.get("answer") or [None] * n  # gold answers of math rows (the `math` reward)
+        tests = columns.get(self.tests_column) or [None] * n
         task_ids = columns.get("task_id") or [f"sample-{i}" for i in range(n)]
         problems = []
         for i in range(n):
             where = f"GRPOTrainer dataset, task {task_ids[i]}"
+            if answers[i] is not None:  # a math row: checked against the answer, never executed
+                checker: dict[str, Any] = {"answer": str(answers[i])}
+            else:
+                checker = {"tests": self._suite(tests[i], where)}
             problems.append(Problem(task_id=str(task_ids[i]), prompt=str(columns[self.problem_column][i]),
-                                    tests=self._suite(columns[self.tests_column][i], where),
-                                    metadata={"program_prefix": prefixes[i] or "",
-                                              **({"answer": answers[i]} if answers[i] is not None else {})}))
+                                    metadata={"program_prefix": prefixes[i] or ""}, **checker))
         return problems
 
     def __call__(self, prompts: list[Any], completions: list[Any], completion_ids: Any = None, *,

@@ -2,9 +2,10 @@
 
 `write_verl_parquet(problems, path)` writes the columns veRL's RL dataset reads:
     data_source   problem.source (or "recode")
-    prompt        the policy prompt, `recode_rl.prompts.policy_messages` (chat messages)
-    ability       "code"
-    reward_model  {"style": "rule", "ground_truth": JSON of TestSuite.to_dict()}
+    prompt        the policy prompt, `recode_rl.prompts.policy_messages` (math: `math_messages`)
+    ability       "code" ("math" for problems with a gold answer)
+    reward_model  {"style": "rule", "ground_truth": JSON of TestSuite.to_dict(), or of
+                   {"answer": Problem.answer} for math}
     extra_info    {"task_id", "problem" (statement for the process scorer),
                    "program_prefix" (judge prelude prepended before execution), "split", "index"}
 `recode_rl.rewards.verl_reward.compute_score` reads exactly these back.
@@ -20,19 +21,25 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence
 
-from recode_rl.data.schema import Problem, TestSuite
+from recode_rl.data.schema import Problem
 from recode_rl.errors import DataError
-from recode_rl.prompts import policy_messages
+from recode_rl.execution.types import TestSuite
+from recode_rl.prompts import math_messages, policy_messages
 
-__all__ = ["verl_row", "write_verl_parquet", "tests_from_ground_truth"]
+__all__ = ["verl_row", "write_verl_parquet", "checker_from_ground_truth"]
 
 
 def verl_row(problem: Problem, index: int, split: str = "train", data_source: str | None = None) -> dict[str, Any]:
+    if problem.is_math:
+        prompt, truth = math_messages(problem.prompt), {"answer": problem.answer}
+    else:
+        assert problem.tests is not None  # a Problem holds tests or an answer
+        prompt, truth = policy_messages(problem), problem.tests.to_dict()
     return {
         "data_source": data_source or problem.source or "recode",
-        "prompt": policy_messages(problem),
-        "ability": "code",
-        "reward_model": {"style": "rule", "ground_truth": json.dumps(problem.tests.to_dict())},
+        "prompt": prompt,
+        "ability": "math" if problem.is_math else "code",
+        "reward_model": {"style": "rule", "ground_truth": json.dumps(truth)},
         "extra_info": {
             "task_id": problem.task_id,
             "problem": problem.prompt,
@@ -58,8 +65,9 @@ def write_verl_parquet(problems: Sequence[Problem], path: str | Path, *, split: 
     return path
 
 
-def tests_from_ground_truth(ground_truth: Any, where: str = "ground_truth") -> TestSuite:
-    """Decode `reward_model.ground_truth` (JSON text or an already-decoded dict) into a TestSuite."""
+def checker_from_ground_truth(ground_truth: Any, where: str = "ground_truth") -> dict[str, Any]:
+    """Decode `reward_model.ground_truth` (JSON text or a decoded dict) into `{"tests": TestSuite}`
+    or, for math rows, `{"answer": str}` — the keyword `Problem` takes."""
     data = ground_truth
     if isinstance(ground_truth, (str, bytes)):
         try:
@@ -69,8 +77,12 @@ def tests_from_ground_truth(ground_truth: Any, where: str = "ground_truth") -> T
     if not isinstance(data, dict):
         raise DataError.at(where, f"expected a JSON object of tests, got {type(data).__name__}",
                            field="reward_model.ground_truth")
+    if "kind" not in data and "answer" in data:
+        if not isinstance(data["answer"], str) or not data["answer"].strip():
+            raise DataError.at(where, "the gold answer must be a non-empty string", field="reward_model.ground_truth")
+        return {"answer": data["answer"]}
     try:
-        return TestSuite.from_dict(data)
+        return {"tests": TestSuite.from_dict(data)}
     except (TypeError, ValueError) as exc:
         raise DataError.at(where, f"not a test suite: {exc}", field="reward_model.ground_truth") from None
 

@@ -13,7 +13,8 @@ instead; point `name` at `compute_score_batch` for it — that path gets one exe
 scorer call for the whole batch, so the gate saves real scorer calls.
 
 Data: parquet written by `recode_rl.rewards.verl_data.write_verl_parquet` (ground_truth = JSON
-of the test suite; extra_info carries the problem statement and the judge prefix).
+of the test suite, or of the gold answer for math; extra_info carries the problem statement and
+the judge prefix).
 
 Configuration, most specific first:
     reward kind   reward_kwargs `reward` > env RECODE_REWARD > "recode"; any other
@@ -53,7 +54,7 @@ from recode_rl.rewards.config import ScorerConfig, build_scorer, scorer_config
 from recode_rl.rewards.core import RewardConfig, RewardResult
 from recode_rl.rewards.pipeline import score_batch
 from recode_rl.rewards.scorer import ProcessScorer
-from recode_rl.rewards.verl_data import tests_from_ground_truth
+from recode_rl.rewards.verl_data import checker_from_ground_truth
 
 __all__ = ["compute_score", "compute_score_batch", "resolve", "to_verl_dict"]
 
@@ -108,8 +109,8 @@ def _problem(ground_truth: Any, extra_info: Any, where: str) -> Problem:
         raise DataError.at(where, "extra_info has no problem statement (write the data with "
                            "recode_rl.rewards.verl_data)", field="extra_info.problem")
     return Problem(task_id=str(info.get("task_id", "?")), prompt=info["problem"],
-                   tests=tests_from_ground_truth(ground_truth, where),
-                   metadata={"program_prefix": info.get("program_prefix") or ""})
+                   metadata={"program_prefix": info.get("program_prefix") or ""},
+                   **checker_from_ground_truth(ground_truth, where))
 
 
 def to_verl_dict(cfg: RewardConfig, r: RewardResult) -> dict[str, float]:

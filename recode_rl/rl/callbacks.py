@@ -30,6 +30,7 @@ from typing import Any
 
 from transformers import TrainerCallback
 
+from recode_rl.data.records import append_records, write_records
 from recode_rl.rewards.monitor import HackingMonitor
 from recode_rl.rundir import RunDir
 
@@ -56,9 +57,7 @@ def truncate_metrics(run: RunDir, step: int) -> int:
     records = run.read_metrics()
     kept = [r for r in records if int(r.get("step", 0)) <= step]
     if len(kept) != len(records):
-        tmp = run.metrics_path.with_suffix(".jsonl.tmp")
-        tmp.write_text("".join(json.dumps(r) + "\n" for r in kept))
-        tmp.replace(run.metrics_path)
+        write_records(run.metrics_path, kept)
     return len(records) - len(kept)
 
 
@@ -105,7 +104,7 @@ class RunDirMetrics(TrainerCallback):
                 log.warning("HackingMonitor: %s", flag.message)
                 self.flags.append(flag.to_dict())
                 with (self.run.report / "hacking_flags.jsonl").open("a") as f:
-                    f.write(json.dumps(flag.to_dict()) + "\n")
+                    append_records(f, [flag.to_dict()])
 
 
 class TimedReward(TrainerCallback):

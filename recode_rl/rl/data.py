@@ -4,65 +4,24 @@ Code problems become rows with `trl_dataset_rows` (the policy prompt of
 `recode_rl.prompts.policy_messages` in a conversational `prompt` column, tests as a
 JSON column the reward reads). Math problems (`data.prompt: math`, reward kind `math`) use
 `recode_rl.prompts.math_messages`, the prompt `recode eval` gives math benchmarks; the gold
-answer travels in `metadata.answer` (the math reward checks it with math-verify and never
-executes code, so their test suite is a placeholder).
-
-`load_math_file` reads the rllm / DAPO-style math files: a JSON list or JSONL of records with
-`problem` (or `prompt`) and `answer` (or `solution`'s last `\\boxed{}`).
+`Problem.answer` travels in an `answer` column (the math reward checks it with math-verify and
+never executes code). Math files are read by `recode_rl.data.math.load_math_file`.
 
 The prompts and their departures from the paper are in `recode_rl.prompts.policy`.
 """
 
 from __future__ import annotations
 
-import json
 import random
 from pathlib import Path
 from typing import Any, Sequence
 
-from recode_rl.data.schema import Problem, TestSuite
+from recode_rl.data.math import load_math_file
+from recode_rl.data.schema import Problem
 from recode_rl.errors import DataError
-from recode_rl.prompts import math_messages
 from recode_rl.rl.config import DataSection
 
-__all__ = ["load_math_file", "load_training_problems", "dataset_rows", "split_holdout"]
-
-# math answers are checked by math-verify, never executed: the suite only satisfies the schema
-_NO_TESTS = TestSuite(kind="assertion", assertions=("True",))
-
-
-def load_math_file(path: str | Path, *, limit: int | None = None) -> list[Problem]:
-    """Math problems with gold answers from a JSON list or JSONL file (see module doc)."""
-    from recode_rl.rewards.math import extract_boxed
-
-    path = Path(path)
-    if not path.is_file():
-        raise DataError.at(path, "math problem file not found")
-    text = path.read_text(encoding="utf-8")
-    try:
-        records = json.loads(text) if text.lstrip().startswith("[") else \
-            [json.loads(line) for line in text.splitlines() if line.strip()]
-    except json.JSONDecodeError as exc:
-        raise DataError.at(path, f"not valid JSON/JSONL: {exc.msg}", record=f"line {exc.lineno}") from None
-    problems = []
-    for i, rec in enumerate(records):
-        where = f"record {i}"
-        if not isinstance(rec, dict):
-            raise DataError.at(path, f"expected an object, got {type(rec).__name__}", record=where)
-        statement = rec.get("problem", rec.get("prompt"))
-        if not isinstance(statement, str) or not statement.strip():
-            raise DataError.at(path, "missing or empty", record=where, field="problem")
-        answer = rec.get("answer")
-        if answer is None and isinstance(rec.get("solution"), str):
-            answer = extract_boxed(rec["solution"])
-        if answer is None or not str(answer).strip():
-            raise DataError.at(path, "missing (and no \\boxed{} in solution)", record=where, field="answer")
-        problems.append(Problem(task_id=str(rec.get("task_id", rec.get("id", f"{path.stem}/{i}"))),
-                                prompt=statement, tests=_NO_TESTS, source="math",
-                                metadata={"answer": str(answer)}))
-        if limit is not None and len(problems) >= limit:
-            break
-    return problems
+__all__ = ["load_training_problems", "dataset_rows", "split_holdout"]
 
 
 def load_training_problems(section: DataSection) -> list[Problem]:
@@ -87,15 +46,17 @@ def load_training_problems(section: DataSection) -> list[Problem]:
 
 
 def dataset_rows(problems: Sequence[Problem], prompt: str = "code") -> list[dict[str, Any]]:
-    """Rows for GRPOTrainer: `prompt` (chat messages) and the columns the reward reads (+ `answer` for math)."""
+    """Rows for GRPOTrainer: `prompt` (chat messages) and the columns the reward reads (+ `answer` for math).
+
+    `prompt` is the configured `data.prompt`; it must match the problems (math needs gold answers)."""
     from recode_rl.rewards.trl_reward import trl_dataset_rows
 
-    rows = trl_dataset_rows(problems)
-    if prompt == "math":
-        for row, problem in zip(rows, problems):
-            row["prompt"] = math_messages(problem.prompt)
-            row["answer"] = str(problem.metadata["answer"])  # read by the math reward (train.build_reward)
-    return rows
+    wrong = [p.task_id for p in problems if p.is_math != (prompt == "math")]
+    if wrong:
+        need = "a gold answer" if prompt == "math" else "tests"
+        raise DataError(f"data.prompt {prompt!r} needs problems with {need}; {len(wrong)} do not "
+                        f"(e.g. {wrong[0]!r})")
+    return trl_dataset_rows(problems)  # math problems get `math_messages` and an `answer` column
 
 
 def split_holdout(problems: Sequence[Problem], fraction: float, seed: int = 0) -> tuple[list[Problem], list[Problem]]:

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from recode_rl.config import ConfigError
+from recode_rl.data.records import write_records
 from recode_rl.data.schema import Problem
 from recode_rl.errors import DataError
 from recode_rl.rl.config import LimitsSection, SFTConfig, TargetsSection
@@ -170,9 +171,7 @@ def train_sft(cfg: SFTConfig, *, callbacks: Sequence[Any] = (), tokenizer: Any =
     kept, stats = build_targets(problems, cfg.targets, cfg.limits)
     if main_process:
         (run.report / "sft_targets.json").write_text(json.dumps(stats, indent=1))
-        with (run.data / "sft_targets.jsonl").open("w") as f:
-            for p, target in kept:
-                f.write(json.dumps({"task_id": p.task_id, "response": target}) + "\n")
+        write_records(run.data / "sft_targets.jsonl", ({"task_id": p.task_id, "response": t} for p, t in kept))
     log.info("train-sft targets: %s", stats)
     if not kept:
         raise DataError(f"train-sft: every target failed verification ({stats})")

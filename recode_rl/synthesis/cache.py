@@ -18,11 +18,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 from typing import Any, Sequence
 
-from recode_rl.errors import DataError
+from recode_rl.data.records import append_records, read_records, repair_torn_tail
 from recode_rl.generation.types import Completion, Generator, OnComplete, Prompt, SamplingParams
 
 __all__ = ["call_key", "CallCache", "CachedGenerator"]
@@ -45,23 +44,13 @@ class CallCache:
         self._fh = self.path.open("a", encoding="utf-8")
 
     def _load(self) -> None:
-        raw = self.path.read_bytes()
-        if raw and not raw.endswith(b"\n"):
-            # A crash mid-append leaves a torn last line: drop it (that call simply reruns).
-            keep = raw.rfind(b"\n") + 1
-            with self.path.open("r+b") as f:
-                f.truncate(keep)
-            raw = raw[:keep]
-            self.repaired_tail = True
-        for line_no, line in enumerate(raw.decode("utf-8").splitlines(), start=1):
-            if not line.strip():
-                continue
+        # A crash mid-append leaves a torn last line: drop it (that call simply reruns).
+        self.repaired_tail = repair_torn_tail(self.path)
+        for where, record in read_records(self.path):
             try:
-                record = json.loads(line)
                 self._entries[record["key"]] = Completion.from_dict(record["completion"])
             except (ValueError, KeyError, TypeError) as exc:
-                raise DataError.at(self.path, f"unreadable cache entry ({exc}); delete the line or the file",
-                                   record=f"line {line_no}") from None
+                raise where.error(None, f"unreadable cache entry ({exc}); delete the line or the file") from None
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -73,10 +62,7 @@ class CallCache:
         if completion.finish_reason == "error":
             return
         self._entries[key] = completion
-        self._fh.write(json.dumps({"key": key, **(meta or {}), "completion": completion.to_dict()},
-                                  ensure_ascii=False) + "\n")
-        self._fh.flush()
-        os.fsync(self._fh.fileno())
+        append_records(self._fh, [{"key": key, **(meta or {}), "completion": completion.to_dict()}])
 
     def close(self) -> None:
         self._fh.close()

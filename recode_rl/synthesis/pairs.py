@@ -22,16 +22,14 @@ yielded at least one pair are shuffled with the seed and `round(n * val_fraction
 from __future__ import annotations
 
 import itertools
-import json
 import random
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Iterable, Literal, Sequence
 
 from recode_rl.synthesis.parse import normalise_text
 
-__all__ = ["PairType", "PAIR_TYPES", "ProblemSynth", "build_pairs", "split_by_problem", "write_jsonl"]
+__all__ = ["PairType", "PAIR_TYPES", "ProblemSynth", "build_pairs", "split_by_problem"]
 
 PairType = Literal["opt>deg", "opt>ori", "ori>deg"]
 PAIR_TYPES: tuple[PairType, ...] = ("opt>deg", "opt>ori", "ori>deg")
@@ -91,16 +89,3 @@ def split_by_problem(pairs: Sequence[dict[str, Any]], val_fraction: float, seed:
     train = [p for p in pairs if p["problem_id"] not in val_ids]
     val = [p for p in pairs if p["problem_id"] in val_ids]
     return train, val
-
-
-def write_jsonl(path: str | Path, records: Iterable[dict[str, Any]]) -> int:
-    """Write records as JSON lines (atomically: temp file + rename); returns the count."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    n = 0
-    with tmp.open("w", encoding="utf-8") as f:
-        for record in records:
-            f.write(json.dumps(record, ensure_ascii=False) + "\n")
-            n += 1
-    tmp.replace(path)
-    return n

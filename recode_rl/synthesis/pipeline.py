@@ -26,13 +26,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
+from recode_rl.data.records import write_records
 from recode_rl.data.schema import Problem
 from recode_rl.generation.types import Completion, Generator, SamplingParams
 from recode_rl.prompts import load_templates, problem_text
 from recode_rl.rundir import RunDir
 from recode_rl.synthesis.cache import CachedGenerator, CallCache
 from recode_rl.synthesis.config import Config
-from recode_rl.synthesis.pairs import ProblemSynth, build_pairs, split_by_problem, write_jsonl
+from recode_rl.synthesis.pairs import ProblemSynth, build_pairs, split_by_problem
 from recode_rl.synthesis.parse import parse_base, parse_rewrite, parse_scores
 from recode_rl.synthesis.stats import SynthStats
 
@@ -148,17 +149,17 @@ def run_synthesis(cfg: Config, problems: Sequence[Problem], generators: dict[str
     data = run.data
     paths = {"train": data / "pairs.train.jsonl", "validation": data / "pairs.validation.jsonl",
              "synth": data / "synth.jsonl", "stats": data / "stats.json"}
-    write_jsonl(paths["train"], train)
-    write_jsonl(paths["validation"], val)
-    write_jsonl(paths["synth"], (records[p.task_id] for p in problems))
+    write_records(paths["train"], train)
+    write_records(paths["validation"], val)
+    write_records(paths["synth"], (records[p.task_id] for p in problems))
     score_paths = None
     s_train: list[dict[str, Any]] = []
     s_val: list[dict[str, Any]] = []
     if cfg.score_based:
         s_train, s_val = split_by_problem(score_rows, cfg.val_fraction, cfg.seed)
         score_paths = (data / "scores.train.jsonl", data / "scores.validation.jsonl")
-        write_jsonl(score_paths[0], s_train)
-        write_jsonl(score_paths[1], s_val)
+        write_records(score_paths[0], s_train)
+        write_records(score_paths[1], s_val)
 
     summary = {
         "problems": len(problems),

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from recode_rl.data import Problem, TestSuite, load_problems, register_loader
+from recode_rl.data import Problem, load_problems, register_loader
+from recode_rl.execution.types import TestSuite
 from recode_rl.data.files import detect_schema
 from recode_rl.errors import DataError
 

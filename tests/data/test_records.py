@@ -1,4 +1,4 @@
-"""Reading raw records: formats and errors that name file, line/record and field."""
+"""Reading and writing records: formats, the blank/torn-line policy, errors naming file, line and field."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from recode_rl.data.records import Where, find_data_file, get_str, get_str_list, read_records
+from recode_rl.data.records import (Where, append_records, find_data_file, get_str, get_str_list, load_records,
+                                    read_records, repair_torn_tail, write_records)
 from recode_rl.errors import DataError
 
 
@@ -75,3 +76,44 @@ def test_missing_data_file_says_which_variable(tmp_path: Path, monkeypatch: pyte
     with pytest.raises(DataError, match="RECODE_DATA_DIR") as err:
         find_data_file("mbpp/mbpp.jsonl")
     assert "mbpp/mbpp.jsonl" in str(err.value)
+
+
+def test_whitespace_only_lines_are_blank(tmp_path: Path) -> None:
+    f = tmp_path / "w.jsonl"
+    f.write_text('  \t\n{"x": 1}\r\n \n{"x": 2}')  # CRLF and a last line without newline are fine
+    assert [(w.line, r["x"]) for w, r in read_records(f)] == [(2, 1), (4, 2)]
+
+
+@pytest.mark.parametrize("torn_tail", [False, True])
+def test_bad_middle_line_is_always_an_error(tmp_path: Path, torn_tail: bool) -> None:
+    f = tmp_path / "m.jsonl"
+    f.write_text('{"x": 1}\n{"x": \n{"x": 3}\n')
+    with pytest.raises(DataError, match=r"^m.jsonl, line 2: invalid JSON"):
+        load_records(f, torn_tail=torn_tail)
+
+
+def test_torn_last_line(tmp_path: Path) -> None:
+    f = tmp_path / "t.jsonl"
+    f.write_text('{"x": 1}\n{"x": 2}\n{"x": ')  # a writer crashed mid-line
+    with pytest.raises(DataError, match="t.jsonl, line 3: invalid JSON"):
+        load_records(f)
+    assert load_records(f, torn_tail=True) == [{"x": 1}, {"x": 2}]
+    # a complete (newline-terminated) bad last line is not torn: still an error
+    f.write_text('{"x": 1}\nnot json\n')
+    with pytest.raises(DataError, match="t.jsonl, line 2: invalid JSON"):
+        load_records(f, torn_tail=True)
+
+
+def test_write_append_repair_round_trip(tmp_path: Path) -> None:
+    f = write_records(tmp_path / "sub" / "r.jsonl", [{"x": 1, "s": "é"}])
+    assert load_records(f) == [{"x": 1, "s": "é"}] and not (tmp_path / "sub" / "r.jsonl.tmp").exists()
+    gz = write_records(tmp_path / "r.jsonl.gz", [{"x": 1}, {"x": 2}])
+    assert load_records(gz) == [{"x": 1}, {"x": 2}]
+    with f.open("a", encoding="utf-8") as fh:
+        append_records(fh, [{"x": 2}])
+        fh.write('{"x": 3')  # torn
+    assert repair_torn_tail(f) is True and repair_torn_tail(f) is False
+    assert load_records(f) == [{"x": 1, "s": "é"}, {"x": 2}]
+    assert load_records(tmp_path / "missing.jsonl", missing_ok=True) == []
+    with pytest.raises(DataError, match="file not found"):
+        load_records(tmp_path / "missing.jsonl")

@@ -17,7 +17,7 @@ GREEDY = SamplingParams(temperature=0.0, max_new_tokens=64)
 
 
 def _reference_responder(name: str, **opts):
-    refs = {t.problem.prompt.strip(): t.problem.reference_solution for t in load_benchmark(name, **opts).tasks}
+    refs = {t.prompt.strip(): t.reference_solution for t in load_benchmark(name, **opts).problems}
 
     def respond(prompt, j):
         text = prompt_text(prompt)
@@ -84,7 +84,8 @@ def test_pass_at_k_with_samples(tmp_path):
 
 def test_math_benchmark_scored_with_math_verify(shared_data, tmp_path):
     data = load_benchmark("aime24", limit=3)
-    gold = {t.statement.strip(): t.answer for t in data.tasks}
+    gold = {t.prompt.strip(): t.answer for t in data.problems}
+    assert all(t.task_id.startswith("aime24/") and t.source == "aime24" for t in data.problems)
     calls = iter(range(100))
 
     def respond(prompt, j):
@@ -109,8 +110,8 @@ def test_livecodebench_window_difficulty_and_public_tests_note(shared_data, tmp_
     assert lcb["n_tasks"] == 6 and set(lcb["by_difficulty"]) <= {"easy", "medium", "hard"}
     md = (tmp_path / "report" / "eval_table.md").read_text()
     assert "public tests only" in md
-    tasks = load_benchmark("livecodebench", limit=6).tasks
-    assert all("2024-10-01" <= t.problem.contest_date <= "2025-02-28" for t in tasks)
+    tasks = load_benchmark("livecodebench", limit=6).problems
+    assert all("2024-10-01" <= t.contest_date <= "2025-02-28" for t in tasks)
 
 
 def test_unknown_benchmark_is_a_config_error():

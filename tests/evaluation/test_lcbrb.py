@@ -7,9 +7,10 @@ import json
 
 import pytest
 
-from recode_rl.data.schema import Problem, TestSuite
+from recode_rl.data.schema import Problem
 from recode_rl.evaluation.config import LcbRbConfig as Config
 from recode_rl.evaluation.lcbrb import build_lcbrb, build_pairs, in_window
+from recode_rl.execution.types import TestSuite
 from recode_rl.reward_model.data import load_pairs
 
 from .conftest import FakeGenerator, prompt_text, wrap

@@ -7,8 +7,11 @@ import json
 import pytest
 
 from recode_rl.data.records import Where
-from recode_rl.evaluation.benchmarks import EvalTask, load_benchmark
-from recode_rl.evaluation.bigcodebench import imported_modules, load_bigcodebench, problem_from_bigcodebench
+from recode_rl.data import load_problems
+from recode_rl.data.bigcodebench import load_bigcodebench, problem_from_bigcodebench
+from recode_rl.data.schema import Problem
+from recode_rl.evaluation.benchmarks import load_benchmark
+from recode_rl.evaluation.bigcodebench import imported_modules
 from recode_rl.evaluation.policy_eval import evaluate_benchmarks
 from recode_rl.evaluation.responses import extract, program_for, stub_imports
 from recode_rl.generation.types import SamplingParams
@@ -51,10 +54,15 @@ def test_shared_bigcodebench_files_parse(shared_data):
     sample = load_bigcodebench(shared_data / "bigcodebench/sandboxfusion_bigcodebench_sample20.jsonl")
     assert len(hard) == 148 and len(sample) == 20
     assert sample[0].task_id == "BigCodeBench/0"
+    # the same sets through the one registry (ids, sources and limits as the loaders set them)
+    assert [p.task_id for p in load_problems("bigcodebench-sample", limit=2)] == [p.task_id for p in sample[:2]]
+    assert load_problems("bigcodebench-hard", limit=1)[0].source == "bigcodebench-hard"
+    with pytest.raises(Exception, match="pass `path`"):
+        load_problems("bigcodebench")
 
 
 def test_stub_imports_and_program():
-    task = load_benchmark("humaneval", limit=1).tasks[0]
+    task = load_benchmark("humaneval", limit=1).problems[0]
     assert stub_imports(task) == "from typing import List"
     prog = program_for(task, "def has_close_elements(numbers, threshold):\n    return False\n")
     assert prog.startswith("from typing import List\n")
@@ -62,19 +70,19 @@ def test_stub_imports_and_program():
 
 def test_completion_style_humaneval(tmp_path):
     # a base model continues the stub; whatever follows the function body is cut off
-    tasks = load_benchmark("humaneval", limit=3).tasks
-    bodies = {t.problem.starter_code: t.problem.reference_solution[len(t.problem.starter_code):] for t in tasks}
+    tasks = load_benchmark("humaneval", limit=3).problems
+    bodies = {t.starter_code: t.reference_solution[len(t.starter_code):] for t in tasks}
     assert all(isinstance(build_prompt(t, "completion"), str) for t in tasks)
     gen = FakeGenerator(lambda p, j: bodies[p] + "\n\ndef check_it():\n    assert False\n\nprint('junk')\n")
     s = evaluate_benchmarks([{"name": "humaneval", "limit": 3}], gen, tmp_path, style="completion",
                             sampling=SamplingParams(temperature=0.0, max_new_tokens=64), progress=False)
     assert s["benchmarks"]["humaneval"]["pass@1"] == 100.0
-    code, fmt = extract(tasks[0], bodies[tasks[0].problem.starter_code] + "\ndef x(): pass", "completion")
+    code, fmt = extract(tasks[0], bodies[tasks[0].starter_code] + "\ndef x(): pass", "completion")
     assert "def x" not in code and fmt is False
 
 
 def test_math_prompt_asks_for_boxed():
-    task = EvalTask("math500", "m/1", statement="What is 1+1?", answer="2")
+    task = Problem(task_id="m/1", prompt="What is 1+1?", answer="2", source="math500")
     msgs = build_prompt(task, "policy")
     assert msgs[0]["role"] == "system" and "\\boxed{}" in msgs[1]["content"] and "1+1" in msgs[1]["content"]
     assert build_prompt(task, "completion") == "Problem: What is 1+1?\nSolution:"

@@ -23,8 +23,8 @@ LIMITS = Limits(timeout=60.0)
 
 def _score_references(name: str, **options) -> dict:
     data = load_benchmark(name, **options)
-    assert data.tasks, f"{name}: no tasks loaded"
-    items = [(t, 0, Completion(wrap(t.problem.reference_solution), "stop", None, 1)) for t in data.tasks]
+    assert data.problems, f"{name}: no tasks loaded"
+    items = [(t, 0, Completion(wrap(t.reference_solution), "stop", None, 1)) for t in data.problems]
     records = score(items, "policy", LIMITS)
     failures = [(r["task_id"], r["verdict"], r["message"]) for r in records if not r["passed"]]
     assert not failures, f"{name}: reference solutions failed: {failures[:5]}"

@@ -5,7 +5,7 @@ import textwrap
 
 import pytest
 
-from recode_rl.data.schema import TestSuite
+from recode_rl.execution.types import TestSuite
 from recode_rl.execution import Executor, Limits, Verdict, compute_outputs
 from recode_rl.execution import executor as executor_mod
 from recode_rl.execution.harness import from_wire

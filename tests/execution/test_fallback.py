@@ -4,7 +4,7 @@ import textwrap
 
 import pytest
 
-from recode_rl.data.schema import TestSuite
+from recode_rl.execution.types import TestSuite
 from recode_rl.execution import Executor, Limits, Verdict
 
 STDIO = TestSuite(kind="stdio", inputs=("2 3\n",), outputs=("5",))

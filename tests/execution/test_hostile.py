@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from recode_rl.data.schema import TestSuite
+from recode_rl.execution.types import TestSuite
 from recode_rl.execution import Limits, Verdict
 from tests.execution.conftest import sandbox_processes
 

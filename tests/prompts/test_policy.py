@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from recode_rl.data.schema import Problem
-from recode_rl.data.schema import TestSuite as Suite  # aliased: pytest would try to collect Test*
-from recode_rl.evaluation.benchmarks import EvalTask, load_benchmark
+from recode_rl.execution.types import TestSuite as Suite  # aliased: pytest would try to collect Test*
+from recode_rl.evaluation.benchmarks import load_benchmark
 from recode_rl.prompts import (CODE_INSTRUCTION, MATH_INSTRUCTION, SYSTEM_PROMPT, build_prompt, math_messages,
                                policy_messages)
 from recode_rl.rewards.verl_data import verl_row
@@ -44,10 +44,9 @@ def test_code_training_rows_and_evaluation_prompts_are_identical():
     problems = load_training_problems(DataSection())[:5] + [ADD, GCD]
     rows = dataset_rows(problems)
     for problem, row in zip(problems, rows, strict=True):
-        task = EvalTask("embedded", problem.task_id, problem=problem)
-        assert row["prompt"] == build_prompt(task, "policy") == verl_row(problem, 0)["prompt"]
-    tasks = load_benchmark("humaneval", limit=3).tasks
-    assert [r["prompt"] for r in dataset_rows([t.problem for t in tasks])] == [build_prompt(t, "policy") for t in tasks]
+        assert row["prompt"] == build_prompt(problem, "policy") == verl_row(problem, 0)["prompt"]
+    tasks = load_benchmark("humaneval", limit=3).problems
+    assert [r["prompt"] for r in dataset_rows(tasks)] == [build_prompt(t, "policy") for t in tasks]
 
 
 def test_math_training_rows_and_evaluation_prompts_are_identical(tmp_path):
@@ -59,7 +58,7 @@ def test_math_training_rows_and_evaluation_prompts_are_identical(tmp_path):
     ]))
     problems = load_training_problems(DataSection(train=[{"name": str(path)}], prompt="math"))
     rows = dataset_rows(problems, "math")
-    tasks = load_benchmark("math500", path=str(path)).tasks
+    tasks = load_benchmark("math500", path=str(path)).problems
     assert len(rows) == len(tasks) == 2
     for row, task in zip(rows, tasks):
-        assert row["prompt"] == build_prompt(task, "policy") == math_messages(task.statement)
+        assert row["prompt"] == build_prompt(task, "policy") == math_messages(task.prompt)

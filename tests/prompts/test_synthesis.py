@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from recode_rl.config import ConfigError
-from recode_rl.data.schema import Problem, TestSuite
+from recode_rl.data.schema import Problem
+from recode_rl.execution.types import TestSuite
 from recode_rl.prompts import load_templates, problem_text
 
 

@@ -35,7 +35,7 @@ def test_report_collects_every_stage_and_renders(tmp_path):
     found = collect([tmp_path])
     assert [l for l, _ in found.evals] == [f"{tmp_path.name}/eval-base"]
     assert len(found.rm_evals) == 1 and len(found.rl_runs) == 2
-    assert any("not JSON" in p for p in found.problems)  # reported, not silently dropped
+    assert any("metrics.jsonl, line 5: invalid JSON" in p for p in found.problems)  # reported, not silently dropped
     md, page = render(found, tmp_path / "out")
     text = md.read_text()
     assert "| tiny-base | 40.0 | 35.5 | – | – | 10.0 | 0.0 | 0.0 | – | – | 17.1 (5/9) |" in text

@@ -76,10 +76,10 @@ def test_pair_loader_errors_name_line_and_field(tmp_path):
     path = tmp_path / "bad.jsonl"
     path.write_text(json.dumps({"prompt": "q", "chosen": "a", "rejected": "b"}) + "\n"
                     + json.dumps({"prompt": "q", "chosen": 3, "rejected": "b"}) + "\n")
-    with pytest.raises(DataError, match=r"bad.jsonl, record line 2, field 'chosen': must be a string"):
+    with pytest.raises(DataError, match=r"bad.jsonl, line 2, field 'chosen': must be a string"):
         load_pairs(path)
     path.write_text('{"prompt": "q", "chosen": "a"\n')
-    with pytest.raises(DataError, match="line 1.*not valid JSON"):
+    with pytest.raises(DataError, match="bad.jsonl, line 1: invalid JSON"):
         load_pairs(path)
     path.write_text(json.dumps({"prompt": "q", "chosen": "a"}) + "\n")
     with pytest.raises(DataError, match="'rejected': missing"):
@@ -165,7 +165,7 @@ def test_eval_rm_cli_on_a_saved_checkpoint(tmp_path, monkeypatch, capsys):
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"prompt": "q", "chosen": "", "rejected": "x"}\n')
     assert cli.main(["eval-rm", "--model", str(ckpt), "--data", str(bad), "--run-dir", str(tmp_path / "r2")]) == 2
-    assert "record line 1, field 'chosen': is empty" in capsys.readouterr().err
+    assert "bad.jsonl, line 1, field 'chosen': is empty" in capsys.readouterr().err
 
 
 def test_json_list_files_with_question_key(tmp_path):
@@ -175,5 +175,5 @@ def test_json_list_files_with_question_key(tmp_path):
     pairs = load_pairs(path)
     assert [p.subset for p in pairs] == ["easy", None] and pairs[0].prompt == "q"
     path.write_text(json.dumps([{"question": "q", "chosen": "x"}, 3]))
-    with pytest.raises(DataError, match=r"record 1, field 'rejected': missing"):
+    with pytest.raises(DataError, match=r"lcb_rb.json, record 0, field 'rejected': missing"):
         load_pairs(path)

@@ -6,7 +6,7 @@ import pytest
 
 from recode_rl.config import ConfigError
 from recode_rl.data.schema import Problem
-from recode_rl.data.schema import TestSuite as Suite  # aliased: pytest would try to collect Test*
+from recode_rl.execution.types import TestSuite as Suite  # aliased: pytest would try to collect Test*
 from recode_rl.execution.types import ExecutionResult, Verdict
 from recode_rl.execution.types import TestResult as TR
 from recode_rl.rewards.core import RewardConfig
@@ -196,11 +196,10 @@ def test_real_executor_end_to_end():
     assert m["scorer_calls"] == 1 and m["scorer_calls_saved"] == 4
 
 
-def test_math_kind_uses_math_verify_against_metadata_answer():
+def test_math_kind_uses_math_verify_against_the_problem_answer():
     from recode_rl.errors import DataError
 
-    dummy = Suite(kind="assertion", assertions=("True",))   # math problems carry no code tests
-    problem = Problem(task_id="m1", prompt="What is 1/2 + 0?", tests=dummy, metadata={"answer": "\\frac{1}{2}"})
+    problem = Problem(task_id="m1", prompt="What is 1/2 + 0?", answer="\\frac{1}{2}")  # no tests: never executed
     responses = ["<think>half</think><answer>The answer is \\boxed{\\frac{1}{2}}</answer>",
                  "<think>guess</think><answer>\\boxed{3}</answer>",
                  "<think>no box</think><answer>1/2</answer>"]
@@ -210,5 +209,8 @@ def test_math_kind_uses_math_verify_against_metadata_answer():
     assert [r.reward for r in rewards] == pytest.approx([1 + 1 + 0.04, 1 + 0, 0])
     assert scorer.calls == [(["What is 1/2 + 0?"], ["half"])]
     assert m["exec_passed"] == 1 and m["exec_wrong_answer"] == 2
-    with pytest.raises(DataError, match="problem m2, field 'metadata.answer'"):
-        score_batch([Problem(task_id="m2", prompt="?", tests=dummy)], responses[:1], RewardConfig(kind="math"), scorer)
+    code = Problem(task_id="m2", prompt="?", tests=Suite(kind="assertion", assertions=("True",)))
+    with pytest.raises(DataError, match="problem m2, field 'answer'"):
+        score_batch([code], responses[:1], RewardConfig(kind="math"), scorer)
+    with pytest.raises(DataError, match="problem m1, field 'tests'.*use reward kind 'math'"):
+        score_batch([problem], responses[:1], RewardConfig(kind="outcome"), scorer)

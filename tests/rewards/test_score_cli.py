@@ -11,7 +11,7 @@ import pytest
 import recode_rl.cli
 from recode_rl.config import load_config
 from recode_rl.data.schema import Problem
-from recode_rl.data.schema import TestSuite as Suite  # aliased: pytest would try to collect Test*
+from recode_rl.execution.types import TestSuite as Suite  # aliased: pytest would try to collect Test*
 from recode_rl.rewards.cli import Config
 from recode_rl.rewards.scorer import make_server
 
@@ -109,11 +109,11 @@ def test_score_outcome_with_config_file_and_default_out(files, tmp_path, capsys)
 
 
 @pytest.mark.parametrize("line, message", [
-    ("{not json", "responses.jsonl, record line 2: not valid JSON"),
-    ('["a"]', "record line 2: expected a JSON object"),
-    ('{"task_id": "add"}', "record line 2, field 'response': missing"),
-    ('{"task_id": "add", "response": 3}', "record line 2, field 'response': must be a string"),
-    ('{"task_id": "nope", "response": "x"}', "record line 2, field 'task_id': unknown task_id 'nope'"),
+    ("{not json", "responses.jsonl, line 2: invalid JSON"),
+    ('["a"]', "responses.jsonl, line 2: expected a JSON object"),
+    ('{"task_id": "add"}', "responses.jsonl, line 2, field 'response': missing"),
+    ('{"task_id": "add", "response": 3}', "responses.jsonl, line 2, field 'response': must be a string"),
+    ('{"task_id": "nope", "response": "x"}', "responses.jsonl, line 2, field 'task_id': unknown task_id 'nope'"),
 ])
 def test_bad_response_records(files, capsys, line, message):
     problems, responses = files

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from recode_rl.data.schema import Problem
-from recode_rl.data.schema import TestSuite as Suite  # aliased: pytest would try to collect Test*
+from recode_rl.execution.types import TestSuite as Suite  # aliased: pytest would try to collect Test*
 from recode_rl.errors import DataError
 from recode_rl.rewards.core import RewardConfig
 from recode_rl.rewards.trl_reward import ReCodeReward, completion_text, trl_dataset_rows
@@ -143,3 +143,14 @@ def test_grpo_trainer_runs_with_our_reward(tmp_path):
     assert any("recode/process_gated_mean" in e for e in logs) and scorer.calls >= 1
     changed = any(not torch.equal(before[n], p) for n, p in model.named_parameters())
     assert changed, "no parameter changed after GRPO steps"
+
+
+def test_math_rows_carry_the_answer_not_tests():
+    half = Problem(task_id="half", prompt="Half of 1?", answer="\\frac{1}{2}")
+    row = trl_dataset_rows([half])[0]
+    assert row["answer"] == "\\frac{1}{2}" and row["tests"] is None and "\\boxed{}" in row["prompt"][1]["content"]
+    reward = ReCodeReward(RewardConfig(kind="math"))
+    # a math-only dataset needs no tests column at all
+    out = reward(prompts=[row["prompt"]] * 2, completions=["<answer>\\boxed{1/2}</answer>", "<answer>\\boxed{2}</answer>"],
+                 problem=[row["problem"]] * 2, answer=[row["answer"]] * 2, task_id=["half"] * 2)
+    assert out == pytest.approx([1.0, 0.0])  # no <think>: format 0; the answer alone scores R_out

@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from recode_rl.data.schema import Problem
-from recode_rl.data.schema import TestSuite as Suite  # aliased: pytest would try to collect Test*
+from recode_rl.execution.types import TestSuite as Suite  # aliased: pytest would try to collect Test*
 from recode_rl.errors import DataError
 from recode_rl.prompts import policy_messages
 from recode_rl.rewards import verl_data
@@ -216,3 +216,19 @@ def test_verl_data_main(tmp_path):
     assert verl_data.main([str(src), str(out), "--split", "test"]) == 0
     rows = pq.read_table(out).to_pylist()
     assert [r["extra_info"]["split"] for r in rows] == ["test", "test"]
+
+
+def test_math_rows_round_trip_through_the_answer(tmp_path):
+    import pyarrow.parquet as pq
+
+    half = Problem(task_id="half", prompt="Half of 1?", answer="\\frac{1}{2}", source="math500")
+    row = pq.read_table(write_verl_parquet([half], tmp_path / "m.parquet")).to_pylist()[0]
+    assert row["ability"] == "math" and json.loads(row["reward_model"]["ground_truth"]) == {"answer": "\\frac{1}{2}"}
+    module = _load_like_verl()
+    right = module.compute_score("math500", "<answer>\\boxed{0.5}</answer>", row["reward_model"]["ground_truth"],
+                                 row["extra_info"], reward="math")
+    wrong = module.compute_score("math500", "<answer>\\boxed{2}</answer>", row["reward_model"]["ground_truth"],
+                                 row["extra_info"], reward="math")
+    assert right["outcome"] == 1.0 and wrong["outcome"] == 0.0
+    with pytest.raises(DataError, match="gold answer must be a non-empty string"):
+        module.compute_score("math500", "x", json.dumps({"answer": " "}), row["extra_info"], reward="math")

@@ -6,11 +6,12 @@ import json
 
 import pytest
 
-from recode_rl.data.schema import TestSuite
 from recode_rl.errors import DataError
+from recode_rl.data.math import load_math_file
+from recode_rl.execution.types import TestSuite
 from recode_rl.prompts import MATH_INSTRUCTION
 from recode_rl.rl.config import DataSection
-from recode_rl.rl.data import dataset_rows, load_math_file, load_training_problems, split_holdout
+from recode_rl.rl.data import dataset_rows, load_training_problems, split_holdout
 
 
 def test_embedded_rows_carry_prompt_and_tests():
@@ -44,12 +45,15 @@ def test_math_file_and_math_rows(tmp_path):
     path.write_text(json.dumps({"problem": "1+1?", "answer": "2"}) + "\n"
                     + json.dumps({"problem": "half of 1?", "solution": "so \\boxed{\\frac{1}{2}}"}) + "\n")
     problems = load_math_file(path)
-    assert [p.metadata["answer"] for p in problems] == ["2", "\\frac{1}{2}"]
+    assert [p.answer for p in problems] == ["2", "\\frac{1}{2}"] and all(p.tests is None for p in problems)
     rows = dataset_rows(problems, "math")
     assert rows[0]["prompt"][1]["content"].endswith(MATH_INSTRUCTION)
+    assert rows[0]["answer"] == "2" and rows[0]["tests"] is None
+    with pytest.raises(DataError, match="needs problems with tests"):
+        dataset_rows(problems, "code")
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps([{"problem": "x"}]))
-    with pytest.raises(DataError, match="record 0.*answer"):
+    with pytest.raises(DataError, match="bad.json, record 0, field 'answer'"):
         load_math_file(bad)
 
 

@@ -15,7 +15,8 @@ import json
 import string
 from pathlib import Path
 
-from recode_rl.data.schema import Problem, TestSuite
+from recode_rl.data.schema import Problem
+from recode_rl.execution.types import TestSuite
 from recode_rl.prompts import policy_messages
 
 ADD = Problem(task_id="add", prompt="Print the sum of two integers.",

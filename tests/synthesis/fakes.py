@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from typing import Callable, Sequence
 
-from recode_rl.data.schema import Problem, TestSuite
+from recode_rl.data.schema import Problem
+from recode_rl.execution.types import TestSuite
 from recode_rl.generation import Completion, SamplingParams
 
 

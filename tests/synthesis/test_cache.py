@@ -89,7 +89,7 @@ def test_torn_last_line_is_repaired(tmp_path):
 def test_corrupt_line_is_a_data_error(tmp_path):
     path = tmp_path / "calls.jsonl"
     path.write_text('{"key": "k", "completion": {"text": "x"}}\nnot json\n{"key": "k2", "completion": {"text": "y"}}\n')
-    with pytest.raises(DataError, match=r"calls.jsonl, record line 2"):
+    with pytest.raises(DataError, match=r"calls.jsonl, line 2: invalid JSON"):
         CallCache(path)
 
 

@@ -1,0 +1,52 @@
+"""Math problems: one record layout, registered benchmarks, local files detected as math."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from recode_rl.data import load_problems
+from recode_rl.data.math import load_math_file
+from recode_rl.errors import DataError
+
+
+def test_math_file_layouts_and_ids(tmp_path: Path) -> None:
+    f = tmp_path / "m.jsonl"
+    f.write_text(json.dumps({"problem": "1+1?", "answer": 2, "level": 1}) + "\n\n"
+                 + json.dumps({"prompt": "half?", "solution": "so \\boxed{\\frac{1}{2}}", "id": 9}) + "\n")
+    a, b = load_math_file(f)
+    assert (a.task_id, a.answer, a.difficulty, a.tests) == ("m/0", "2", "level 1", None)
+    assert (b.task_id, b.answer, b.prompt) == ("9", "\\frac{1}{2}", "half?")
+    assert [p.task_id for p in load_math_file(f, id_prefix="set", task_ids=["set/9"])] == ["set/9"]
+
+
+@pytest.mark.parametrize("record, field", [
+    ({"answer": "2"}, "problem"),
+    ({"problem": "x", "solution": "no box"}, "answer"),
+])
+def test_math_record_errors_name_file_line_field(tmp_path: Path, record: dict, field: str) -> None:
+    f = tmp_path / "bad.jsonl"
+    f.write_text(json.dumps({"problem": "ok", "answer": "1"}) + "\n" + json.dumps(record) + "\n")
+    with pytest.raises(DataError, match=f"bad.jsonl, line 2, field '{field}'"):
+        load_math_file(f)
+
+
+def test_registered_math_benchmarks(shared_data: Path) -> None:
+    m500 = load_problems("math500", limit=2)
+    assert all(p.is_math and p.source == "math500" and p.task_id.startswith("math500/") for p in m500)
+    assert m500[0].difficulty and m500[0].difficulty.startswith("level ")
+    minerva = load_problems("minerva", limit=1)[0]
+    assert minerva.answer and minerva.task_id == "minerva/0"   # answer from the solution's \boxed{}
+    assert load_problems("aime24", task_ids=["aime24/60"])[0].answer == "204"
+
+
+def test_local_files_detect_math_and_round_trip_problem_dicts(tmp_path: Path) -> None:
+    f = tmp_path / "mixed.jsonl"
+    f.write_text(json.dumps({"problem": "1+1?", "answer": "2"}) + "\n")
+    (p,) = load_problems(f)
+    assert p.is_math and p.answer == "2"
+    ours = tmp_path / "ours.jsonl"
+    ours.write_text(json.dumps(p.to_dict()) + "\n")
+    assert load_problems(ours) == [p]
