@@ -14,25 +14,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
-from pathlib import Path
 
-from pydantic import Field
+from recode_rl.config import Flags, config_from_args
+from recode_rl.execution.config import CheckConfig as Config
 
-from recode_rl.config import StageConfig, load_config
-from recode_rl.errors import DataError
-from recode_rl.execution.config import LimitsConfig
+__all__ = ["Config", "FLAGS", "add_arguments", "run"]
 
-__all__ = ["Config", "add_arguments", "run", "read_solutions"]
-
-
-class Config(StageConfig):
-    dataset: str | None = Field(None, description="registered problem set, e.g. humaneval, mbpp+, embedded")
-    problems: str | None = Field(None, description="problems file (.jsonl/.json/.parquet; schema detected per record)")
-    solutions: str = Field("canonical", description="'canonical' or a JSONL file of {task_id, solution}")
-    out: str | None = Field(None, description="write one JSONL verdict record per problem here")
-    max_workers: int | None = Field(None, ge=1, description="parallel jobs (default: all cores)")
-    limits: LimitsConfig = LimitsConfig()
+FLAGS: Flags = {"dataset": "dataset", "problems": "problems", "solutions": "solutions", "out": "out",
+                "workers": "max_workers", "timeout": "limits.timeout"}
+OVERRIDE_EXAMPLE = "limits.timeout=10"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -46,79 +36,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print a one-line JSON summary last")
 
 
-def read_solutions(path: str) -> dict[str, str]:
-    """task_id -> program from JSONL/JSON records {task_id, solution}; errors name file, line, field."""
-    from recode_rl.data.records import get_str, read_records
-
-    out: dict[str, str] = {}
-    for where, rec in read_records(path):
-        task_id = get_str(rec, "task_id", where)
-        solution = rec.get("solution")
-        if not isinstance(solution, str):
-            raise where.error("solution", "missing or not a string")
-        if task_id in out:
-            raise where.error("task_id", f"duplicate task_id {task_id!r}")
-        out[task_id] = solution
-    return out
-
-
 def run(args: argparse.Namespace) -> int:
-    overrides = list(args.overrides)
-    for flag, key in (("dataset", "dataset"), ("problems", "problems"), ("solutions", "solutions"),
-                      ("out", "out"), ("workers", "max_workers"), ("timeout", "limits.timeout")):
-        value = getattr(args, flag)
-        if value is not None:
-            overrides.append(f"{key}={json.dumps(value) if isinstance(value, str) else value}")
-    cfg = load_config(Config, args.config, overrides)
-    if not cfg.dataset and not cfg.problems:
-        raise DataError("give --dataset NAME or --problems FILE")
+    from recode_rl.data.records import write_records
+    from recode_rl.execution.check import check
 
-    from recode_rl.data import load_problems
-    from recode_rl.execution import Executor, Verdict
-
-    problems = load_problems(cfg.dataset or cfg.problems)
-    if cfg.solutions == "canonical":
-        programs = {p.task_id: p.reference_solution for p in problems if p.reference_solution}
-    else:
-        programs = read_solutions(cfg.solutions)
-        known = {p.task_id for p in problems}
-        unknown = sorted(set(programs) - known)
-        if unknown:
-            raise DataError.at(cfg.solutions, f"{len(unknown)} task_id(s) not in the problem set, e.g. {unknown[:3]}",
-                               field="task_id")
-    jobs = [(programs[p.task_id], p.tests) for p in problems if p.task_id in programs]
-    t0 = time.monotonic()
-    with Executor(cfg.max_workers) as ex:
-        results = iter(ex.map(jobs, cfg.limits.to_limits(), progress="check"))
-    seconds = time.monotonic() - t0
-
-    records, passed, missing = [], 0, 0
-    for p in problems:
-        if p.task_id not in programs:
-            missing += 1
-            records.append({"task_id": p.task_id, "passed": False, "verdict": "no_solution", "tests_passed": 0,
-                            "tests_total": len(p.tests), "seconds": 0.0})
-            continue
-        r = next(results)
-        passed += r.all_passed
-        records.append({"task_id": p.task_id, "passed": r.all_passed, "verdict": r.verdict.value,
-                        "tests_passed": r.passed, "tests_total": r.total, "seconds": round(r.seconds, 4),
-                        "error_type": r.error_type or next((t.error_type for t in r.tests if t.verdict is not Verdict.PASSED), None),
-                        "message": r.message or next((t.message for t in r.tests if t.verdict is not Verdict.PASSED), None)})
+    cfg = config_from_args(Config, args, FLAGS)
+    report = check(cfg)
+    print(f"{report.passed}/{report.total} passed in {report.seconds:.1f}s  "
+          + "  ".join(f"{k}={v}" for k, v in report.counts.items()), file=sys.stderr if args.json else sys.stdout)
+    if report.missing:
+        print(f"note: {report.missing} problem(s) had no solution (verdict no_solution)", file=sys.stderr)
     if cfg.out:
-        Path(cfg.out).parent.mkdir(parents=True, exist_ok=True)
-        with open(cfg.out, "w") as f:
-            for rec in records:
-                f.write(json.dumps(rec) + "\n")
-    counts: dict[str, int] = {}
-    for rec in records:
-        counts[rec["verdict"]] = counts.get(rec["verdict"], 0) + 1
-    print(f"{passed}/{len(problems)} passed in {seconds:.1f}s  " + "  ".join(f"{k}={v}" for k, v in sorted(counts.items())),
-          file=sys.stderr if args.json else sys.stdout)
-    if missing:
-        print(f"note: {missing} problem(s) had no solution (verdict no_solution)", file=sys.stderr)
-    if cfg.out:
+        write_records(cfg.out, report.records)
         print(f"verdicts written to {cfg.out}", file=sys.stderr)
     if args.json:
-        print(json.dumps({"passed": passed, "total": len(problems), "seconds": round(seconds, 3)}))
+        print(json.dumps({"passed": report.passed, "total": report.total, "seconds": round(report.seconds, 3)}))
     return 0

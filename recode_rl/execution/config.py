@@ -1,4 +1,4 @@
-"""`LimitsConfig`: the executor's resource limits as a config section, declared once.
+"""`LimitsConfig`: the executor's resource limits as a config section, declared once; `CheckConfig`: `recode check`.
 
 Every stage that runs programs (`check`, `score`, `train-rl`, `train-sft`) nests this section
 under `limits:`; `.to_limits()` gives the executor's frozen runtime type
@@ -12,7 +12,7 @@ from pydantic import Field
 from recode_rl.config import StageConfig
 from recode_rl.execution.types import Limits
 
-__all__ = ["LimitsConfig"]
+__all__ = ["LimitsConfig", "CheckConfig"]
 
 _DEFAULT = Limits()
 
@@ -31,3 +31,14 @@ class LimitsConfig(StageConfig):
     def to_limits(self) -> Limits:
         """The executor's runtime limits (fields outside `Limits`, e.g. a subclass's, are left out)."""
         return Limits(**self.model_dump(include=set(LimitsConfig.model_fields)))
+
+
+class CheckConfig(StageConfig):
+    """`recode check`: solutions against a problem set's tests in the sandbox."""
+
+    dataset: str | None = Field(None, description="registered problem set, e.g. humaneval, mbpp+, embedded")
+    problems: str | None = Field(None, description="problems file (.jsonl/.json/.parquet; schema detected per record)")
+    solutions: str = Field("canonical", description="'canonical' or a JSONL file of {task_id, solution}")
+    out: str | None = Field(None, description="write one JSONL verdict record per problem here")
+    max_workers: int | None = Field(None, ge=1, description="parallel jobs (default: all cores)")
+    limits: LimitsConfig = Field(default_factory=LimitsConfig)
