@@ -27,10 +27,10 @@ from pathlib import Path
 
 from pydantic import Field
 
-from recode_rl.config import StageConfig, load_config
+from recode_rl.config import Flags, StageConfig, config_from_args
 from recode_rl.errors import DataError
 
-__all__ = ["Config", "add_arguments", "run", "stages"]
+__all__ = ["Config", "FLAGS", "add_arguments", "run", "stages"]
 
 
 class Config(StageConfig):
@@ -43,6 +43,9 @@ class Config(StageConfig):
     rl_completion_tokens: int = Field(192, ge=16)
     eval_problems: int = Field(3, ge=1, description="HumanEval problems per policy evaluation")
     eval_tokens: int = Field(160, ge=16)
+
+
+FLAGS: Flags = {"run_dir": "run_dir"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -92,8 +95,7 @@ def stages(cfg: Config) -> list[tuple[str, list[str]]]:
 
 
 def run(args: argparse.Namespace) -> int:
-    overrides = list(args.overrides) + ([f"run_dir={args.run_dir}"] if args.run_dir else [])
-    cfg = load_config(Config, args.config, overrides)
+    cfg = config_from_args(Config, args, FLAGS)
     from recode_rl.cli import main
 
     root = Path(cfg.run_dir)
