@@ -7,7 +7,9 @@ and `OVERRIDE_EXAMPLE` (shown in `--help`). Command modules must not import torc
 heavy) at module level: `recode --help` and `recode <cmd> --help` stay instant. Heavy imports go
 inside `run`; library functions live in the library.
 
-Common to every command: `--config FILE.yaml` and trailing `key.sub=value` overrides.
+Common to every command: `--config FILE.yaml`, trailing `key.sub=value` overrides (`list.0.key=v`
+indexes a list, `key+=[v]` appends), and `--print-config` (print the resolved config as YAML, run
+nothing).
 """
 
 from __future__ import annotations
@@ -62,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
         module = importlib.import_module(module_name)
         cmd = sub.add_parser(name, help=help_text, description=(module.__doc__ or help_text).strip().split("\n\n")[0])
         cmd.add_argument("--config", metavar="FILE", help="YAML config file for this stage")
+        cmd.add_argument("--print-config", action="store_true",
+                         help="print the resolved config (file + overrides + flags) as YAML and exit")
         cmd.add_argument("overrides", nargs="*", metavar="KEY=VALUE",
                          help=f"dotted config overrides, e.g. {override_example(module)}; flags win over them")
         module.add_arguments(cmd)
@@ -72,6 +76,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _print_config(args: argparse.Namespace) -> int:
+    from recode_rl.config import config_from_args, dump_config
+
+    module = args._module
+    print(dump_config(config_from_args(module.Config, args, getattr(module, "FLAGS", None))), end="")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -79,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
+        if args.print_config:
+            return _print_config(args)
         return int(args._module.run(args) or 0)
     except (ConfigError, DataError) as exc:
         print(f"recode {args.command}: error: {exc}", file=sys.stderr)
