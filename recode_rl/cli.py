@@ -41,6 +41,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+# Commands that keep finished work on disk (caches, sample stores, checkpoints) and resume from it
+# when rerun with the same run directory; the others redo everything after an interrupt.
+RESUMABLE = {"synth", "train-rm", "eval-rm", "eval", "build-lcbrb", "train-rl", "train-sft", "demo"}
+
+
 def override_example(module: Any) -> str:
     """A KEY=VALUE this command accepts: its `OVERRIDE_EXAMPLE`, else its first scalar config default."""
     example = getattr(module, "OVERRIDE_EXAMPLE", None)
@@ -98,7 +103,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"recode {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"recode {args.command}: interrupted; finished work is saved, rerun to resume", file=sys.stderr)
+        if args.command in RESUMABLE:
+            print(f"recode {args.command}: interrupted; finished work is saved, rerun with the same run "
+                  "directory to resume", file=sys.stderr)
+        else:
+            print(f"recode {args.command}: interrupted; nothing was saved", file=sys.stderr)
         return 130
 
 
