@@ -102,6 +102,14 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, DataError) as exc:
         print(f"recode {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:
+        # a server the run depends on is unusable: one line naming it, no traceback
+        from recode_rl.generation.types import ServerError
+
+        if not isinstance(exc, ServerError):
+            raise
+        print(f"recode {args.command}: error: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         if args.command in RESUMABLE:
             print(f"recode {args.command}: interrupted; finished work is saved, rerun with the same run "
