@@ -41,8 +41,6 @@ def test_stdio_equal(actual, expected, equal):
     ((1.0, 2.0000001), (1.0, 2.0), 0.0, True),
     (1, 1.0, 0.0, True),                     # out == exp first
     (2, 1.9999999, 0.0, False),              # an int is not a float under tolerance
-    (10 ** 5000, 1.0, 1e-6, False),          # huge int vs float with a tolerance: no OverflowError
-    (10 ** 5000, [1.0], 0.0, False),
     ([[1.0, 2.0]], [[1.0, 2.0000001]], 0.0, False),  # is_floats: a list of lists is not floats
     ([[1.0, 2.0]], [[1.0, 2.0000001]], 1e-6, True),
     (float("inf"), float("inf"), 0.0, True),
@@ -84,3 +82,21 @@ def test_to_plain_materialises_iterators_and_passes_c_objects():
     assert to_plain(x * 2 for x in range(3)) == [0, 2, 4]
     r = range(3)
     assert to_plain(r) is r
+
+
+def test_values_equal_is_total():
+    huge = 10 ** 5000
+    assert values_equal(huge, 1.0, 1e-6) is False  # float(huge) overflows: a mismatch, not an error
+    assert values_equal([huge], [1.0], 0.0) is False
+    assert values_equal(huge, huge, 0.0) is True
+    deep = []
+    for _ in range(100_000):
+        deep = [deep]
+    assert values_equal(deep, [[]], None) is False  # RecursionError -> mismatch
+    assert values_equal({1: 2}, [1, 2], 0.5) is False
+
+
+@pytest.mark.parametrize("printed", ["sNaN", "-sNaN", "NaN", "1e999999999", "1" * 100_000])
+def test_stdio_equal_is_total(printed):
+    assert stdio_equal(printed, "1") is False
+    assert stdio_equal(f"2 {printed}", "2 1.0") is False
