@@ -7,12 +7,14 @@ what the harness sends. User code shares the process, so it can still write any 
 descriptor: everything the harness sends is an *observation* that the trusted side validates,
 never a decision (see docs/executor.md, "Observations out, judgement in").
 
-stdio and functional: one child per test ("unit"), started and timed by the supervisor.
+stdio: one child per test ("unit"), started and timed by the supervisor.
     stdio       the program runs as __main__; on an uncaught exception the child writes one
                 error report `{"error_type": ..., "message": ...}` to the channel and exits 1
                 (SystemExit(n) exits n); a clean run writes nothing and exits 0.
-    functional  loads the program, calls the function on its one input, writes exactly one
-                line `{"status": "ok", "value": <wire>}` or `{"status": "error", ...}`, exits 0.
+    functional  loads the program once; then, per unit index the supervisor writes to fd 5, one
+                call and exactly one line `{"i": 3, "status": "ok", "value": <wire>}` or
+                `{"i": 3, "status": "error", ...}` (lockstep: the supervisor sends the next index only
+                after it has this line, and times each unit itself).
 assertion/unittest (one child for all tests, restarted after a crash; see server.py):
     {"i": 3, "status": "pass", "nonce": "<nonce>"} / {"i": 3, "status": "fail" | "error", ...}
     {"status": "collected", "names": [...], "nonce": "..."}             unittest: test ids
@@ -38,6 +40,8 @@ __all__ = ["run_child", "compile_program", "to_wire", "from_wire", "to_plain", "
 # Bound at import time, before user code exists (module-level names would otherwise be looked
 # up in `builtins` at call time, which user code can patch).
 _write = os.write
+_read = os.read
+_from_bytes = int.from_bytes
 _escape = json.encoder.encode_basestring_ascii  # C function: immune to later patching
 _monotonic = time.monotonic
 _exit = os._exit
@@ -77,6 +81,7 @@ _ITERATOR_TYPES = frozenset({
 _FINITE = float("inf")
 _MAX_MSG = 300
 _MAX_DEPTH = 200
+REQUEST_FD = 5  # functional: unit requests from the supervisor
 
 
 class NonPlainValue(TypeError):
@@ -281,25 +286,44 @@ def _run_stdio(code: types.CodeType, fd: int) -> int:
     return 0
 
 
-def _run_functional(req: dict, code: types.CodeType, fd: int, unit: int) -> int:
-    """Load the program, make the one call of this unit, report exactly one observation."""
+def _read_request(fd: int) -> int | None:
+    """The next unit index the supervisor asks for (4 bytes, big-endian); None at EOF."""
+    buf = b""
+    while _len(buf) < 4:
+        chunk = _read(fd, 4 - _len(buf))
+        if not chunk:
+            return None
+        buf += chunk
+    return _from_bytes(buf, "big")
+
+
+def _run_functional(req: dict, code: types.CodeType, fd: int, req_fd: int) -> int:
+    """Load the program once, then for each unit index the supervisor sends: one call, one
+    observation line. The supervisor times each unit from its request to this line."""
+    target = None
     try:
         ns = _load(code)
         fn_name, class_name = req["fn_name"], req.get("class_name")
         target = _getattr(ns[class_name](), fn_name) if class_name else ns[fn_name]
+        load_error = None
     except _BaseException as exc:
         name, text = _err(exc)
-        _send(fd, {"status": "error", "error_type": name, "message": "while loading: " + text})
-        return 0
-    try:
-        args = from_wire(req["inputs"][unit])
-        value = to_wire(target(*args))
-    except _BaseException as exc:  # includes SystemExit and KeyboardInterrupt from user code
-        name, text = _err(exc)
-        _send(fd, {"status": "error", "error_type": name, "message": text})
-        return 0
-    _send(fd, {"status": "ok", "value": value})
-    return 0
+        load_error = {"status": "error", "error_type": name, "message": "while loading: " + text}
+    while True:
+        unit = _read_request(req_fd)
+        if unit is None:
+            return 0
+        if load_error is not None:
+            _send(fd, {"i": unit, **load_error})
+            continue
+        try:
+            args = from_wire(req["inputs"][unit])
+            value = to_wire(target(*args))
+        except _BaseException as exc:  # includes SystemExit and KeyboardInterrupt from user code
+            name, text = _err(exc)
+            _send(fd, {"i": unit, "status": "error", "error_type": name, "message": text})
+            continue
+        _send(fd, {"i": unit, "status": "ok", "value": value})
 
 
 def _wrap(fn):
@@ -382,7 +406,7 @@ def run_child(req: dict, code: types.CodeType, chan_fd: int, start: int, nonce: 
         if kind == "stdio":
             status = _run_stdio(code, chan_fd)
         elif kind == "functional":
-            status = _run_functional(req, code, chan_fd, start)
+            status = _run_functional(req, code, chan_fd, REQUEST_FD)
         elif kind == "assertion":
             _run_assertion(req, code, chan_fd, start, nonce)
         elif kind == "unittest":

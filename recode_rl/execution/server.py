@@ -81,6 +81,7 @@ def _spawn(req: dict, code, start: int, uid: int | None, workdir: str, nonce: st
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
     setup_r, setup_w = os.pipe()
+    req_r, req_w = os.pipe() if req["kind"] == "functional" else (None, None)
     if req["kind"] == "stdio":
         stdin_fd = os.memfd_create("stdin", 0)
         data = req["inputs"][start].encode()
@@ -97,10 +98,11 @@ def _spawn(req: dict, code, start: int, uid: int | None, workdir: str, nonce: st
     if pid == 0:  # ---- sandboxed child
         try:
             # Move the ends above the targets first, so that no dup2 clobbers a later source.
-            high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 16) for fd in (stdin_fd, out_w, err_w, chan_w, setup_w)]
+            ends = (stdin_fd, out_w, err_w, chan_w, setup_w) + ((req_r,) if req_r is not None else ())
+            high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 16) for fd in ends]
             for target, fd in enumerate(high):
-                os.dup2(fd, target)
-            sandbox.close_fds_from(5)
+                os.dup2(fd, target)  # functional: requests on fd 5 (harness.REQUEST_FD)
+            sandbox.close_fds_from(len(high))
             sandbox.enter_child(workdir=workdir, uid=uid, memory_mb=limits["memory_mb"], cpu_seconds=cpu,
                                 max_processes=limits["max_processes"], max_file_mb=limits["max_file_mb"],
                                 max_open_files=limits["max_open_files"])
@@ -117,9 +119,21 @@ def _spawn(req: dict, code, start: int, uid: int | None, workdir: str, nonce: st
                 os._exit(70)
         harness.run_child(req, code, 3, start, nonce)
         os._exit(71)  # pragma: no cover - run_child never returns
-    for fd in (chan_w, out_w, err_w, stdin_fd, setup_w):
+    for fd in (chan_w, out_w, err_w, stdin_fd, setup_w) + ((req_r,) if req_r is not None else ()):
         os.close(fd)
-    return pid, chan_r, out_r, err_r, setup_r
+    if req_w is not None:
+        os.set_blocking(req_w, False)
+    return pid, chan_r, out_r, err_r, setup_r, req_w
+
+
+def _has_data(fd: int) -> bool:
+    """Bytes are waiting on `fd` (not merely EOF). Consumes at most one byte."""
+    if not _readable(fd):
+        return False
+    try:
+        return bool(os.read(fd, 1))
+    except OSError:
+        return False
 
 
 def _readable(fd: int) -> bool:
@@ -160,13 +174,13 @@ def _run_child(req: dict, code, start: int, uid: int | None, workdir: str, nonce
                budget: list[int]) -> _Run:
     """Fork one sandboxed child and watch it until it ends or its clock runs out.
 
-    stdio/functional: the child runs exactly unit `start`; the clock runs from fork to exit and
-    nothing the child writes changes it. assertion/unittest: the child runs units from `start`
+    stdio: the child runs exactly unit `start`; the clock runs from fork to exit and
+    nothing the child writes changes it. (functional: `_run_lockstep`.) assertion/unittest: the child runs units from `start`
     on; a genuine per-test message moves the clock on to the next unit.
     `budget` = [bytes the job may still keep]; shared by the job's runs."""
     t = time.perf_counter()
     limits = req["limits"]
-    single = req["kind"] in ("stdio", "functional")
+    single = req["kind"] == "stdio"
     per_unit = float(limits["timeout"])
     max_out = int(limits["max_output_bytes"])
     units_left = 1 if single else max(1, req["n_units"] - start)
@@ -174,7 +188,7 @@ def _run_child(req: dict, code, start: int, uid: int | None, workdir: str, nonce
     run = _Run()
     run.unit = start
     msg_limit = (MAX_UNITS if req["kind"] == "unittest" else req["n_units"]) + 2
-    pid, chan_r, out_r, err_r, setup_r = _spawn(req, code, start, uid, workdir, nonce, limits, cpu)
+    pid, chan_r, out_r, err_r, setup_r, _ = _spawn(req, code, start, uid, workdir, nonce, limits, cpu)
     t = _tick("fork", t)
     pidfd = os.pidfd_open(pid)
     open_fds = {chan_r: "chan", out_r: "out", err_r: "err", setup_r: "setup"}
@@ -333,16 +347,200 @@ def _unit_record(req: dict, run: _Run) -> dict:
         text = _text(msg.get("message")) if msg else None
         return {"status": "error", "exit": code, "error_type": et or "NonZeroExit",
                 "message": text or f"process exited with status {code}", "seconds": secs}
-    # functional
-    if code != 0 or msg is None:
-        return {**_crash_record(run), "seconds": secs}
+    raise ValueError(f"_unit_record: unexpected kind {req['kind']!r}")
+
+
+_EXTRA = {"status": "bad_observation", "error_type": "ProtocolViolation",
+          "message": "more than one observation for one test"}
+
+
+def _peek_index(line: bytes) -> int | None:
+    """The unit index an observation line claims, if it is well-formed enough to claim one."""
+    try:
+        msg = json.loads(line)
+    except (ValueError, RecursionError):
+        return None
+    i = msg.get("i") if type(msg) is dict else None
+    return i if type(i) is int else None
+
+
+def _functional_record(line: bytes, secs: float, unit: int) -> dict:
+    """functional: the record of one unit from its one observation line, validated (it must
+    name the unit it answers: the index the supervisor asked for)."""
+    bad = {"status": "bad_observation", "error_type": "ProtocolViolation", "seconds": secs}
+    try:
+        msg = json.loads(line)
+    except (ValueError, RecursionError) as exc:
+        return {**bad, "message": f"malformed observation: {type(exc).__name__}"}
+    if type(msg) is not dict or not _depth_ok(msg):
+        return {**bad, "message": "malformed observation"}
+    if msg.get("i") != unit or type(msg.get("i")) is not int:
+        return {**bad, "message": f"observation for test {_text(str(msg.get('i')))} while test {unit} ran"}
     status = msg.get("status")
-    if status == "ok" and set(msg) == {"status", "value"}:
+    if status == "ok" and set(msg) == {"i", "status", "value"}:
         return {"status": "ok", "value": msg["value"], "seconds": secs}
     if status == "error":
         return {"status": "error", "error_type": _text(msg.get("error_type")) or "Error",
                 "message": _text(msg.get("message")), "seconds": secs}
     return {**bad, "message": "malformed observation"}
+
+
+def _run_lockstep(req: dict, code, start: int, uid, workdir, nonce, job_deadline: float, budget: list[int],
+                  units: dict) -> tuple[int, bytes]:
+    """functional: one child, loaded once, answers units from `start` on in lockstep.
+
+    Per unit this process writes the unit's index, starts its own clock, and waits for exactly
+    one observation line. The line is that unit's observation whatever it says; a second line
+    (before or after the next request would have been sent), a line past the clock, a child
+    that dies, or a malformed line fail that unit, and the child is killed: the next unit gets
+    a fresh one. Records go into `units`; returns (next unit to run, stderr tail)."""
+    t = time.perf_counter()
+    limits = req["limits"]
+    n = int(req["n_units"])
+    per_unit = float(limits["timeout"])
+    max_out = int(limits["max_output_bytes"])
+    cpu = max(1, int(min(job_deadline - time.monotonic(), per_unit * (n - start)) + 1.5))
+    stop_first = bool(limits.get("stop_on_first_failure"))
+    pid, chan_r, out_r, err_r, setup_r, req_w = _spawn(req, code, start, uid, workdir, nonce, limits, cpu)
+    t = _tick("fork", t)
+    pidfd = os.pidfd_open(pid)
+    open_fds = {chan_r: "chan", out_r: "out", err_r: "err", setup_r: "setup"}
+    poller = select.poll()
+    for fd in (*open_fds, pidfd):
+        poller.register(fd, select.POLLIN)
+    run = _Run()
+    out_bytes = 0
+    i = start
+    exited = False
+    failed: dict | None = None  # the record of unit i when the child has to go
+
+    def request(unit: int) -> float:
+        try:
+            os.write(req_w, unit.to_bytes(4, "big"))
+        except OSError:  # the program closed or filled its request pipe: it answers nothing more
+            pass
+        return time.monotonic()
+
+    unit_start = request(i)
+    pending = True  # unit i was requested and not answered yet
+    try:
+        while i < n:
+            now = time.monotonic()
+            deadline = min(unit_start + per_unit, job_deadline)
+            if now >= deadline:
+                failed = {"status": "timeout", "seconds": now - unit_start}
+                break
+            events = [] if exited else poller.poll(max(0.0, deadline - now) * 1000)
+            for fd, _ in events:
+                if fd == pidfd:
+                    exited = True
+                    poller.unregister(pidfd)
+                    continue
+                try:
+                    chunk = os.read(fd, 1 << 16)
+                except OSError:
+                    chunk = b""
+                if not chunk:
+                    poller.unregister(fd)
+                    os.close(fd)
+                    del open_fds[fd]
+                    continue
+                kind = open_fds[fd]
+                if kind == "err":
+                    run.stderr_tail = (run.stderr_tail + chunk)[-4096:]
+                elif kind == "setup":
+                    run.setup += chunk[: max(0, _MAX_TEXT - len(run.setup))]
+                else:
+                    budget[0] -= len(chunk)
+                    out_bytes += len(chunk) if kind == "out" else 0
+                    if budget[0] < 0 or out_bytes > max_out or len(run.channel) > MAX_OBSERVATION_BYTES:
+                        failed = {"status": "output_limit", "seconds": time.monotonic() - unit_start}
+                    elif kind == "chan":
+                        run.channel += chunk
+            if failed:
+                break
+            if run.setup and run.setup[:1] != b"\0":
+                failed = {"status": "sandbox_error", "message": bytes(run.setup).decode("utf-8", "replace")}
+                break
+            if exited:
+                # Take what the child left in the channel, then fail the unit if no line came.
+                while chan_r in open_fds and _readable(chan_r) and len(run.channel) <= MAX_OBSERVATION_BYTES:
+                    chunk = os.read(chan_r, 1 << 16)
+                    if not chunk:
+                        break
+                    run.channel += chunk
+            nl = run.channel.find(b"\n")
+            if nl < 0:
+                if exited:
+                    failed = None if run.setup[:1] == b"\0" else {
+                        "status": "sandbox_error", "message": "the child died before the sandbox was in place"}
+                    break
+                continue
+            secs = time.monotonic() - unit_start
+            line, rest = bytes(run.channel[:nl]), run.channel[nl + 1:]
+            run.channel = bytearray()
+            late = _peek_index(line)
+            if late is not None and start <= late < i:
+                # A second observation for a unit already answered: that unit fails; the
+                # pending one gets a fresh child.
+                units[late] = {**_EXTRA, "seconds": units[late].get("seconds", 0.0)}
+                pending = False
+                break
+            if rest or (chan_r in open_fds and _has_data(chan_r)):
+                failed = {**_EXTRA, "seconds": secs}
+                break
+            units[i] = rec = _functional_record(line, secs, i)
+            i += 1
+            pending = False
+            if rec["status"] == "bad_observation" or (stop_first and rec["status"] != "ok") or exited:
+                break
+            if i < n and time.monotonic() < job_deadline:
+                unit_start = request(i)
+                pending = True
+            else:
+                break
+        if not pending and not failed and not exited and i > start and i - 1 in units:
+            # Done with this child: end its requests and let it exit, so that a late second
+            # observation for the last unit is still seen (an honest harness exits at once).
+            os.close(req_w)
+            req_w = -1
+            grace = time.monotonic() + min(0.2, max(0.0, job_deadline - time.monotonic()))
+            while not exited and time.monotonic() < grace:
+                for fd, _ in poller.poll(max(0.0, grace - time.monotonic()) * 1000):
+                    if fd == pidfd:
+                        exited = True
+                    elif fd == chan_r and _has_data(chan_r):
+                        exited = True  # stop waiting: the verdict is known
+                        units[i - 1] = {**_EXTRA, "seconds": units[i - 1].get("seconds", 0.0)}
+                    elif fd == chan_r or not os.read(fd, 1 << 16):  # drain stdout/stderr meanwhile
+                        poller.unregister(fd)
+            if units[i - 1]["status"] != "bad_observation" and chan_r in open_fds and _has_data(chan_r):
+                units[i - 1] = {**_EXTRA, "seconds": units[i - 1].get("seconds", 0.0)}
+    finally:
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        t = _tick("run", t)
+        _, run.status = os.waitpid(pid, 0)
+        for fd in [pidfd, req_w, *open_fds]:
+            if fd >= 0:
+                os.close(fd)
+        _tick("reap", t)
+    if pending and i < n and failed is None and i > start:
+        # The child ended after answering earlier units, maybe before it even read request i
+        # (a program that exits after one answer): unit i gets a fresh child of its own, where
+        # dying again is charged to it.
+        pending = False
+    if pending and i < n:
+        if failed is None:  # the child ended (exit or signal) without answering unit i
+            run.unit_seconds = time.monotonic() - unit_start
+            failed = _crash_record(run)
+            if failed["status"] == "exited":
+                failed["message"] = f"process exited with status {failed['exit']} before answering"
+        units[i] = {"seconds": 0.0, **failed}
+        i += 1
+    return i, run.stderr_tail
 
 
 # ------------------------------------------------------------------------------ supervisor
@@ -450,26 +648,29 @@ def _supervise(req: dict, uid: int | None) -> dict:
 
 
 def _units_one_child_each(req: dict, code, uid, workdir, nonce, job_deadline, budget):
-    """stdio/functional: one fresh child per unit; the count comes from the request (the
-    trusted side's TestSuite), each unit's clock and verdict inputs from this process."""
+    """stdio and functional: the count comes from the request (the trusted side's TestSuite),
+    each unit's clock and observations from this process. stdio: one fresh child per unit;
+    functional: lockstep children (`_run_lockstep`), a fresh one after any failure of the last."""
     n_units = int(req["n_units"])
     units: dict = {}
     stderr_tail = b""
-    timeouts = 0
     stop_first = bool(req["limits"].get("stop_on_first_failure"))
-    for i in range(n_units):
-        if time.monotonic() >= job_deadline:
-            units.update({j: {"status": "not_run", "message": "job deadline reached"} for j in range(i, n_units)})
+    i = 0
+    while i < n_units:
+        timeouts = sum(u["status"] == "timeout" for u in units.values())
+        if time.monotonic() >= job_deadline or timeouts >= MAX_TIMEOUTS:
+            why = "job deadline reached" if timeouts < MAX_TIMEOUTS else f"{timeouts} tests of this job timed out"
+            units.update({j: {"status": "not_run", "message": f"not run: {why}"} for j in range(i, n_units)})
             break
-        if timeouts >= MAX_TIMEOUTS:
-            units.update({j: {"status": "not_run", "message": f"not run: {timeouts} tests of this job timed out"}
-                          for j in range(i, n_units)})
-            break
-        run = _run_child(req, code, i, uid, workdir, nonce, job_deadline, budget)
-        stderr_tail = (stderr_tail + run.stderr_tail)[-4096:]
-        units[i] = rec = _unit_record(req, run)
-        timeouts += rec["status"] == "timeout"
-        if stop_first and rec["status"] not in ("done", "ok"):
+        if req["kind"] == "functional":
+            i, tail = _run_lockstep(req, code, i, uid, workdir, nonce, job_deadline, budget, units)
+        else:
+            run = _run_child(req, code, i, uid, workdir, nonce, job_deadline, budget)
+            tail = run.stderr_tail
+            units[i] = _unit_record(req, run)
+            i += 1
+        stderr_tail = (stderr_tail + tail)[-4096:]
+        if stop_first and any(u["status"] not in ("done", "ok") for u in units.values()):
             break  # ok/done still need grading by the parent; stop only on a definite failure
     return units, n_units, None, stderr_tail
 

@@ -96,20 +96,32 @@ HOSTILE = {
             return a * b
         """), FUNC3, [R, R, R]),
     "functional_extra_observation": (prog("""
+        UNIT = {(2, 3): 0, (10, 20): 1, (7, 8): 2}
+        def add(a, b):
+            os.write(3, b'{"i": %d, "status": "ok", "value": %d}\\n' % (UNIT[a, b], a + b))
+            return a + b
+        """), FUNC3, [R, R, R]),  # two observations: the unit fails, however right the value
+    "functional_extra_observation_without_index": (prog("""
         def add(a, b):
             os.write(3, b'{"status": "ok", "value": %d}\\n' % (a + b))
             return a + b
-        """), FUNC3, [R, R, R]),  # two observations: the unit fails, however right the value
+        """), FUNC3, [R, R, R]),
     "functional_ends_unit_early_then_exits": (prog("""
+        UNIT = {(2, 3): 0, (10, 20): 1, (7, 8): 2}
         def add(a, b):
-            os.write(3, b'{"status": "ok", "value": %d}\\n' % (a + b))
+            os.write(3, b'{"i": %d, "status": "ok", "value": %d}\\n' % (UNIT[a, b], a + b))
             os._exit(0)
         """), FUNC3, [P, P, P]),  # its one observation *is* what it returned: honest
+    "functional_answers_for_the_wrong_unit": (prog("""
+        def add(a, b):
+            os.write(3, b'{"i": 2, "status": "ok", "value": 15}\\n')
+            os._exit(0)
+        """), FUNC3, [R, R, P]),  # an answer counts only for the test it was asked (and is right for 2)
     "functional_malformed_observation": (prog("""
         def add(a, b):
-            os.write(3, b'{"status": "ok", "value": {"$i": "zz"}}\\n')
+            os.write(3, b'{"i": 0, "status": "ok", "value": {"$i": "zz"}}\\n')
             os._exit(0)
-        """), FUNC3, [W, W, W]),
+        """), FUNC3, [W, R, R]),  # unit 0: undecodable value; 1, 2: an answer for test 0
     "functional_deep_observation": (prog("""
         def add(a, b):
             os.write(3, b'{"status": "ok", "value": ' + b'[' * 5000 + b']' * 5000 + b'}\\n')
@@ -152,7 +164,11 @@ def test_clock_reset_messages_do_not_extend_a_unit(executor, suite):
                        + "    return a + b\n")
     t = time.monotonic()
     result = executor.run(program, suite, FAST)
-    assert verdicts(result) == [Verdict.TIMEOUT, Verdict.TIMEOUT, Verdict.NOT_RUN]  # 2 timeouts end the job
+    if suite.kind == "stdio":  # the messages mean nothing: 2 timeouts, and the job ends
+        assert verdicts(result) == [Verdict.TIMEOUT, Verdict.TIMEOUT, Verdict.NOT_RUN]
+    else:  # the first line it writes is its one observation for the unit: malformed, a failure
+        assert verdicts(result) == [R, R, R]
+        assert all(t.error_type == "ProtocolViolation" for t in result.tests)
     assert time.monotonic() - t < 2 * 1.5 + 2
     assert sandbox_processes(executor) == []
 
@@ -335,3 +351,10 @@ def test_a_batch_of_hostile_records_completes(executor, monkeypatch):
     assert len(results) == 200
     for (_, suite), r in zip(jobs, results):
         assert r.total >= 1 and (suite.kind == "unittest" or r.total == len(suite))
+
+
+def test_a_crash_is_charged_to_its_own_unit_only(executor):
+    program = "import os\ndef add(a, b):\n    if a == 10:\n        os._exit(0)\n    return a + b\n"
+    result = executor.run(program, FUNC3, FAST)
+    assert verdicts(result) == [P, R, P]
+    assert result.tests[1].error_type == "EarlyExit"
