@@ -1,18 +1,20 @@
 """The warm fork server and its per-job supervisors.
 
     parent (trainer, CLI)  --unix socket, one connection per job-->  fork server
-    fork server:  isolated once (sandbox.isolate_server), harness pre-imported; per accepted
-                  connection it forks a *supervisor* and goes back to accept().
-    supervisor:   reads the job request, forks one sandboxed child per run (stdio: one per
-                  test; otherwise one for all tests, restarted after a timeout or crash),
-                  enforces per-test and per-job wall clocks, caps output, checks completion
-                  reports, kills the child's process group and every process of the job's
-                  uid, reaps everything (it is a child subreaper), removes the working
-                  directory, and only then answers the parent.
+    fork server:  isolated once (sandbox.isolate_server), harness pre-imported; pre-forks
+                  persistent *supervisors* that serve jobs from the shared socket.
+    supervisor:   reads the job request, compiles the program (a syntax error is decided
+                  here), and runs the units: stdio, one fresh sandboxed child per test;
+                  functional, a loaded child answering one requested test at a time;
+                  assertion/unittest, one child for all tests, restarted after a timeout or
+                  crash. It owns the unit count (from the request), every clock, the output
+                  caps and the validation of what children write; it kills the child's process
+                  group and every process of the job's uid, reaps everything (it is a child
+                  subreaper), removes the working directory, and only then answers the parent.
 
 The supervisor never compares outputs: expected outputs are never sent to the server, so
-they are not in the memory the sandboxed child is forked from. It returns raw per-test
-records; `executor.py` grades them on the trusted side.
+they are not in the memory the sandboxed child is forked from. It returns per-unit records of
+what it observed; `executor.py` grades them on the trusted side. See docs/executor.md.
 """
 
 from __future__ import annotations
