@@ -616,7 +616,7 @@ def _supervise(req: dict, uid: int | None) -> dict:
     job_deadline = t_job + float(limits["job_deadline"])
     try:
         code = harness.compile_program(req["program"])
-    except (SyntaxError, ValueError, MemoryError, RecursionError, OverflowError) as exc:
+    except Exception as exc:  # noqa: BLE001 - SyntaxError, ValueError (NUL bytes), RecursionError, ...
         # Decided here, before any child exists: a program cannot claim a syntax error.
         return {"units": {}, "n_units": req["n_units"], "names": None, "stderr_tail": "", "seconds": 0.0,
                 "syntax_error": {"error_type": type(exc).__name__, "message": str(exc)[:_MAX_TEXT]}}
