@@ -176,9 +176,9 @@ def _run_child(req: dict, code, start: int, uid: int | None, workdir: str, nonce
                budget: list[int]) -> _Run:
     """Fork one sandboxed child and watch it until it ends or its clock runs out.
 
-    stdio: the child runs exactly unit `start`; the clock runs from fork to exit and
-    nothing the child writes changes it. (functional: `_run_lockstep`.) assertion/unittest: the child runs units from `start`
-    on; a genuine per-test message moves the clock on to the next unit.
+    stdio: the child runs exactly unit `start`; the clock runs from fork to exit and nothing
+    the child writes changes it. assertion/unittest: the child runs units from `start` on; a
+    genuine per-test message moves the clock on to the next unit. (functional: `_run_lockstep`.)
     `budget` = [bytes the job may still keep]; shared by the job's runs."""
     t = time.perf_counter()
     limits = req["limits"]
@@ -202,6 +202,7 @@ def _run_child(req: dict, code, start: int, uid: int | None, workdir: str, nonce
     exited = False
 
     def keep(fd: int, chunk: bytes) -> None:
+        nonlocal chan_buf, unit_start
         kind = open_fds[fd]
         if kind == "err":
             run.stderr_tail = (run.stderr_tail + chunk)[-4096:]
@@ -222,7 +223,6 @@ def _run_child(req: dict, code, start: int, uid: int | None, workdir: str, nonce
             if len(run.channel) > MAX_OBSERVATION_BYTES:
                 run.killed = "output_limit"
         else:
-            nonlocal chan_buf, unit_start
             if b"\n" not in chunk:  # a long message still arriving: no re-scan
                 chan_buf += chunk
                 return
