@@ -68,7 +68,7 @@ class _Run:
 
     def __init__(self) -> None:
         self.messages: list[dict] = []       # assertion/unittest: genuine channel messages
-        self.channel = bytearray()           # stdio/functional: the raw channel bytes
+        self.channel = bytearray()           # stdio/functional: the raw observation bytes
         self.stdout = bytearray()
         self.stderr_tail = b""
         self.setup = bytearray()             # b"\0" once the sandbox is in place, else an error
@@ -323,7 +323,7 @@ def _observation(run: _Run) -> tuple[dict | None, str | None]:
 
 
 def _unit_record(req: dict, run: _Run) -> dict:
-    """stdio/functional: the record of one unit from the supervisor's own observations (exit
+    """stdio: the record of one unit from the supervisor's own observations (exit
     status, signal, clock, stdout) and the child's one observation line, validated."""
     secs = run.unit_seconds
     if run.setup[:1] != b"\0":
@@ -603,6 +603,19 @@ def _kill_descendants() -> None:
         _reap_all(timeout=0.2)
 
 
+def _kill_survivors(uid: int | None) -> None:
+    """After a child is reaped: kill whatever it left running. We are a child subreaper, so
+    any surviving descendant (a double-forked daemon included) is now *our* child. No
+    children at all means nothing survived (the common case: one waitpid); otherwise kill
+    every process of the job's uid."""
+    if _has_children():
+        if uid is not None:
+            _kill_uid(uid)
+        else:
+            _kill_descendants()
+        _reap_all()
+
+
 def _record(msg: dict) -> dict:
     return {"status": msg.get("status"), "error_type": _text(msg.get("error_type")),
             "message": _text(msg.get("message"))}
@@ -632,15 +645,7 @@ def _supervise(req: dict, uid: int | None) -> dict:
         run_units = _units_one_child_each if req["kind"] in ("stdio", "functional") else _units_shared_child
         units, n_units, names, stderr_tail = run_units(req, code, uid, workdir, nonce, job_deadline, budget)
     finally:
-        # We are a child subreaper and the job's child is already reaped, so any surviving
-        # descendant (a double-forked daemon included) is now *our* child. No children at
-        # all means nothing survived; otherwise kill every process of the job's uid.
-        if _has_children():
-            if uid is not None:
-                _kill_uid(uid)
-            else:
-                _kill_descendants()
-            _reap_all()
+        _kill_survivors(uid)
         shutil.rmtree(workdir, ignore_errors=True)
         _tick("cleanup", t)
     return {"phases": {k: round(v, 6) for k, v in PHASES.items()}, "units": {str(k): v for k, v in units.items()},
@@ -671,6 +676,7 @@ def _units_one_child_each(req: dict, code, uid, workdir, nonce, job_deadline, bu
             tail = run.stderr_tail
             units[i] = _unit_record(req, run)
             i += 1
+        _kill_survivors(uid)  # nothing a unit started outlives it (no daemon works on for later units)
         stderr_tail = (stderr_tail + tail)[-4096:]
         if stop_first and any(u["status"] not in ("done", "ok") for u in units.values()):
             break  # ok/done still need grading by the parent; stop only on a definite failure

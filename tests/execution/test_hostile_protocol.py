@@ -378,3 +378,23 @@ def test_supervisor_observation_parsing_is_total():
         run.setup, run.status, run.channel = bytearray(b"\0"), rng.choice([0, 256, 9]), bytearray(line + b"\n")
         assert server._unit_record({"kind": "stdio"}, run)["status"] in (
             "done", "error", "bad_observation", "crashed", "exited", "timeout")
+
+
+def test_a_daemon_does_not_outlive_its_unit(executor):
+    # Unit 0 leaves a daemon behind that would answer later units through a file; it is
+    # killed when unit 0 ends, before unit 1 starts.
+    program = textwrap.dedent("""
+        import os, time
+        a, b = map(int, input().split())
+        if (a, b) == (2, 3) and os.fork() == 0:
+            os.setsid()
+            time.sleep(0.5)
+            open("daemon-was-here", "w").write("x")
+            os._exit(0)
+        if (a, b) != (2, 3):
+            time.sleep(1.0)
+        print(0 if os.path.exists("daemon-was-here") else a + b)
+        """)
+    result = executor.run(program, STDIO3, FAST)
+    assert verdicts(result) == [P, P, P]
+    assert sandbox_processes(executor) == []
