@@ -127,6 +127,11 @@ HOSTILE = {
             os.write(3, b'{"status": "ok", "value": ' + b'[' * 5000 + b']' * 5000 + b'}\\n')
             os._exit(0)
         """), FUNC3, [R, R, R]),
+    "assertion_claims_syntax_and_sandbox_error": (prog("""
+        _spray()
+        def add(a, b):
+            return a * b
+        """), ASSERT1, [W]),
     "stdio_error_report_with_exit_0": (prog("""
         print(5)
         os.write(3, b'{"error_type": "X", "message": "y"}\\n')
