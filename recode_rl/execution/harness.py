@@ -370,7 +370,7 @@ def _run_unittest(req: dict, code: types.CodeType, fd: int, start: int, nonce: s
         loader = unittest.TestLoader()
         cases = []
         for obj in list(ns.values()):
-            if _type(obj) is type and _issubclass(obj, unittest.TestCase) and obj.__module__ == "__main__":
+            if _type(obj) is _type and _issubclass(obj, unittest.TestCase) and obj.__module__ == "__main__":
                 cases.extend(loader.loadTestsFromTestCase(obj))
         cases.sort(key=lambda c: c.id())
     except _BaseException as exc:
