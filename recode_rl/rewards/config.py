@@ -102,7 +102,7 @@ def build_scorer(cfg: ScorerConfig) -> ProcessScorer:
         try:
             return RewardModel.load(cfg.path, input_format=cfg.input_format, card=cfg.card, max_length=cfg.max_length,
                                     device=cfg.device, dtype=cfg.dtype, batch_size=cfg.batch_size or _DEFAULT_BATCH["hf"])
-        except OSError as exc:
+        except (OSError, ConfigError) as exc:
             raise ConfigError(f"scorer.path={cfg.path!r}: cannot load it as a reward model: {exc}") from None
     if cfg.kind == "http":
         from recode_rl.reward_model.scoring import read_card
