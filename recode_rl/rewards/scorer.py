@@ -91,6 +91,8 @@ def activation_verdict(raw: Sequence[float], activated: Sequence[float], tol: fl
     """Classify a vLLM server from the same inputs sent with `use_activation` false (`raw`) and true.
 
     "raw"        the server honours the field: activated = sigmoid(raw), and not = raw somewhere
+    "always_raw" it ignores the field but returns logits anyway (values outside [0, 1]; e.g. an old
+                 server started with activation off in its pooler config): usable as is
     "ignored"    the server ignores it (vLLM < 0.11.2): both replies equal (probabilities)
     "ambiguous"  every value sits at sigmoid's fixed point: both explanations fit
     "unexpected" neither fits (e.g. a softmax head, a proxy rewriting replies)
@@ -102,7 +104,7 @@ def activation_verdict(raw: Sequence[float], activated: Sequence[float], tol: fl
     if all(fits_raw):
         return "raw"
     if all(fits_ignored):
-        return "ignored"
+        return "always_raw" if any(not 0.0 <= r <= 1.0 for r in raw) else "ignored"
     return "unexpected"
 
 
@@ -231,7 +233,7 @@ class HTTPScorer:
         raw = self._head_outputs(self._post(self._payload(problems, reasonings, activation=False)), n)
         act = self._head_outputs(self._post(self._payload(problems, reasonings, activation=True)), n)
         verdict = activation_verdict(raw, act)
-        if verdict == "raw":
+        if verdict in ("raw", "always_raw"):
             return
         seen = f"use_activation=false gave {[round(x, 4) for x in raw]}, true gave {[round(x, 4) for x in act]}"
         if verdict == "ignored":

@@ -5,6 +5,7 @@ num_labels=1 reward model, by release (vLLM protocol read at vllm-project/vllm, 
     new        >= 0.11.2: `use_activation` false -> raw logit, else sigmoid(logit)
     old        <  0.11.2: unknown fields are ignored (OpenAIBaseModel extra="allow") -> always sigmoid
     softmax1   old releases that apply softmax to a one-label head -> always 1.0
+    logits     an old server with activation off in its pooler config -> always the raw logit
     bad_proxy  honours the field, but the activated values are not the sigmoid of the raw ones
 """
 
@@ -37,6 +38,8 @@ def _value(mode: str, body: dict, text: str) -> float:
         return _sigmoid(x)
     if mode == "softmax1":
         return 1.0
+    if mode == "logits":
+        return x
     return x if body.get("use_activation") is False else _sigmoid(x) / 2   # bad_proxy: true is not sigmoid(false)
 
 
@@ -102,6 +105,13 @@ def test_other_mismatches_fail(vllm, mode, message):
         HTTPScorer(url + "/classify").score(["A"], ["r"])
 
 
+def test_server_that_always_returns_logits_is_accepted(vllm):
+    server, url = vllm
+    server.mode = "logits"
+    client = HTTPScorer(url + "/classify")
+    assert client.score(["A"], ["r"]) == pytest.approx([_sigmoid(_logit(client.card.render("A", "r")))])
+
+
 def test_our_protocol_is_not_probed(vllm):
     server, url = vllm
     client = HTTPScorer(url + "/score")
@@ -111,6 +121,7 @@ def test_our_protocol_is_not_probed(vllm):
 def test_activation_verdict():
     assert activation_verdict([2.0, -1.0], [_sigmoid(2.0), _sigmoid(-1.0)]) == "raw"
     assert activation_verdict([0.3, 0.9], [0.3, 0.9]) == "ignored"
+    assert activation_verdict([-1.2, 0.9], [-1.2, 0.9]) == "always_raw"   # activation off server-side
     # one value at sigmoid's fixed point (x = sigmoid(x) ~ 0.659) is ambiguous; the other decides
     assert activation_verdict([0.659, 2.0], [_sigmoid(0.659), _sigmoid(2.0)]) == "raw"
     assert activation_verdict([0.659, 0.66], [0.659, 0.66]) == "ambiguous"
