@@ -433,7 +433,9 @@ def test_recipe_reward_model_fits_its_vllm_share():
     kv_per_token = 2 * layers * kv_heads * head_dim * 2              # K and V, bf16
     runtime = 1.5e9                                                  # activations at 8192 tokens + buffers
     budget = rollout["gpu_memory_utilization"] * 80e9
-    sequence = (rollout["prompt_length"] + rollout["response_length"]) * kv_per_token
+    sequence = rollout["max_model_len"] * kv_per_token
+    assert rollout["max_model_len"] >= yaml.safe_load((ROOT / "configs/train-rm/paper.yaml").read_text())[
+        "model"]["max_length"]                                       # the card's inputs fit
     assert (budget - weights - runtime) / sequence >= 8              # at least 8 full sequences in flight
     assert rollout["gpu_memory_utilization"] + policy_share <= 0.9
     assert rollout["tensor_model_parallel_size"] == 1
