@@ -31,10 +31,11 @@ Other keyword arguments veRL passes (reward_model_tokenizer, ...) are ignored. S
 once per configuration and reused across calls and threads.
 
 No scorer and no router for a kind with a process term: veRL's validation call (the colocated
-reward model sleeps and its router is not passed). For samples whose `extra_info.split` is not
-"train" the process term is withheld, not faked: `score` = format + outcome terms, `process` NaN,
+reward model sleeps and its router is not passed). For samples whose `extra_info.split` is set
+and not "train" the process term is withheld, not faked: `score` = format + outcome terms, `process` NaN,
 `process_withheld` 1 (veRL logs it as val-aux/<source>/process_withheld/mean@N), a warning once.
-For a "train" sample it is a ConfigError: training must never lose the process term silently.
+For a "train" sample (or one without a split) it is a ConfigError: training must never lose the
+process term silently.
 
 Returned keys (all floats; `process` is NaN when no score was computed, `compiler` only for
 compiler kinds): score, acc (= outcome: veRL's core validation metric, pass@1), format, outcome,
@@ -157,7 +158,7 @@ def to_verl_dict(cfg: RewardConfig, r: RewardResult, withheld: bool = False) -> 
 
 
 def _split(info: Any) -> str | None:
-    return info.get("split") if isinstance(info, dict) else None
+    return info.get("split") if isinstance(info, Mapping) else None
 
 
 def _withheld(problems: list[Problem], responses: list[str], splits: list[str | None], cfg: RewardConfig,
@@ -169,11 +170,11 @@ def _withheld(problems: list[Problem], responses: list[str], splits: list[str | 
     # the samples whose gate is open: the missing term is marked, never a silent 0.
     results = [combine(cfg, x, v.result, None) for x, v in zip(parsed, verified)]
     withheld = [r.gate_open and bool(x.think and x.think.strip()) for r, x in zip(results, parsed)]
-    if any(w and split == "train" for w, split in zip(withheld, splits)):
+    if any(w and split in ("train", None) for w, split in zip(withheld, splits)):   # unknown split: strict
         raise ConfigError(
             f"reward kind {cfg.kind!r} needs a process scorer, but veRL called compute_score for a training "
-            "sample without `reward_router_address` and no scorer is configured: enable reward_model "
-            "(use_reward_loop: true) or set custom_reward_function.reward_kwargs.scorer (or env RECODE_SCORER) "
+            "sample (extra_info.split 'train' or missing) without `reward_router_address` and no scorer is "
+            "configured: enable reward_model (use_reward_loop: true) or set custom_reward_function.reward_kwargs.scorer (or env RECODE_SCORER) "
             "to a scorer server, e.g. {kind: http, url: 'http://rm-host:8001/score'}")
     if any(withheld):
         warnings.warn("veRL validation without a reachable process scorer: rewards are format + outcome only "

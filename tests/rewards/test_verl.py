@@ -262,8 +262,12 @@ def test_val_before_train_without_router_reports_outcome(parquet_rows, tmp_path)
     assert extra["process_withheld"] == [1.0, 0.0, 1.0, 0.0]        # only where the gate was open
     assert all(math.isnan(p) for p in extra["process"]) and extra["process_term"] == [0.0] * 4
     # the same call for a training sample is an error naming the settings to change
-    with pytest.raises(ConfigError, match="training sample without `reward_router_address`.*reward_kwargs.scorer"):
+    with pytest.raises(ConfigError, match=r"training sample \(extra_info.split .train. or missing\) "
+                                          r"without `reward_router_address`.*reward_kwargs.scorer"):
         _legacy_naive(module.compute_score, parquet_rows[:1], RESPONSES["add"][:1], kwargs)
+    no_split = dict(rows[0], extra_info={k: v for k, v in rows[0]["extra_info"].items() if k != "split"})
+    with pytest.raises(ConfigError, match="split 'train' or missing"):
+        _legacy_naive(module.compute_score, [no_split], RESPONSES["add"][:1], kwargs)
     # outcome-only kinds never needed a scorer: nothing withheld
     with warnings.catch_warnings():
         warnings.simplefilter("error")
