@@ -174,8 +174,9 @@ def _withheld(problems: list[Problem], responses: list[str], splits: list[str | 
         raise ConfigError(
             f"reward kind {cfg.kind!r} needs a process scorer, but veRL called compute_score for a training "
             "sample (extra_info.split 'train' or missing) without `reward_router_address` and no scorer is "
-            "configured: enable reward_model (use_reward_loop: true) or set custom_reward_function.reward_kwargs.scorer (or env RECODE_SCORER) "
-            "to a scorer server, e.g. {kind: http, url: 'http://rm-host:8001/score'}")
+            "configured: enable reward_model (use_reward_loop: true) or set "
+            "custom_reward_function.reward_kwargs.scorer (or env RECODE_SCORER) to a scorer server, "
+            "e.g. {kind: http, url: 'http://rm-host:8001/score'}")
     if any(withheld):
         warnings.warn("veRL validation without a reachable process scorer: rewards are format + outcome only "
                       "(process_withheld = 1); set reward_kwargs.scorer or RECODE_SCORER to score reasoning in "

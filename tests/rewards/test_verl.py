@@ -402,7 +402,8 @@ def test_recipe_keys_exist_in_verl_config():
 def test_run_script_overrides_exist_in_verl_config():
     text = RUN_SCRIPT.read_text()
     overrides = set(re.findall(r"(?<![\w.+-])([a-z_]+(?:\.[a-z_]+)+)=", text))
-    assert {"reward_model.model.path", "reward_model.enable", "custom_reward_function.reward_kwargs.scorer"} <= overrides
+    assert {"reward_model.model.path", "reward_model.enable",
+            "custom_reward_function.reward_kwargs.scorer"} <= overrides
     recipe_paths = set(_paths({k: v for k, v in _recipe().items() if k not in ("hydra", "defaults")}))
     # without `+`, Hydra only overrides keys that exist: in veRL's config or added by the recipe
     missing = sorted(k for k in overrides if k not in _verl_keys() and k not in recipe_paths)
