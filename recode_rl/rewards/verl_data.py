@@ -5,7 +5,8 @@
     prompt        the policy prompt, `recode_rl.prompts.policy_messages` (math: `math_messages`)
     ability       "code" ("math" for problems with a gold answer)
     reward_model  {"style": "rule", "ground_truth": JSON of TestSuite.to_dict(), or of
-                   {"answer": Problem.answer} for math}
+                   {"answer": Problem.answer} for math}  ("rule": veRL's `_validate` skips
+                   validation for "model" rows when reward_model.enable)
     extra_info    {"task_id", "problem" (statement for the process scorer),
                    "program_prefix" (judge prelude prepended before execution), "split", "index"}
 `recode_rl.rewards.verl_reward.compute_score` reads exactly these back.
