@@ -46,6 +46,26 @@ COMMANDS: dict[str, tuple[str, str]] = {
 RESUMABLE = {"synth", "train-rm", "eval-rm", "eval", "build-lcbrb", "train-rl", "train-sft", "demo"}
 
 
+# The embedded default (offline, CPU, small) each command runs when no --config is given: the same
+# file the README and docs point to, so a bare command does what they promise.
+EMBEDDED_DEFAULTS = {
+    "check": "check/embedded.yaml", "synth": "synth/default.yaml", "train-rm": "train-rm/default.yaml",
+    "eval-rm": "eval-rm/default.yaml", "eval": "eval/embedded.yaml", "build-lcbrb": "build-lcbrb/embedded.yaml",
+    "train-rl": "train-rl/default.yaml", "train-sft": "train-sft/default.yaml",
+}
+
+
+def _use_embedded_default(args: argparse.Namespace) -> None:
+    from recode_rl.config import shipped_config
+
+    relative = EMBEDDED_DEFAULTS.get(args.command)
+    path = shipped_config(relative) if relative and args.config is None else None
+    if path is not None:
+        args.config = str(path)
+        print(f"recode {args.command}: no --config given, using the embedded default configs/{relative}",
+              file=sys.stderr)
+
+
 def override_example(module: Any) -> str:
     """A KEY=VALUE this command accepts: its `OVERRIDE_EXAMPLE`, else its first scalar config default."""
     example = getattr(module, "OVERRIDE_EXAMPLE", None)
@@ -95,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    _use_embedded_default(args)
     try:
         if args.print_config:
             return _print_config(args)
