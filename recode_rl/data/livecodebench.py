@@ -38,9 +38,11 @@ from recode_rl.errors import DataError
 from recode_rl.execution.types import TestSuite
 
 __all__ = ["decode_private_tests", "lcb_test_suite", "problem_from_lcb", "load_livecodebench",
-           "func_name_from_starter", "LCB_V5_FILE"]
+           "func_name_from_starter", "LCB_V5_FILE", "LCB_OFFICIAL_V5_FILES"]
 
 LCB_V5_FILE = "livecodebench/lcb_v5_public_tests_with_metadata.jsonl"
+# the official release_v5 files (`recode data fetch livecodebench-v5`, with private tests)
+LCB_OFFICIAL_V5_FILES = tuple(f"livecodebench/code_generation_lite/test{n}.jsonl" for n in ("", "2", "3", "4", "5"))
 _MAX_DECOMPRESSED = 1 << 30  # 1 GiB: larger is a zip bomb, not a test set
 
 
@@ -185,11 +187,16 @@ def _as_date(value: str | date | None, name: str) -> date | None:
 def load_livecodebench(path: str | Path | None = None, *, start: str | date | None = None,
                        end: str | date | None = None, difficulty: str | None = None,
                        include_private: bool = True, limit: int | None = None) -> list[Problem]:
-    """LiveCodeBench problems with contest_date in [start, end] (inclusive; None = open)."""
-    path = Path(path) if path else find_data_file(LCB_V5_FILE)
+    """LiveCodeBench problems with contest_date in [start, end] (inclusive; None = open).
+
+    Default data: the shared public-tests file, else the official release_v5 files fetched by
+    `recode data fetch livecodebench-v5` (which carry the private tests).
+    """
+    paths = [Path(path)] if path else _default_lcb_files()
     lo, hi = _as_date(start, "start"), _as_date(end, "end")
     problems = []
-    for where, rec in read_records(path):
+    records = (item for p in paths for item in read_records(p))
+    for where, rec in records:
         p = problem_from_lcb(rec, where, include_private=include_private)
         d = date.fromisoformat(p.contest_date) if p.contest_date else None
         if (lo or hi) and d is None:
@@ -202,3 +209,14 @@ def load_livecodebench(path: str | Path | None = None, *, start: str | date | No
         if limit and len(problems) >= limit:
             break
     return problems
+
+
+def _default_lcb_files() -> list[Path]:
+    try:
+        return [find_data_file(LCB_V5_FILE)]
+    except DataError as missing:
+        try:
+            return [find_data_file(f) for f in LCB_OFFICIAL_V5_FILES]
+        except DataError:
+            raise DataError(f"{missing} Or run `recode data fetch livecodebench-v5` for the official files "
+                            "with private tests.") from None
