@@ -89,6 +89,8 @@ class LcbRbConfig(StageConfig):
     judge_sampling: SamplingParams = SamplingParams(temperature=0.0, max_new_tokens=256)
     annotations: str | None = None           # a filled adjudication sheet (CSV)
     labels_from: Literal["auto", "judge", "annotations"] = "auto"  # auto: annotations when given
+    # outcome (the paper): chosen = sound + passed, rejected = flawed + failed; label: labels only
+    pair_rule: Literal["outcome", "label"] = "outcome"
     seed: int = 0
     timeout: float = Field(6.0, gt=0)
     memory_mb: int = Field(2048, ge=64)

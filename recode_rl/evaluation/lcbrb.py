@@ -9,11 +9,15 @@ Pipeline (MISSION Part 3), each step a function so it can be tested and resumed:
    reply read by `judge.py`); unparseable replies are counted (`unparseable`) and dropped.
 3. Adjudication (`adjudication.py`): a CSV sheet of the consistent items for two annotators;
    their labels come back, Cohen's kappa is reported and consensus labels replace the judge's.
-4. `build_pairs`: per problem, each rejected (flawed) reasoning is paired with ONE chosen
-   (sound) reasoning of the same problem drawn with `random.Random(f"{seed}:{problem_id}")`, so
-   pairs do not depend on the order problems are processed in; problems lacking either side are
-   dropped; problems whose contest date falls in the window reserved for code-generation
-   evaluation (default 2024-10-01..2025-02-28) are excluded.
+4. `build_pairs`: as in the paper, responses are split into pass and fail by their tests and
+   the judge purifies each side: chosen candidates are sound reasoning whose code passed,
+   rejected candidates are flawed reasoning whose code failed (`pair_rule="outcome"`, the
+   default; `pair_rule="label"` ignores the test outcome and pairs on the labels alone). Per
+   problem, each rejected reasoning is paired with ONE chosen reasoning of the same problem drawn
+   with `random.Random(f"{seed}:{problem_id}")`, so pairs do not depend on the order problems are
+   processed in; problems lacking either side are dropped; problems whose contest date falls in
+   the window reserved for code-generation evaluation (default 2024-10-01..2025-02-28) are
+   excluded.
 
 `build_lcbrb(cfg, root, policy, judge)` runs the steps in order (`recode build-lcbrb`).
 
@@ -21,10 +25,13 @@ Pairs are written in the preference format `recode eval-rm` reads (`reward_model
 `prompt` (problem statement), `chosen` / `rejected` (reasoning texts), `problem_id`,
 `pair_type="lcbrb"`, `subset` (difficulty), `id`, plus the codes, pass/fail and contest date.
 
-Departures: the paper keeps pass and fail samples alike (so do we); it pairs after human
-adjudication of all judged items, while we let the judge's labels stand for items no annotator
-has labelled when `labels_from="judge"` (the default without an annotation file) and say so in
-the summary.
+The paper (final version, Sec. 3.3) partitions the solutions into pass and fail sets, then lets
+the judge and two annotators purify them; the earlier version says outright that chosen =
+sound reasoning of correct code, rejected = flawed reasoning of incorrect code. Its generator
+is Qwen2.5-Coder-32B-Instruct on LiveCodeBench v6 problems (set `generator` and `problems`).
+Departure: the paper pairs after human adjudication of all judged items, while we let the
+judge's labels stand for items no annotator has labelled when `labels_from="judge"` (the
+default without an annotation file) and say so in the summary.
 """
 
 from __future__ import annotations
@@ -36,7 +43,7 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from recode_rl.config import ConfigError
 from recode_rl.data.schema import Problem
@@ -122,18 +129,34 @@ def judge_items(items: Sequence[dict[str, Any]], judge: Generator, sampling: Sam
     return out, counts
 
 
+PairRule = Literal["outcome", "label"]
+
+
 def build_pairs(items: Sequence[Mapping[str, Any]], labels: Mapping[str, str], *, seed: int = 0,
-                exclude_window: tuple[str, str] | None = None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Pairs (each rejected with one random chosen of the same problem) and drop statistics."""
+                exclude_window: tuple[str, str] | None = None,
+                rule: PairRule = "outcome") -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Pairs (each rejected with one random chosen of the same problem) and drop statistics.
+
+    rule="outcome" (the paper): chosen = sound AND passed, rejected = flawed AND failed; sound
+    reasoning whose code failed and flawed reasoning whose code passed are counted, not paired.
+    rule="label": the judge's/annotators' label alone decides the side.
+    """
+    if rule not in ("outcome", "label"):
+        raise ConfigError(f"pair_rule must be 'outcome' or 'label', got {rule!r}")
     by_problem: dict[str, dict[str, list[Mapping[str, Any]]]] = defaultdict(lambda: {"sound": [], "flawed": []})
     excluded: set[str] = set()
+    off_side: Counter = Counter()
     for it in items:
         if in_window(it.get("contest_date"), exclude_window):
             excluded.add(it["problem_id"])
             continue
         label = labels.get(it["item_id"])
-        if label in ("sound", "flawed"):
-            by_problem[it["problem_id"]][label].append(it)
+        if label not in ("sound", "flawed"):
+            continue
+        if rule == "outcome" and bool(it.get("passed")) != (label == "sound"):
+            off_side["sound_but_failed" if label == "sound" else "flawed_but_passed"] += 1
+            continue
+        by_problem[it["problem_id"]][label].append(it)
     pairs, no_chosen, no_rejected = [], 0, 0
     for pid in sorted(by_problem):
         sides = by_problem[pid]
@@ -157,7 +180,9 @@ def build_pairs(items: Sequence[Mapping[str, Any]], labels: Mapping[str, str], *
             })
     stats = {"pairs": len(pairs), "problems_with_pairs": len({p["problem_id"] for p in pairs}),
              "problems_without_chosen": no_chosen, "problems_without_rejected": no_rejected,
-             "problems_excluded_by_window": len(excluded)}
+             "problems_excluded_by_window": len(excluded), "pair_rule": rule,
+             "dropped_sound_but_failed": off_side["sound_but_failed"],
+             "dropped_flawed_but_passed": off_side["flawed_but_passed"]}
     return pairs, stats
 
 
@@ -224,7 +249,7 @@ def build_lcbrb(cfg: LcbRbConfig, root: str | Path, policy: Generator, judge: Ge
     else:
         labels = {it["item_id"]: it["label"] for it in consistent}
         source = "LLM judge only (not human-adjudicated)"
-    pairs, pair_stats = build_pairs(judged, labels, seed=cfg.seed, exclude_window=window)
+    pairs, pair_stats = build_pairs(judged, labels, seed=cfg.seed, exclude_window=window, rule=cfg.pair_rule)
     write_records(data / "lcbrb_pairs.jsonl", pairs)
     summary = {
         "problems": len(problems), "exclude_window": window,

@@ -156,20 +156,22 @@ def test_packaged_manifest_covers_the_loaders_and_its_pins_match_the_shared_data
 
 
 def test_livecodebench_falls_back_to_the_fetched_official_files(tmp_path, monkeypatch):
-    from recode_rl.data.livecodebench import LCB_OFFICIAL_V5_FILES, load_livecodebench
+    from recode_rl.data.livecodebench import LCB_OFFICIAL_FILES, LCB_OFFICIAL_V5_FILES, load_livecodebench
 
     monkeypatch.setenv("RECODE_DATA_DIR", str(tmp_path / "empty"))
     monkeypatch.setenv("RECODE_CACHE_DIR", str(tmp_path / "cache"))
     with pytest.raises(DataError, match="recode data fetch livecodebench-v5"):
         load_livecodebench()
     tests = json.dumps([{"input": "1\n", "output": "1\n", "testtype": "stdin"}])
-    for i, rel in enumerate(LCB_OFFICIAL_V5_FILES):
+    for i, rel in enumerate(LCB_OFFICIAL_FILES["v6"]):
         rec = {"question_title": "t", "question_content": "echo", "platform": "atcoder", "question_id": f"q{i}",
                "contest_id": "c", "contest_date": f"2024-1{i % 3}-05T00:00:00", "starter_code": "", "difficulty": "easy",
                "public_test_cases": tests, "private_test_cases": tests, "metadata": "{}"}
         path = tmp_path / "cache/data" / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(rec) + "\n")
+    assert LCB_OFFICIAL_V5_FILES == LCB_OFFICIAL_FILES["v6"][:5]
     problems = load_livecodebench(start="2024-10-01", end="2024-11-30")
-    assert [p.task_id for p in problems] == ["q0", "q1", "q3", "q4"]
+    assert [p.task_id for p in problems] == ["q0", "q1", "q3", "q4"]  # release_v5 = test..test5
     assert all(p.metadata["n_private"] == 1 for p in problems)
+    assert [p.task_id for p in load_livecodebench(release="v6")] == [f"q{i}" for i in range(6)]
