@@ -51,7 +51,7 @@ from recode_rl.evaluation.config import LcbRbConfig
 from recode_rl.evaluation.judge import parse_judgement
 from recode_rl.execution.types import Limits, Verdict
 from recode_rl.generation.types import Generator, SamplingParams
-from recode_rl.prompts import lcbrb_judge_prompt, policy_messages
+from recode_rl.prompts import LCBRB_JUDGE_PROMPT, lcbrb_judge_prompt, policy_messages
 from recode_rl.rewards.parsing import ParsedResponse, parse_response
 
 __all__ = ["in_window", "sample_items", "judge_items", "build_pairs", "build_lcbrb"]
@@ -110,11 +110,11 @@ def sample_items(problems: Sequence[Problem], generator: Generator, *, n: int, s
 
 
 def judge_items(items: Sequence[dict[str, Any]], judge: Generator, sampling: SamplingParams,
-                progress: str | None = None) -> tuple[list[dict[str, Any]], Counter]:
+                progress: str | None = None, template: str = LCBRB_JUDGE_PROMPT) -> tuple[list[dict[str, Any]], Counter]:
     """Ask the judge about every item; returns (items with label/reason/judge_raw, label counts).
 
     Items whose reply is unparseable keep `label=None` (counted as "unparseable")."""
-    prompts = [lcbrb_judge_prompt(it["problem"], it["reasoning"], it["code"]) for it in items]
+    prompts = [lcbrb_judge_prompt(it["problem"], it["reasoning"], it["code"], template) for it in items]
     extra = {"progress": progress} if progress else {}
     replies = judge.generate(prompts, 1, sampling, **extra)
     out, counts = [], Counter()
@@ -186,6 +186,20 @@ def build_pairs(items: Sequence[Mapping[str, Any]], labels: Mapping[str, str], *
     return pairs, stats
 
 
+def _judge_template(cfg: LcbRbConfig) -> str:
+    """The shipped judge prompt, or the text of `judge_prompt_file` (it must hold all three placeholders)."""
+    if cfg.judge_prompt_file is None:
+        return LCBRB_JUDGE_PROMPT
+    try:
+        text = Path(cfg.judge_prompt_file).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"judge_prompt_file: {exc}") from None
+    missing = [k for k in ("{problem}", "{reasoning}", "{code}") if k not in text]
+    if missing:
+        raise ConfigError(f"judge_prompt_file {cfg.judge_prompt_file}: must contain {', '.join(missing)}")
+    return text
+
+
 def _window(cfg: LcbRbConfig) -> tuple[str, str] | None:
     if cfg.exclude_start is None and cfg.exclude_end is None:
         return None
@@ -226,7 +240,7 @@ def build_lcbrb(cfg: LcbRbConfig, root: str | Path, policy: Generator, judge: Ge
                                            done=done, max_workers=cfg.max_workers, progress="sampling")
         write_records(data / "lcbrb_samples.jsonl", items)
         judged, label_counts = judge_items(items, CachedGenerator(judge, judge_cache), cfg.judge_sampling,
-                                           progress="judging")
+                                           progress="judging", template=_judge_template(cfg))
     finally:
         policy_cache.close()
         judge_cache.close()

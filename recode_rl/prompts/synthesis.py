@@ -4,13 +4,14 @@ Templates (`recode_rl/prompts/templates/<name>.txt`, package data):
   base_cot   {{problem}}                 -> base reasoning t (reasoning only, Markdown)
   optimize   {{problem}} {{reasoning}}   -> `[Optimized CoT]` ... `[Explanation]` ...
   degrade    {{problem}} {{reasoning}}   -> `[Degraded CoT]` ... `[Explanation]` ...
-  score      {{problem}} {{reasoning}}   -> five `<Flaw>: <0.0-1.0>` lines (score-based baseline)
+  score      {{problem}} {{reasoning}}   -> one score in {0, 0.1, ..., 1.0} (score-based baseline)
 
-Departure from the paper: the appendix (A.6, Figs. 6-8 and 10) prints the paper's prompts; ours
-are our own wording, following their structure (same five degradation and five optimization
-methods, same output sections), until they are rewritten; `score` asks for one score per flaw
-type where Fig. 10 asks for a single score. A user directory (`prompts_dir` in the synth
-config) may hold any subset of these files; each one found replaces the shipped one.
+Each is our own wording of the paper's prompt (Appendix A.6: base Fig. 6, degrade Fig. 7,
+optimize Fig. 8, score Fig. 10) with its structure: the same parts in the same order, the
+paper's five degradation and five optimization methods by name, its anchored 0-1 rubric and
+its output sections (docs/synthesis.md has the correspondence). A user directory
+(`prompts_dir` in the synth config) may hold any subset of these files; each one found
+replaces the shipped one.
 Placeholders are `{{name}}` so that braces in problem statements and in the templates'
 own Markdown need no escaping; a template that lacks a required placeholder, or uses an
 unknown one, is a ConfigError naming the file.

@@ -46,7 +46,7 @@ def _policy(prompt, j):
 
 
 def _judge(prompt, j):
-    reasoning = prompt_text(prompt).split("## Reasoning")[1]
+    reasoning = prompt_text(prompt).split("[Solution]")[1]
     return next(reply for tag, reply in JUDGE.items() if tag in reasoning)
 
 
