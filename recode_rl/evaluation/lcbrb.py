@@ -51,7 +51,7 @@ from recode_rl.evaluation.config import LcbRbConfig
 from recode_rl.evaluation.judge import parse_judgement
 from recode_rl.execution.types import Limits, Verdict
 from recode_rl.generation.types import Generator, SamplingParams
-from recode_rl.prompts import LCBRB_JUDGE_PROMPT, lcbrb_judge_prompt, policy_messages
+from recode_rl.prompts import LCBRB_JUDGE_PROMPT, lcbrb_judge_prompt, policy_messages, problem_text
 from recode_rl.rewards.parsing import ParsedResponse, parse_response
 
 __all__ = ["in_window", "sample_items", "judge_items", "build_pairs", "build_lcbrb"]
@@ -93,7 +93,7 @@ def sample_items(problems: Sequence[Problem], generator: Generator, *, n: int, s
                 stats["no_reasoning_or_code"] += 1
                 continue
             items.append({"item_id": item_id, "problem_id": p.task_id, "sample": j, "difficulty": p.difficulty,
-                          "contest_date": p.contest_date, "problem": p.prompt, "response": c.text,
+                          "contest_date": p.contest_date, "problem": problem_text(p), "response": c.text,
                           "reasoning": parsed.think, "code": parsed.code, "format_ok": parsed.format_ok,
                           "completion_tokens": c.completion_tokens})
             jobs.append((len(items) - 1, p, c.text, parsed))

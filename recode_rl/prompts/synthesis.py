@@ -80,7 +80,12 @@ def load_templates(user_dir: str | Path | None = None) -> dict[str, Template]:
 
 
 def problem_text(problem: Problem) -> str:
-    """The problem as shown to the generator and used as the pair `prompt`: statement + starter code."""
+    """The problem text of the reward model: statement + starter code.
+
+    One text everywhere the RM sees a problem: the synthesis prompts and the CRPL pairs' `prompt`
+    (what the RM is trained on), LCB-RB pairs, and every scoring path (`rewards.pipeline`, TRL
+    and veRL dataset rows). Idempotent on a problem without starter code.
+    """
     text = problem.prompt.strip()
     if problem.starter_code.strip():
         text += f"\n\nStarter code:\n```python\n{problem.starter_code.rstrip()}\n```"

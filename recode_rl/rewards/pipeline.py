@@ -42,6 +42,7 @@ from recode_rl.config import ConfigError
 from recode_rl.data.schema import Problem
 from recode_rl.errors import DataError
 from recode_rl.execution.types import Limits, Verdict
+from recode_rl.prompts.synthesis import problem_text
 from recode_rl.rewards.core import MATH_KINDS, RewardConfig, RewardResult, combine, needs_process_score
 from recode_rl.rewards.scorer import ProcessScorer, check_scores
 from recode_rl.rewards.verify import ExecutorFn, default_parse, verify_batch
@@ -94,7 +95,8 @@ def score_batch(
     latency = 0.0
     if to_score:
         ts = time.perf_counter()
-        raw = scorer.score([problems[i].prompt for i in to_score], [parsed[i].think or "" for i in to_score])
+        # the RM's problem text is the one it was trained on: statement + starter code (problem_text)
+        raw = scorer.score([problem_text(problems[i]) for i in to_score], [parsed[i].think or "" for i in to_score])
         latency = time.perf_counter() - ts
         for i, s in zip(to_score, check_scores(raw, len(to_score), getattr(scorer, "name", type(scorer).__name__))):
             process[i] = s

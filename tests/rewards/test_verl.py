@@ -14,7 +14,7 @@ import pytest
 from recode_rl.data.schema import Problem
 from recode_rl.execution.types import TestSuite as Suite  # aliased: pytest would try to collect Test*
 from recode_rl.errors import DataError
-from recode_rl.prompts import policy_messages
+from recode_rl.prompts import policy_messages, problem_text
 from recode_rl.rewards import verl_data
 from recode_rl.rewards.scorer import make_server
 from recode_rl.rewards.verl_data import write_verl_parquet
@@ -52,7 +52,7 @@ def test_parquet_columns(parquet_rows):
     assert row["ability"] == "code" and row["prompt"] == policy_messages(GCD)
     assert row["reward_model"]["style"] == "rule"
     assert Suite.from_dict(json.loads(row["reward_model"]["ground_truth"])) == GCD.tests
-    assert row["extra_info"] == {"task_id": "gcd", "problem": GCD.prompt, "program_prefix": PREFIX,
+    assert row["extra_info"] == {"task_id": "gcd", "problem": problem_text(GCD), "program_prefix": PREFIX,
                                  "split": "train", "index": 1}
 
 
@@ -171,7 +171,9 @@ def test_compute_score_through_verl_reward_router(parquet_rows):
     assert all(body["model"] == "crpl-rm" and body["use_activation"] is False for _, body in seen)
     assert {body["input"][0] for _, body in seen} == {
         "### Problem\nPrint a+b.\n\n### Reasoning\nabcd",
-        "### Problem\nImplement g(a, b) returning gcd.\n\n### Reasoning\nabcdef"}
+        # the RM's problem text on every path: statement + starter code (prompts.problem_text)
+        "### Problem\nImplement g(a, b) returning gcd.\n\nStarter code:\n```python\ndef g(a, b):\n    pass\n```"
+        "\n\n### Reasoning\nabcdef"}
 
 
 def test_compute_score_batch_and_kinds(parquet_rows):
