@@ -122,3 +122,17 @@ def test_pairs_are_seeded_per_problem():
     choices = {tuple(p["chosen"] for p in build_pairs(items, labels, seed=s)[0]) for s in range(8)}
     assert len(choices) > 1                                           # the seed matters
     assert all(p["chosen"] in {f"r{j}" for j in range(6)} for p in a) and len(a) == 6
+
+
+def test_judge_prompt_can_be_replaced_from_a_file(tmp_path):
+    from recode_rl.config import ConfigError
+    from recode_rl.evaluation.lcbrb import _judge_template
+    from recode_rl.prompts import LCBRB_JUDGE_PROMPT
+
+    assert _judge_template(Config()) == LCBRB_JUDGE_PROMPT
+    f = tmp_path / "judge.txt"
+    f.write_text("Q: {problem}\nT: {reasoning}\nC: {code}\nYes/No/None?")
+    assert _judge_template(Config(judge_prompt_file=str(f))) == f.read_text()
+    f.write_text("Q: {problem}\nT: {reasoning}")
+    with pytest.raises(ConfigError, match=r"must contain \{code\}"):
+        _judge_template(Config(judge_prompt_file=str(f)))
