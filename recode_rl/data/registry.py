@@ -99,6 +99,7 @@ def _register_builtins() -> None:
         register_loader(name, functools.partial(bigcodebench.load_bigcodebench_named, name))
     for name in math.MATH_FILES:
         register_loader(name, functools.partial(math.load_math_named, name))
+    register_loader("dapo-math-17k", math.load_dapo)
 
 
 _register_builtins()
