@@ -25,6 +25,7 @@ from recode_rl.errors import ConfigError, DataError
 
 # name -> (module, one-line help). Order is the pipeline order shown by --help.
 COMMANDS: dict[str, tuple[str, str]] = {
+    "data": ("recode_rl.data.cli", "download benchmarks and training sets from their pinned sources (`fetch`), or `list` them"),
     "check": ("recode_rl.execution.cli", "run solutions against a problem set's tests in the sandbox"),
     "synth": ("recode_rl.synthesis.cli", "synthesize contrastive reasoning pairs (CRPL) with a generator LLM"),
     "train-rm": ("recode_rl.reward_model.cli", "train the reasoning reward model (Bradley-Terry) or the score-based baseline"),

@@ -30,7 +30,9 @@ Our JSON protocol (one request scores a batch; `make_server` serves any scorer w
 
 For vLLM the client has no tokenizer: we send `truncate_prompt_tokens=max_length` with
 `truncation_side` "right" for the `right` policy and "left" otherwise (an approximation of the
-`reasoning_*` policies that always keeps the end of the reasoning). Without a card, `DEFAULT_CARD`.
+`reasoning_*` policies that always keeps the end of the reasoning). The card is the reward model's
+own (`rewards.config.http_card`: `scorer.card`, or the served model's folder); `DEFAULT_CARD` only
+when none is known. The problem text is `prompts.problem_text` on every path (see pipeline.py).
 
 Nothing heavy is imported at module level.
 """

@@ -27,7 +27,7 @@ from pydantic import Field, field_validator, model_validator
 from recode_rl.config import ConfigError, StageConfig
 from recode_rl.execution.config import LimitsConfig
 from recode_rl.rewards.config import ScorerConfig
-from recode_rl.rewards.core import RewardConfig
+from recode_rl.rewards.core import MATH_KINDS, NO_PROCESS_KINDS, RewardConfig
 
 __all__ = ["ProblemSource", "ModelSection", "DataSection", "LimitsSection", "TrainSection",
            "VLLMSection", "MonitorSection", "Config", "grpo_kwargs", "needs_scorer",
@@ -157,9 +157,10 @@ class Config(StageConfig):
 
     @model_validator(mode="after")
     def _consistent(self) -> "Config":
-        if self.reward.kind == "math" and self.data.prompt != "math":
-            raise ValueError("reward.kind 'math' needs data.prompt: math (answers in \\boxed{}, not code)")
-        if self.data.prompt == "math" and self.reward.kind != "math":
+        if self.reward.kind in MATH_KINDS and self.data.prompt != "math":
+            raise ValueError(f"reward.kind {self.reward.kind!r} needs data.prompt: math "
+                             "(answers in \\boxed{}, not code)")
+        if self.data.prompt == "math" and self.reward.kind not in MATH_KINDS:
             raise ValueError(f"data.prompt 'math' asks for \\boxed{{}} answers; reward.kind {self.reward.kind!r} "
                              "scores code")
         if self.vllm.enabled and self.train.use_cpu:

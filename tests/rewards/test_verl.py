@@ -31,7 +31,7 @@ from recode_rl.config import ConfigError
 from recode_rl.data.schema import Problem
 from recode_rl.execution.types import TestSuite as Suite  # aliased: pytest would try to collect Test*
 from recode_rl.errors import DataError
-from recode_rl.prompts import policy_messages
+from recode_rl.prompts import policy_messages, problem_text
 from recode_rl.rewards import verl_data
 from recode_rl.rewards.scorer import make_server
 from recode_rl.rewards.verl_data import write_verl_parquet
@@ -78,7 +78,7 @@ def test_parquet_columns(parquet_rows):
     assert row["ability"] == "code" and row["prompt"] == policy_messages(GCD)
     assert row["reward_model"]["style"] == "rule"
     assert Suite.from_dict(json.loads(row["reward_model"]["ground_truth"])) == GCD.tests
-    assert row["extra_info"] == {"task_id": "gcd", "problem": GCD.prompt, "program_prefix": PREFIX,
+    assert row["extra_info"] == {"task_id": "gcd", "problem": problem_text(GCD), "program_prefix": PREFIX,
                                  "split": "train", "index": 1}
 
 
@@ -241,7 +241,9 @@ def test_compute_score_through_verl_reward_router(parquet_rows, vllm_router):
     assert all("model" not in body and body["use_activation"] is False for _, body in scored)
     assert {body["input"][0] for _, body in scored} == {
         "### Problem\nPrint a+b.\n\n### Reasoning\nabcd",
-        "### Problem\nImplement g(a, b) returning gcd.\n\n### Reasoning\nabcdef"}
+        # the RM's problem text on every path: statement + starter code (prompts.problem_text)
+        "### Problem\nImplement g(a, b) returning gcd.\n\nStarter code:\n```python\ndef g(a, b):\n    pass\n```"
+        "\n\n### Reasoning\nabcdef"}
     assert all(o["reward_extra_info"]["process_withheld"] == 0.0 for o in out)
 
 

@@ -112,6 +112,22 @@ def test_math_config_uses_the_math_prompt_and_900_steps():
     assert cfg.model.path == "Qwen/Qwen2.5-Math-7B"
 
 
+def test_math_grpo_config_is_paper_math_with_the_outcome_only_reward():
+    """Table 3's +GRPO row: the math run without a process reward, nothing else changed."""
+    from recode_rl.rl.config import needs_scorer
+
+    recode = load_config(Config, RL / "paper-math.yaml")
+    grpo = load_config(Config, RL / "paper-math-grpo.yaml")
+    assert (grpo.reward.kind, grpo.scorer.kind) == ("math-outcome", "none") and not needs_scorer(grpo)
+    assert needs_scorer(recode)
+    a, b = recode.model_dump(), grpo.model_dump()
+    for key in a:
+        if key not in ("reward", "scorer"):
+            assert a[key] == b[key], f"paper-math-grpo.yaml differs from paper-math.yaml in {key}"
+    with pytest.raises(Exception, match="needs data.prompt: math"):
+        load_config(Config, None, ["reward.kind=math-outcome"])
+
+
 def test_shipped_yaml_has_no_unknown_keys():
     # load_config forbids unknown keys; this also checks the files are plain mappings
     for path in sorted(RL.glob("*.yaml")):
