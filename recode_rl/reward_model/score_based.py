@@ -87,7 +87,7 @@ def train_score_based(cfg: Config, run: RunDir, *, model: Any = None, tokenizer:
         raise ConfigError(f"{cfg.data.train}: no training records")
     backbone = cfg.model.backbone
     if model is None or tokenizer is None:
-        model, tokenizer = load_backbone(cfg.model)
+        model, tokenizer = load_backbone(cfg.model, deepspeed=cfg.train.deepspeed)
     else:
         prepare_tokenizer(model, tokenizer)
         backbone = getattr(model.config, "_name_or_path", "") or "in-process"

@@ -38,6 +38,7 @@ from typing import Any, Sequence
 
 from recode_rl.config import ConfigError, dump_config
 from recode_rl.data.schema import Problem
+from recode_rl.preflight.checks import require_ok
 from recode_rl.rewards.scorer import ProcessScorer
 from recode_rl.rl.config import Config, grpo_kwargs, needs_scorer
 from recode_rl.rundir import RunDir
@@ -116,10 +117,11 @@ def train(cfg: Config, *, callbacks: Sequence[Any] = (), model: Any = None, toke
     from recode_rl.models import resolve_model
     from recode_rl.rewards.monitor import HackingMonitor
     from recode_rl.rl.callbacks import RunDirMetrics, TimedReward, truncate_metrics
-    from recode_rl.rl.data import dataset_rows, load_training_problems
+    from recode_rl.rl.data import dataset_rows, drop_long_prompts, load_training_problems
     from recode_rl.trainer_progress import show_progress
 
     start = time.perf_counter()
+    require_ok(STAGE, cfg)                           # `recode preflight`'s checks, before loading anything
     if cfg.train.num_threads:
         torch.set_num_threads(cfg.train.num_threads)
     scorer = rl_scorer(cfg)                          # fail on a missing scorer before loading anything big
@@ -134,11 +136,15 @@ def train(cfg: Config, *, callbacks: Sequence[Any] = (), model: Any = None, toke
         run.write_config(cfg, STAGE)
 
     problems = load_training_problems(cfg.data)
-    dataset = Dataset.from_list(dataset_rows(problems, cfg.data.prompt))
-    log.info("train-rl: %d problems, reward %s, run dir %s", len(problems), cfg.reward.kind, run.root)
     model_path = resolve_model(cfg.model.path)
     if tokenizer is None:
         tokenizer = load_tokenizer(model_path, cfg.model.trust_remote_code)
+    rows, too_long = drop_long_prompts(dataset_rows(problems, cfg.data.prompt), tokenizer, cfg.data.max_prompt_length)
+    if too_long:
+        log.warning("train-rl: dropped %d of %d prompts longer than data.max_prompt_length=%d tokens (e.g. %s)",
+                    len(too_long), len(problems), cfg.data.max_prompt_length, ", ".join(too_long[:3]))
+    dataset = Dataset.from_list(rows)
+    log.info("train-rl: %d problems, reward %s, run dir %s", len(rows), cfg.reward.kind, run.root)
 
     resume = last_checkpoint(run.checkpoints) if cfg.resume else None
     metrics_cb = RunDirMetrics(run, HackingMonitor(
@@ -152,6 +158,8 @@ def train(cfg: Config, *, callbacks: Sequence[Any] = (), model: Any = None, toke
         log.info("resuming from %s (dropped %d metrics lines logged after it)", resume, dropped)
     elif main_process and run.metrics_path.exists():
         run.metrics_path.unlink()  # a fresh start in an old run dir: no stale curves
+    if main_process and resume is None:
+        run.log_metrics(0, {"data/prompts": len(rows), "data/prompts_too_long": len(too_long)})
 
     reward = TimedReward(build_reward(cfg, scorer))  # also a callback: it times generation
     trainer = GRPOTrainer(

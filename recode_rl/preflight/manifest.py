@@ -1,0 +1,58 @@
+"""Pinned manifest of the Hugging Face datasets our configs name: dataset -> subset -> splits.
+
+A split is either a training split or HELD OUT (a test set we evaluate on, or one the paper keeps
+out of training). `check_source` is what `recode preflight` and the train commands run on every
+`data.train` entry before anything is downloaded: an unknown dataset, subset or split is a problem,
+and so is training on a held-out split.
+
+DeepCoder-Preview-Dataset (agentica-org): its training data is `primeintellect`, `taco` and
+`lcbv5` train; `codeforces` has only a test split and `lcbv5` test is LiveCodeBench v5's
+held-out window. Add a dataset here (with its revision when you pin one) before a config names it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["Split", "MANIFEST", "check_source"]
+
+
+@dataclass(frozen=True)
+class Split:
+    held_out: bool = False   # True: never train on it
+    note: str = ""
+
+
+MANIFEST: dict[str, dict[str, dict[str, Split]]] = {
+    "agentica-org/DeepCoder-Preview-Dataset": {
+        "primeintellect": {"train": Split()},
+        "taco": {"train": Split()},
+        "lcbv5": {"train": Split(), "test": Split(held_out=True, note="LiveCodeBench v5 test window")},
+        "codeforces": {"test": Split(held_out=True, note="a test set only")},
+    },
+}
+
+
+def check_source(name: str, options: dict[str, Any], *, training: bool = True) -> str | None:
+    """Why this `hf:` problem source is wrong (None when it is fine); other names are not checked here."""
+    if not name.startswith("hf:"):
+        return None
+    dataset = name[3:]
+    subsets = MANIFEST.get(dataset)
+    if subsets is None:
+        return (f"{dataset!r} is not in the pinned dataset manifest (recode_rl/preflight/manifest.py); "
+                "add its subsets and splits there, marking held-out splits")
+    subset = options.get("config") or options.get("subset")
+    if subset is None:
+        return f"{dataset!r} has subsets {sorted(subsets)}: set options.config"
+    splits = subsets.get(str(subset))
+    if splits is None:
+        return f"{dataset!r} has no subset {subset!r} (subsets: {', '.join(sorted(subsets))})"
+    split = str(options.get("split", "train"))
+    info = splits.get(split)
+    if info is None:
+        return f"{dataset!r} subset {subset!r} has no split {split!r} (splits: {', '.join(sorted(splits))})"
+    if training and info.held_out:
+        return f"{dataset!r} {subset}/{split} is held out ({info.note}); do not train on it"
+    return None
