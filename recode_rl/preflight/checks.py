@@ -280,12 +280,12 @@ def _check_rl(report: Report, cfg: Any, target: Target, build: bool) -> None:
     if cfg.model.attn_implementation == "flash_attention_2":
         _require(report, "model.attn_implementation", "flash_attn", "flash_attention_2")
     _loggers(report, t.report_to, "train.report_to")
+    kwargs: dict[str, Any] | None = None
     try:
         kwargs = grpo_kwargs(cfg, tempfile.gettempdir(), world)
     except ConfigError as exc:
-        report.add("train.per_device_batch_size", str(exc))
-        return
-    accumulation = kwargs["gradient_accumulation_steps"]
+        report.add("train.per_device_batch_size", str(exc))   # the other checks still run
+    accumulation = kwargs["gradient_accumulation_steps"] if kwargs else None
     completions = t.prompts_per_step * t.num_generations
     report.plan["batch"] = {"world_size": world, "prompts_per_step": t.prompts_per_step,
                             "completions_per_step": completions, "per_device_batch_size": t.per_device_batch_size,
@@ -336,7 +336,7 @@ def _check_rl(report: Report, cfg: Any, target: Target, build: bool) -> None:
     if mem is not None:
         report.plan["memory"] = mem
     report.plan["checkpoints"] = _save_plan(ds, "trainer.save_model")
-    if build and _installed("trl"):
+    if build and kwargs and _installed("trl"):
         from trl import GRPOConfig
 
         _build(report, "train", GRPOConfig, kwargs)

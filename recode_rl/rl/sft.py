@@ -146,6 +146,7 @@ def _sft_args(cfg: SFTConfig, output_dir: str) -> dict[str, Any]:
 
 def train_sft(cfg: SFTConfig, *, callbacks: Sequence[Any] = (), tokenizer: Any = None) -> SFTResult:
     """Build verified targets, then run (or resume) SFTTrainer; final model in checkpoints/final."""
+    require_ok(STAGE, cfg)                          # `recode preflight`'s checks, before importing/loading anything
     import torch
     from datasets import Dataset
     from trl import SFTConfig as TRLSFTConfig
@@ -159,7 +160,6 @@ def train_sft(cfg: SFTConfig, *, callbacks: Sequence[Any] = (), tokenizer: Any =
     from recode_rl.trainer_progress import show_progress
 
     start = time.perf_counter()
-    require_ok(STAGE, cfg)                          # `recode preflight`'s checks, before loading anything
     if cfg.train.num_threads:
         torch.set_num_threads(cfg.train.num_threads)
     if cfg.data.prompt != "code":

@@ -110,6 +110,7 @@ def _check_resume(run: RunDir, cfg: Config) -> None:
 
 def train(cfg: Config, *, callbacks: Sequence[Any] = (), model: Any = None, tokenizer: Any = None) -> TrainResult:
     """Run (or resume) CG-GRPO as configured; see the module doc. `model`/`tokenizer` override model.path."""
+    require_ok(STAGE, cfg)                           # `recode preflight`'s checks, before importing/loading anything
     import torch
     from datasets import Dataset
     from trl import GRPOConfig, GRPOTrainer
@@ -121,7 +122,6 @@ def train(cfg: Config, *, callbacks: Sequence[Any] = (), model: Any = None, toke
     from recode_rl.trainer_progress import show_progress
 
     start = time.perf_counter()
-    require_ok(STAGE, cfg)                           # `recode preflight`'s checks, before loading anything
     if cfg.train.num_threads:
         torch.set_num_threads(cfg.train.num_threads)
     scorer = rl_scorer(cfg)                          # fail on a missing scorer before loading anything big
