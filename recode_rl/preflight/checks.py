@@ -191,7 +191,8 @@ def _sources(report: Report, sources: list[Any], key: str) -> list[str]:
     names = []
     for i, src in enumerate(sources):
         name, options = src.name, dict(src.options)
-        names.append(f"{name} {options}" if options else name)
+        subset, split = options.get("config") or options.get("subset"), options.get("split")
+        names.append(f"{name} {subset}/{split or 'train'}" if subset else name)
         here = f"{key}[{i}]"
         if name.startswith("hf:"):
             why = check_source(name, options)

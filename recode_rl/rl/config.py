@@ -57,7 +57,7 @@ class DataSection(StageConfig):
     prompt: Literal["code", "math"] = "code"           # policy prompt: code block, or \boxed{} answer
     shuffle_seed: int = 0                              # order of the problem list before limits
     # prompts longer than this (policy prompt, chat template applied) are dropped before training and
-    # counted (log, metrics `data/prompts_too_long`); veRL's max_prompt_length, 2048 in the paper's recipe.
+    # counted (log, `report/train_data.json`); veRL's max_prompt_length, 2048 in the paper's recipe.
     # train-rl only (train-sft truncates at train.max_length). None = keep every prompt.
     max_prompt_length: int | None = Field(2048, ge=16)
 

@@ -29,6 +29,7 @@ recipe is in recipes/verl/). Everything else is mapped in `recode_rl.rl.config`.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import time
@@ -158,8 +159,10 @@ def train(cfg: Config, *, callbacks: Sequence[Any] = (), model: Any = None, toke
         log.info("resuming from %s (dropped %d metrics lines logged after it)", resume, dropped)
     elif main_process and run.metrics_path.exists():
         run.metrics_path.unlink()  # a fresh start in an old run dir: no stale curves
-    if main_process and resume is None:
-        run.log_metrics(0, {"data/prompts": len(rows), "data/prompts_too_long": len(too_long)})
+    if main_process:   # the prompt-length filter's count, beside the run's other reports
+        (run.report / "train_data.json").write_text(json.dumps(
+            {"problems": len(problems), "prompts": len(rows), "prompts_too_long": len(too_long),
+             "max_prompt_length": cfg.data.max_prompt_length, "dropped_task_ids": too_long}, indent=1) + "\n")
 
     reward = TimedReward(build_reward(cfg, scorer))  # also a callback: it times generation
     trainer = GRPOTrainer(
