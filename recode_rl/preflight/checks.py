@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from recode_rl.config import ConfigError
-from recode_rl.preflight.manifest import check_source
+from recode_rl.preflight.manifest import check_source, in_manifest
 from recode_rl.preflight.memory import KNOWN_MODELS, MemoryPlan, estimate, model_shape
 
 __all__ = ["Target", "Problem", "Report", "STAGES", "check", "require_ok", "PAPER"]
@@ -198,6 +198,9 @@ def _sources(report: Report, sources: list[Any], key: str) -> list[str]:
             why = check_source(name, options)
             if why:
                 report.add(here, why)
+            elif not in_manifest(name):
+                report.add(here, f"{name[3:]!r} is not in the pinned dataset manifest (recode_rl/preflight/"
+                                 "manifest.py): its subsets and held-out splits are not checked", "note")
         elif name in available():
             continue
         elif ":" in name and "/" not in name:

@@ -2,8 +2,9 @@
 
 A split is either a training split or HELD OUT (a test set we evaluate on, or one the paper keeps
 out of training). `check_source` is what `recode preflight` and the train commands run on every
-`data.train` entry before anything is downloaded: an unknown dataset, subset or split is a problem,
-and so is training on a held-out split.
+`data.train` entry before anything is downloaded: for a dataset in the manifest an unknown subset
+or split is a problem, and so is training on a held-out split. A dataset not in the manifest (your
+own) is reported as unchecked (`in_manifest`), not refused.
 
 DeepCoder-Preview-Dataset (agentica-org): its training data is `primeintellect`, `taco` and
 `lcbv5` train; `codeforces` has only a test split and `lcbv5` test is LiveCodeBench v5's
@@ -15,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Split", "MANIFEST", "check_source"]
+__all__ = ["Split", "MANIFEST", "check_source", "in_manifest"]
 
 
 @dataclass(frozen=True)
@@ -34,15 +35,17 @@ MANIFEST: dict[str, dict[str, dict[str, Split]]] = {
 }
 
 
+def in_manifest(name: str) -> bool:
+    """Is this `hf:<dataset>` source one the manifest describes?"""
+    return name.startswith("hf:") and name[3:] in MANIFEST
+
+
 def check_source(name: str, options: dict[str, Any], *, training: bool = True) -> str | None:
-    """Why this `hf:` problem source is wrong (None when it is fine); other names are not checked here."""
-    if not name.startswith("hf:"):
+    """Why this `hf:` problem source is wrong (None when it is fine or not in the manifest)."""
+    if not in_manifest(name):
         return None
     dataset = name[3:]
-    subsets = MANIFEST.get(dataset)
-    if subsets is None:
-        return (f"{dataset!r} is not in the pinned dataset manifest (recode_rl/preflight/manifest.py); "
-                "add its subsets and splits there, marking held-out splits")
+    subsets = MANIFEST[dataset]
     subset = options.get("config") or options.get("subset")
     if subset is None:
         return f"{dataset!r} has subsets {sorted(subsets)}: set options.config"

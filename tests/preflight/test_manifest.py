@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from recode_rl.config import load_config
-from recode_rl.preflight.manifest import check_source
+from recode_rl.preflight.manifest import check_source, in_manifest
 from recode_rl.rl.config import Config, SFTConfig
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
@@ -22,7 +22,7 @@ def test_deepcoder_training_splits_pass_and_held_out_ones_fail():
     assert "held out" in check_source(DEEPCODER, {"config": "lcbv5", "split": "test"})
     assert check_source(DEEPCODER, {"config": "lcbv5", "split": "test"}, training=False) is None
     assert "no subset" in check_source(DEEPCODER, {"config": "apps", "split": "train"})
-    assert "manifest" in check_source("hf:someone/else", {})
+    assert check_source("hf:someone/else", {}) is None and not in_manifest("hf:someone/else")  # unchecked
     assert check_source("embedded", {}) is None           # not an hf: source: the registry's business
 
 
