@@ -151,8 +151,10 @@ def _deepspeed(report: Report, path: str | None, *, key: str, micro: int, accumu
 
 
 def _precision(report: Report, dtype: str, bf16: bool, ds: dict[str, Any] | None, key_prefix: str = "model") -> dict[str, Any]:
-    from recode_rl.models import training_dtype
+    from recode_rl.models import deepspeed_active, training_dtype
 
+    if ds is None and deepspeed_active(None):   # at run time: `accelerate launch` with a DeepSpeed config
+        ds = {}
     if ds is not None and dtype != "float32" and not bf16:
         report.add("train.bf16", f"{key_prefix}.dtype {dtype} under DeepSpeed without train.bf16: DeepSpeed would "
                                  "step the half-precision weights (no fp32 master copy); set train.bf16: true")

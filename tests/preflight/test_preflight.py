@@ -107,3 +107,11 @@ def test_text_output_is_one_line_per_problem(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert code == 1 and lines[-1] == "2 problem(s)"
     assert [line.split(":")[0] for line in lines[-3:-1]] == ["scorer.kind", "train.deepspeed"]
+
+
+def test_two_nodes_and_an_unmanifested_dataset(capsys):
+    code, result = preflight(capsys, "configs/train-rl/paper.yaml", "--gpus", "8", "--nodes", "2",
+                             "--set", "data.train+=[{name: 'hf:me/my-problems', options: {config: x}}]")
+    assert code == 0 and result["plan"]["batch"]["world_size"] == 16
+    assert result["plan"]["batch"]["gradient_accumulation_steps"] == 2        # 256 = 8 x 16 x 2
+    assert any(w["key"] == "data.train[3]" and "not checked" in w["message"] for w in result["warnings"])
