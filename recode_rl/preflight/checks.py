@@ -375,7 +375,9 @@ def _check_rm(report: Report, cfg: Any, target: Target, build: bool) -> None:
     ds = _deepspeed(report, t.deepspeed, key="train.deepspeed", micro=t.per_device_batch_size,
                     accumulation=accumulation, world=world, bf16=t.bf16, max_grad_norm=None)
     report.plan["precision"] = _precision(report, cfg.model.dtype, t.bf16, ds)
-    if ds is not None and cfg.lora.enabled:
+    from recode_rl.models import deepspeed_active
+
+    if (ds is not None or deepspeed_active(None)) and cfg.lora.enabled:
         report.add("lora.enabled", "LoRA under DeepSpeed cannot be merged and gathered for the final checkpoint; "
                                    "train LoRA without train.deepspeed")
     mem = _memory(report, target, cfg.model.backbone, _mem_key(ds), world_size=world, zero_stage=_zero_stage(ds),

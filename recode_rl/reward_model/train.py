@@ -223,7 +223,7 @@ def export_and_summarize(trainer: Any, result: Any, tokenizer: Any, run: RunDir,
     out = run.checkpoints / "reward_model"
     trained_on = {"objective": objective, "train_file": cfg.data.train, "validation_file": cfg.data.validation,
                   **card}
-    probe = probe_inputs(trainer)
+    probe = probe_inputs()
     reference = RewardModel(final_model, tokenizer, model_card(cfg)).raw_scores(*probe, batch_size=len(probe[0]))[0]
     save_final(final_model, tokenizer, out, cfg, trained_on, backbone=backbone, trainer=trainer)
     if trainer.accelerator.is_main_process:
@@ -262,15 +262,16 @@ def save_final(model: Any, tokenizer: Any, out: Path, cfg: Config, trained_on: d
             raise ConfigError("lora.enabled with DeepSpeed: the merged LoRA model cannot be gathered for saving; "
                               "train LoRA without train.deepspeed or train the full model")
         trainer.save_model(str(out))   # every rank calls it; ZeRO-3 gathers 16-bit weights on rank 0
-    else:
+    main = trainer is None or trainer.accelerator.is_main_process
+    if save_route(trainer) == "model" and main:   # DDP: every rank holds the same weights; one writes
         model.save_pretrained(out)
-    if trainer is None or trainer.accelerator.is_main_process:
+    if main:
         tokenizer.save_pretrained(out)
         write_card(out, model_card(cfg, backbone=backbone, trained_on=trained_on))
     return out
 
 
-def probe_inputs(trainer: Any, n: int = 4) -> tuple[list[str], list[str]]:
+def probe_inputs(n: int = 4) -> tuple[list[str], list[str]]:
     """A few fixed (problem, reasoning) texts to compare the saved checkpoint against the trained model."""
     problems = ["Return the sum of two integers a and b.", "Sort a list of n integers in ascending order."]
     reasonings = ["Read a and b, add them and print the result.", "Use a bubble sort: repeat n times, swapping neighbours."]

@@ -52,7 +52,7 @@ def test_saved_folder_must_score_like_the_trained_model(tmp_path, tokenizer):
     cfg = load_config(Config)
     trained = tiny_llama(len(tokenizer), seed=0)
     out = save_final(trained, tokenizer, tmp_path / "rm", cfg, {}, backbone="tiny")
-    probe = probe_inputs(None)
+    probe = probe_inputs()
     reference = RewardModel(trained, tokenizer, model_card(cfg)).raw_scores(*probe)[0]
     verify_saved(out, probe, reference)                              # the same weights: fine
     with pytest.raises(RuntimeError, match="scores differently"):
