@@ -254,9 +254,9 @@ def _scorer(report: Report, cfg: Any, target: Target) -> dict[str, Any]:
     elif s.kind == "http":
         plan["where"] = f"{s.url} (one server shared by every rank)"
         if any(h in s.url for h in ("//localhost", "//127.0.0.1")):
-            # the documented layout: `recode serve-scorer` on one of this node's training GPUs
-            shape, _ = model_shape(s.path or "") if s.path else (None, "")
-            plan["gpu_share_gb"] = round(2 * (shape or KNOWN_MODELS[PAPER_RM]).params_b, 1)
+            # the documented layout: `recode serve-scorer` on one of this node's training GPUs (size unknown
+            # from a URL: assume the paper's 7B reward model in bf16)
+            plan["gpu_share_gb"] = round(2 * KNOWN_MODELS[PAPER_RM].params_b, 1)
         _require(report, "scorer.url", "httpx", "the HTTP scorer")
     elif s.kind == "hf":
         device = s.device or "cuda (default)"
@@ -264,13 +264,16 @@ def _scorer(report: Report, cfg: Any, target: Target) -> dict[str, Any]:
         shape, _ = model_shape(s.path)
         plan["gpu_share_gb"] = round(2 * (shape or KNOWN_MODELS[PAPER_RM]).params_b, 1)
         on_gpu = not (s.device or "").startswith("cpu")
+        if target.world_size > 1 and not on_gpu:
+            report.add("scorer.device", f"every one of the {target.world_size} ranks loads its own copy into CPU "
+                                        "memory; a scorer server (`recode serve-scorer`) loads it once", "note")
         if target.world_size > 1 and on_gpu:
             report.add("scorer.kind", f"scorer.kind hf is built by every one of the {target.world_size} ranks "
                                       f"(on {device}: {target.world_size} copies of the reward model); serve it once "
                                       "with `recode serve-scorer` and set scorer: {kind: http, url: http://HOST:PORT/score}")
-        if s.device and s.device.startswith("cuda:"):
-            index = int(s.device.split(":", 1)[1] or 0)
-            if index >= target.gpus:
+        index = s.device.split(":", 1)[1] if s.device and s.device.startswith("cuda:") else ""
+        if index.isdigit():
+            if int(index) >= target.gpus:
                 report.add("scorer.device", f"{s.device} does not exist with {target.gpus} GPU(s) per node")
     return plan
 

@@ -4,16 +4,20 @@
     result = train(cfg)              # or `recode train-rl --config ...`
 
 Reads top to bottom:
+0. `recode preflight`'s checks (`recode_rl.preflight.checks.require_ok`) before importing TRL or
+   loading anything: data splits, batch shape, DeepSpeed JSON, scorer placement, loggers installed.
 1. Run dir (`RunDir`): resolved config `config.train-rl.yaml`, checkpoints in `checkpoints/`
    (`checkpoint-<step>`, TRL/transformers format with optimizer, scheduler, RNG and data state),
    `metrics.jsonl`, `report/`. Rerunning on the same run dir resumes from the last checkpoint.
 2. Problems from `data.train` -> conversational rows: the policy prompt (rendered by TRL with the
-   model's chat template) plus the problem statement and the tests as columns.
+   model's chat template) plus the problem statement and the tests as columns. Prompts over
+   `data.max_prompt_length` tokens are dropped and counted (`report/train_data.json`).
 3. ONE reward callable (`ReCodeReward`): format + tests in one parallel executor batch + the process
-   scorer on the samples the gate lets through (`recode_rl.rewards`). The scorer is a reward-model
-   folder, possibly on its own device (`scorer.device`), or an HTTP server, so it can run apart
-   from the policy's GPUs.
-4. `GRPOTrainer` with `grpo_kwargs(cfg)` (beta 0, dapo token-level loss, clip-higher, constant lr);
+   scorer on the samples the gate lets through (`recode_rl.rewards`). The scorer is an HTTP server
+   (`recode serve-scorer`, one for all ranks: the multi-GPU default) or, in a single process, a
+   reward-model folder on a named device (`scorer.device`).
+4. `GRPOTrainer` with `grpo_kwargs(cfg)` (beta 0, dapo token-level loss, clip-higher, constant lr;
+   the policy loaded in fp32 unless DeepSpeed keeps fp32 master weights);
    generation by transformers on CPU or vLLM (colocate / server) on GPU.
 5. Final policy saved to `checkpoints/final` (HF folder + tokenizer).
 
