@@ -319,6 +319,12 @@ def _check_rl(report: Report, cfg: Any, target: Target, build: bool) -> None:
             if v.tensor_parallel_size > 1 and target.ranks_per_node % v.tensor_parallel_size:
                 report.add("vllm.tensor_parallel_size", f"{v.tensor_parallel_size} does not divide the "
                                                         f"{target.ranks_per_node} processes per node")
+        else:
+            ignored = [k for k in ("enable_sleep_mode", "max_model_length", "gpu_memory_utilization",
+                                   "tensor_parallel_size") if k in v.model_fields_set]
+            if ignored:
+                report.add("vllm.mode", f"server mode: {', '.join('vllm.' + k for k in ignored)} are not passed to "
+                                        "TRL (give them to `trl vllm-serve`)", "note")
         total = (cfg.data.max_prompt_length or 0) + t.max_completion_length
         if v.max_model_length and cfg.data.max_prompt_length is None:
             report.add("data.max_prompt_length", "unset: a prompt longer than vllm.max_model_length - "

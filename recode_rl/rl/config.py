@@ -15,7 +15,9 @@ ppo_mini_batch_size = train_batch_size), and refuses shapes that do not divide.
 
 Departures from the paper: the paper does not state the group size G; we default to 8 in the
 paper config (DeepCoder's recipe uses 8 or 16). Temperature 1.0 and top_p 1.0 are our choices.
-`reward.score_failing` (monitoring) and the hacking monitor are ours.
+`reward.score_failing` (monitoring) and the hacking monitor are ours. As in the paper's veRL setup,
+prompts over `data.max_prompt_length` (2048) tokens are dropped and TRL's vLLM importance-sampling
+correction is off (`vllm.importance_sampling_correction`; TRL's own default is on).
 """
 
 from __future__ import annotations
