@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     cfg = load_config(getattr(importlib.import_module(module), name), opts.config, opts.overrides)
     report = check(stage, cfg, Target(gpus=opts.gpus, nodes=opts.nodes, gpu_mem_gb=opts.gpu_mem_gb))
     result = report.as_json(enforce_installs=opts.check_installs)
-    print(f"recode preflight: {opts.config} ({stage}) on {opts.nodes} x {opts.gpus} GPU(s)"
+    print(f"recode preflight: {opts.config} ({stage}) on {opts.nodes} node(s) x {opts.gpus} GPU(s)"
           + (f" x {opts.gpu_mem_gb:g} GB" if opts.gpu_mem_gb else ""))
     for key, value in report.plan.items():
         print(f"  {key}: {json.dumps(value)}")
