@@ -37,6 +37,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "analyze": ("recode_rl.evaluation.analyze_cli", "correlation study (chi-square) and training-dynamics plots from judged samples and run dirs"),
     "train-rl": ("recode_rl.rl.cli", "train a policy with CG-GRPO (execution-gated process reward) on TRL's GRPOTrainer"),
     "train-sft": ("recode_rl.rl.sft_cli", "SFT baseline on verified think/answer targets (TRL's SFTTrainer)"),
+    "preflight": ("recode_rl.preflight.cli", "check a train-rl/train-rm/train-sft/synth/eval config for N GPUs on CPU before launching"),
     "demo": ("recode_rl.demo", "the whole method end to end, offline on CPU, on the embedded default"),
     "report": ("recode_rl.report.cli", "tables and plots from run directories (markdown + self-contained HTML)"),
 }

@@ -84,7 +84,7 @@ def train_score_based(cfg: Config, run: RunDir, *, model: Any = None, tokenizer:
         train, val = split_by_problem(train, lambda r: r.id, cfg.data.validation_fraction, cfg.train.seed)
     if not train:
         raise ConfigError(f"{cfg.data.train}: no training records")
-    model, tokenizer, backbone = backbone_for(cfg.model, model, tokenizer)
+    model, tokenizer, backbone = backbone_for(cfg.model, model, tokenizer, deepspeed=cfg.train.deepspeed)
 
     train_ids, train_trunc = _encode(tokenizer, train, cfg)
     val_ids, val_trunc = _encode(tokenizer, val, cfg)
