@@ -46,7 +46,10 @@ def plot_training(runs: list[tuple[str, list[dict[str, Any]]]], out: Path) -> li
 
     out.mkdir(parents=True, exist_ok=True)
     made = []
-    for i, (title, names) in enumerate(CURVES.items()):
+    # held-out pass@1 during training (`eval.every`, Figures 3a/3b): one plot per benchmark
+    evals = sorted({k for _, records in runs for r in records for k in r if k.startswith("eval/") and k.endswith("/pass@1")})
+    curves = {**CURVES, **{f"held-out {k.split('/')[1]} pass@1 during training": (k,) for k in evals}}
+    for i, (title, names) in enumerate(curves.items()):
         lines = [(label, *series(records, names)) for label, records in runs]
         lines = [line for line in lines if line[1]]
         if not lines:

@@ -15,6 +15,9 @@ Resume: `truncate_metrics(run, step)` drops lines logged after the checkpoint a 
 (they will be logged again), and `RunDirMetrics.replay` warms the monitor's window on the kept ones,
 so a resumed run's metrics file has each step once and the monitor behaves as if never stopped.
 
+`PeriodicEval` evaluates the live policy on held-out benchmarks every N steps (the paper's pass@1
+curves, Figures 3a/3b) and keeps those steps' policies outside the checkpoint rotation.
+
 `StopAfter` is the interruption used by tests: it raises KeyboardInterrupt at the end of a given
 step, exactly like Ctrl-C there (the step's checkpoint, if due, is NOT written: the save happens
 after the step-end callbacks).
@@ -26,6 +29,7 @@ import json
 import logging
 import math
 import time
+from pathlib import Path
 from typing import Any
 
 from transformers import TrainerCallback
@@ -130,6 +134,81 @@ class TimedReward(TrainerCallback):
             log_metric("time/generation_s", time.perf_counter() - self._step_start)
             self._step_start = None
         return self.reward(*args, log_metric=log_metric, **kwargs)
+
+
+class PeriodicEval(TrainerCallback):
+    """`eval.every` steps: greedy pass@1 of the live policy on `eval.benchmarks` -> metrics.jsonl
+    (`eval/<benchmark>/pass@1`) and `<run_dir>/eval/step-<N>/`; snapshots in `checkpoints/eval-step-<N>/`.
+
+    Inline evaluation runs on rank 0 only and is refused in multi-process runs by `train` (a sharded
+    model cannot generate on one rank); snapshots work at any scale: the step's checkpoint is
+    forced, and its model files are copied where `save_total_limit` never deletes them.
+    """
+
+    _NOT_MODEL = ("optimizer.pt", "scheduler.pt", "rng_state", "global_step", "trainer_state.json",
+                  "training_args.bin", "zero_to_fp32.py", "latest")
+
+    def __init__(self, run: RunDir, section: Any, limits: Any = None, max_workers: int | None = None) -> None:
+        self.run = run
+        self.section = section
+        self.limits = limits
+        self.max_workers = max_workers
+
+    def _due(self, step: int) -> bool:
+        return self.section.every > 0 and step > 0 and step % self.section.every == 0
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        if self.section.every and self.section.at_start and state.global_step == 0 and state.is_world_process_zero:
+            self._evaluate(0, kwargs)
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if not self._due(state.global_step):
+            return
+        if self.section.keep_snapshots:
+            control.should_save = True
+        if self.section.inline and state.is_world_process_zero:
+            self._evaluate(state.global_step, kwargs)
+
+    def on_save(self, args, state, control, **kwargs):
+        if not (self.section.keep_snapshots and self._due(state.global_step) and state.is_world_process_zero):
+            return
+        import shutil
+
+        source = Path(args.output_dir) / f"checkpoint-{state.global_step}"
+        target = self.run.checkpoints / f"eval-step-{state.global_step}"
+        if not source.is_dir() or target.exists():
+            return
+        tmp = target.with_name(target.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        for item in source.iterdir():
+            if item.is_file() and not item.name.startswith(self._NOT_MODEL):
+                shutil.copy2(item, tmp / item.name)
+        tmp.rename(target)
+
+    def _evaluate(self, step: int, kwargs: dict[str, Any]) -> None:
+        from recode_rl.evaluation.policy_eval import evaluate_benchmarks
+        from recode_rl.generation.hf import HFGenerator
+        from recode_rl.generation.types import SamplingParams
+
+        model = kwargs["model"]
+        tokenizer = kwargs.get("processing_class") or kwargs.get("tokenizer")
+        was_training, padding_side = model.training, tokenizer.padding_side
+        device = str(next(model.parameters()).device)
+        generator = HFGenerator(model, tokenizer, device=device, batch_size=self.section.batch_size,
+                                model_id=f"{self.run.root.name}@step-{step}")
+        try:
+            summary = evaluate_benchmarks(
+                [b.model_dump() for b in self.section.benchmarks], generator, self.run.root / "eval" / f"step-{step}",
+                sampling=SamplingParams(temperature=0.0, max_new_tokens=self.section.max_new_tokens),
+                limits=self.limits, max_workers=self.max_workers, progress=False)
+        finally:
+            model.train(was_training)
+            tokenizer.padding_side = padding_side
+        record = {f"eval/{name}/pass@1": s["pass@1"] for name, s in summary["benchmarks"].items()
+                  if isinstance(s.get("pass@1"), (int, float))}
+        self.run.log_metrics(step, record)
+        log.info("eval at step %d: %s", step, ", ".join(f"{k} {v:.1f}" for k, v in record.items()))
 
 
 class StopAfter(TrainerCallback):

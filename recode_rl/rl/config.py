@@ -27,13 +27,14 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from recode_rl.config import ConfigError, StageConfig
+from recode_rl.evaluation.config import BenchmarkSpec
 from recode_rl.execution.config import LimitsConfig
 from recode_rl.models import training_dtype
 from recode_rl.rewards.config import ScorerConfig
 from recode_rl.rewards.core import MATH_KINDS, NO_PROCESS_KINDS, RewardConfig
 
 __all__ = ["ProblemSource", "ModelSection", "DataSection", "LimitsSection", "TrainSection",
-           "VLLMSection", "MonitorSection", "Config", "grpo_kwargs", "needs_scorer",
+           "VLLMSection", "MonitorSection", "EvalSection", "Config", "grpo_kwargs", "needs_scorer",
            "DEFAULT_THINK", "TargetsSection", "SFTTrainSection", "SFTConfig"]
 
 
@@ -155,6 +156,32 @@ class MonitorSection(StageConfig):
     max_pass_rise: float = 0.02
 
 
+class EvalSection(StageConfig):
+    """Held-out evaluation during training: pass@1 over steps (the paper's Figures 3a/3b).
+
+    Every `every` optimizer steps (and at step 0 with `at_start`) the live policy is evaluated on
+    `benchmarks` with greedy decoding, on rank 0, in this process (`inline`); the scores go to
+    metrics.jsonl as `eval/<benchmark>/pass@1` and the samples to `<run_dir>/eval/step-<N>/`.
+    `keep_snapshots` also keeps the policy of those steps in `checkpoints/eval-step-<N>/`, outside
+    the checkpoint rotation (`save_total_limit`), so multi-GPU runs (where inline evaluation is off)
+    can evaluate them afterwards with `recode eval generator.model=<snapshot>`.
+    """
+
+    every: int = Field(0, ge=0)                     # 0 = off
+    at_start: bool = True
+    benchmarks: list[BenchmarkSpec] = Field(default_factory=list)   # e.g. [{name: livecodebench}, {name: aime24}]
+    max_new_tokens: int = Field(1024, ge=8)
+    batch_size: int = Field(8, ge=1)
+    inline: bool = True                             # one process only; multi-GPU: false + snapshots
+    keep_snapshots: bool = True
+
+    @model_validator(mode="after")
+    def _needs_benchmarks(self) -> "EvalSection":
+        if self.every and not self.benchmarks:
+            raise ValueError("eval.every > 0 needs eval.benchmarks (e.g. [{name: livecodebench}])")
+        return self
+
+
 class Config(StageConfig):
     run_dir: str | None = None            # default runs/train-rl-<timestamp>; rerun on it to resume
     resume: bool = True                   # continue from the last checkpoint in <run_dir>/checkpoints
@@ -166,6 +193,7 @@ class Config(StageConfig):
     train: TrainSection = Field(default_factory=TrainSection)
     vllm: VLLMSection = Field(default_factory=VLLMSection)
     monitor: MonitorSection = Field(default_factory=MonitorSection)
+    eval: EvalSection = Field(default_factory=EvalSection)
 
     @model_validator(mode="after")
     def _consistent(self) -> "Config":

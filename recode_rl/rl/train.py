@@ -122,7 +122,7 @@ def train(cfg: Config, *, callbacks: Sequence[Any] = (), model: Any = None, toke
 
     from recode_rl.models import resolve_model
     from recode_rl.rewards.monitor import HackingMonitor
-    from recode_rl.rl.callbacks import RunDirMetrics, TimedReward, truncate_metrics
+    from recode_rl.rl.callbacks import PeriodicEval, RunDirMetrics, TimedReward, truncate_metrics
     from recode_rl.rl.data import dataset_rows, drop_long_prompts, load_training_problems
     from recode_rl.trainer_progress import show_progress
 
@@ -133,6 +133,9 @@ def train(cfg: Config, *, callbacks: Sequence[Any] = (), model: Any = None, toke
     world_size = int(os.environ.get("WORLD_SIZE", "1"))
     if world_size > 1 and cfg.run_dir is None:
         raise ConfigError("multi-process runs need an explicit run_dir (--run-dir): every rank must use the same one")
+    if world_size > 1 and cfg.eval.every and cfg.eval.inline:
+        raise ConfigError("eval.inline: a sharded policy cannot be evaluated on one rank; set eval.inline=false "
+                          "(eval.keep_snapshots keeps checkpoints/eval-step-N for `recode eval` afterwards)")
     run = RunDir.create(cfg.run_dir, stage=STAGE)
     args = GRPOConfig(**grpo_kwargs(cfg, str(run.checkpoints), world_size))
     main_process = args.process_index == 0          # only rank 0 writes to the run dir
@@ -169,9 +172,10 @@ def train(cfg: Config, *, callbacks: Sequence[Any] = (), model: Any = None, toke
              "max_prompt_length": cfg.data.max_prompt_length, "dropped_task_ids": too_long}, indent=1) + "\n")
 
     reward = TimedReward(build_reward(cfg, scorer))  # also a callback: it times generation
+    extra = [PeriodicEval(run, cfg.eval, cfg.limits.to_limits(), cfg.limits.max_workers)] if cfg.eval.every else []
     trainer = GRPOTrainer(
         model=model if model is not None else model_path, reward_funcs=[reward], args=args,
-        train_dataset=dataset, processing_class=tokenizer, callbacks=[metrics_cb, reward, *callbacks])
+        train_dataset=dataset, processing_class=tokenizer, callbacks=[metrics_cb, reward, *extra, *callbacks])
     show_progress(trainer, STAGE, {"reward": "reward", "pass": "recode/outcome_rate",
                                    "process": "recode/process_gated_mean"})
     trainer.train(resume_from_checkpoint=resume)

@@ -96,3 +96,13 @@ def test_report_names_run_types_it_does_not_show(tmp_path, capsys):
     assert any("train-sft run" in p and "not shown" in p for p in found.problems)
     assert main(["report", str(tmp_path), "--out", str(tmp_path / "r")]) == 0
     assert "train-sft" in capsys.readouterr().out
+
+
+def test_eval_during_training_is_plotted(tmp_path):
+    from recode_rl.report.figures import plot_training
+
+    records = [{"step": 0, "eval/livecodebench/pass@1": 10.0}, {"step": 1, "reward": 1.0},
+               {"step": 2, "eval/livecodebench/pass@1": 12.5}]
+    made = plot_training([("recode", records)], tmp_path)
+    titles = [t for t, _ in made]
+    assert "held-out livecodebench pass@1 during training" in titles and all(p.is_file() for _, p in made)

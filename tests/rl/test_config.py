@@ -163,3 +163,15 @@ def test_shipped_yaml_has_no_unknown_keys():
     for path in sorted(RL.glob("*.yaml")):
         assert isinstance(yaml.safe_load(path.read_text()), dict), path
         load_config(Config, path)
+
+
+def test_eval_during_training_needs_benchmarks():
+    import pytest as _pytest
+
+    from recode_rl.config import ConfigError, load_config
+    from recode_rl.rl.config import Config
+
+    with _pytest.raises(ConfigError, match="eval.every > 0 needs eval.benchmarks"):
+        load_config(Config, None, ["eval.every=50"])
+    cfg = load_config(Config, None, ["eval.every=50", "eval.benchmarks=[{name: livecodebench}, {name: aime24}]"])
+    assert [b.name for b in cfg.eval.benchmarks] == ["livecodebench", "aime24"] and cfg.eval.keep_snapshots

@@ -94,3 +94,24 @@ def test_interrupt_then_resume_continues_the_step_count(tmp_path, policy):
     assert state["global_step"] == 4 and state["max_steps"] == 4
     # each step logged exactly once across the interruption
     assert [r["step"] for r in run.read_metrics()] == [1, 2, 3, 4]
+
+
+def test_periodic_eval_logs_pass_at_1_over_steps_and_keeps_snapshots(tmp_path, policy):
+    from recode_rl.rl.train import train
+
+    cfg = _cfg(tmp_path, policy, save_steps=2, save_total_limit=1)
+    cfg.eval = cfg.eval.model_validate({"every": 1, "benchmarks": [{"name": "humaneval", "limit": 1}],
+                                        "max_new_tokens": 16, "batch_size": 1})
+    result = train(cfg, tokenizer=chat_tokenizer())
+    run = RunDir(tmp_path / "run")
+    curve = {r["step"]: r["eval/humaneval/pass@1"] for r in run.read_metrics() if "eval/humaneval/pass@1" in r}
+    assert sorted(curve) == [0, 1, 2] and all(0.0 <= v <= 100.0 for v in curve.values())
+    for step in (0, 1, 2):   # the samples of each evaluation, resumable like `recode eval`'s
+        assert (tmp_path / "run" / "eval" / f"step-{step}" / "report" / "eval_summary.json").is_file()
+    # step 1's checkpoint was rotated away (save_total_limit=1); its eval snapshot stays, model files only
+    assert not (run.checkpoints / "checkpoint-1").exists() and (run.checkpoints / "checkpoint-2").exists()
+    for step in (1, 2):
+        snap = run.checkpoints / f"eval-step-{step}"
+        assert (snap / "model.safetensors").is_file() and (snap / "config.json").is_file()
+        assert not (snap / "optimizer.pt").exists()
+    assert result.global_step == 2
