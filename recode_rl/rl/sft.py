@@ -24,8 +24,9 @@ to `<run_dir>/data/sft_targets.jsonl`. Two sources (`targets.source`):
 The loss is on the completion only (TRL's prompt-completion format, `completion_only_loss`).
 The terminal shows one progress bar with the loss; every log dict goes to `<run_dir>/metrics.jsonl`.
 
-Departure from the paper: the paper says only "SFT on the same data"; how its targets were made is
-not published. The hyper-parameters here are ours (lr 1e-5, 2 epochs at paper scale).
+Departure from the paper: the paper fine-tunes "on the same dataset using identical hyperparameters"
+(Appendix A.2; configs/train-sft/paper.yaml uses the RL run's) but does not say how its targets
+were made: the verified targets above are our choice.
 """
 
 from __future__ import annotations
