@@ -175,3 +175,22 @@ def test_eval_during_training_needs_benchmarks():
         load_config(Config, None, ["eval.every=50"])
     cfg = load_config(Config, None, ["eval.every=50", "eval.benchmarks=[{name: livecodebench}, {name: aime24}]"])
     assert [b.name for b in cfg.eval.benchmarks] == ["livecodebench", "aime24"] and cfg.eval.keep_snapshots
+
+
+def test_other_rm_config_documents_a_serve_scorer_command_that_resolves(capsys):
+    # the comment's launch line for Skywork (chat template, its own length) is a valid command
+    import shlex
+    from pathlib import Path
+
+    import yaml
+
+    from recode_rl.cli import main
+
+    text = (Path(__file__).resolve().parents[2] / "configs/train-rl/paper-other-rm.yaml").read_text()
+    lines = [ln.lstrip("# ").rstrip("\\").strip() for ln in text.splitlines() if ln.startswith("#")]
+    start = next(i for i, ln in enumerate(lines) if "recode serve-scorer" in ln)
+    argv = shlex.split(lines[start].split("recode ", 1)[1] + " " + lines[start + 1])
+    assert main([*argv, "--print-config"]) == 0
+    scorer = yaml.safe_load(capsys.readouterr().out)["scorer"]
+    assert (scorer["kind"], scorer["path"], scorer["input_format"], scorer["max_length"]) == \
+        ("hf", "Skywork/Skywork-Reward-Llama-3.1-8B", "chat", 8192)
