@@ -4,32 +4,16 @@
 responses becomes rewards; the TRL and veRL adapters and `recode score` call it. Evaluation
 shares its first step, `rewards.verify.verify_batch`, and has no reward to combine.
 
-1. Verify (`verify_batch`): parse every response, run all extracted code in ONE executor batch
-   (program = `with_prefix(problem, code)`), or for math problems check the \\boxed{} answer
-   against `problem.answer` with math-verify. Responses without code are not executed
-   (R_out = 0, compiler term -1). The reward kind must match the problems (math <-> answers).
-2. Call the process scorer ONCE, only for samples where `needs_process_score` is true: under
-   the gate only passing samples with think text. `cfg.score_failing` adds gated-out samples
-   for monitoring; their score is recorded in `RewardResult.process` and never enters the
-   reward. Every sample not sent to the scorer is a call saved (`scorer_calls_saved`).
+1. Verify: parse every response, run all extracted code in ONE executor batch (or check a math
+   answer with math-verify); responses without code are not executed.
+2. Call the process scorer ONCE, only for samples where `needs_process_score` is true (under the
+   gate: passing samples with think text; `cfg.score_failing` adds monitor-only ones, never
+   rewarded). Every sample not sent is a call saved.
 3. `combine` each sample (formulas in `recode_rl.rewards.core`).
 
-Failures are loud: a scorer error propagates (the HTTP scorer has already retried), and a reward
-kind that needs process scores with `NoScorer` is a ConfigError. Per-sample problems (sandbox
-errors, missing scores) are kept in `RewardResult.errors` and counted in `reward_errors`.
-
-Metrics (a flat dict; a value is None when it is undefined for this batch, e.g. the mean process
-score when nothing was scored, so it is never faked as 0):
-  n, reward_mean, reward_std, format_rate, outcome_rate (all tests pass), test_pass_rate (mean
-  fraction of tests passed), gate_open_rate, process_term_mean, process_gated_mean (raw score,
-  samples whose score entered the reward), process_ungated_mean (every scored sample),
-  process_failing_mean (monitor-only samples), compiler_mean (compiler kinds), no_code,
-  exec_<verdict> counts (passed, wrong_answer, runtime_error, timeout, memory_limit,
-  syntax_error, not_run, sandbox_error), reward_errors, scorer_calls (samples sent to the
-  scorer), scorer_calls_saved (samples not sent),
-  scorer_latency_s, time_parse_s, time_execution_s, time_scoring_s, time_total_s,
-  execution_share, scoring_share.
-For math, "execution" timings and `exec_*` counts refer to the answer check.
+Failures are loud: scorer errors propagate, a kind that needs process scores without a scorer is a
+ConfigError, per-sample problems land in `RewardResult.errors`. The returned metrics (never faked as
+0 when undefined) are listed once, in docs/integration.md §1.
 """
 
 from __future__ import annotations

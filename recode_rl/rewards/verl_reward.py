@@ -1,46 +1,17 @@
-"""veRL adapter: `custom_reward_function.path` = this file, `name` = `compute_score`.
+"""veRL adapter: `custom_reward_function.path` = this file, `name` = `compute_score` (or `compute_score_batch`).
 
-veRL (read at volcengine/verl b178a3cd; docs/integration.md) calls `compute_score` three ways:
-- reward loop (`reward_model.use_reward_loop: true`, training), once per response in a thread pool:
-      compute_score(data_source=, solution_str=, ground_truth=, extra_info=,
-                    [reward_router_address="host:port", reward_model_tokenizer=...], **reward_kwargs)
-  the router keys only when `reward_model.enable` (its vLLM reward model).
-- legacy `naive` manager (validation, `val_reward_fn`): the same keywords, never a router.
-- legacy `batch` manager (`use_reward_loop: false` only; the reward loop has no `batch`):
-      compute_score_batch(data_sources=, solution_strs=, ground_truths=, extra_infos=, **kwargs)
-  one executor batch and one scorer call for the whole batch.
-A returned dict gives veRL the score (`score`) and per-sample extra info; veRL builds its arrays
-from the FIRST sample's keys, so every sample returns the same float keys.
+veRL calls us three ways — the reward loop per response (training, with `reward_router_address`
+when its reward model is enabled), the legacy `naive` manager per response (validation, never a
+router) and the legacy `batch` manager (`use_reward_loop: false` only); docs/integration.md §4 has
+the signatures as read at volcengine/verl b178a3cd, the configuration precedence (reward kind,
+scorer as a `ScorerConfig` mapping/JSON in reward_kwargs or env RECODE_SCORER, router fallback,
+limits) and the memory arithmetic. Data comes from `recode_rl.rewards.verl_data.write_verl_parquet`.
 
-Data: parquet written by `recode_rl.rewards.verl_data.write_verl_parquet` (ground_truth = JSON
-of the test suite, or of the gold answer for math; extra_info carries the problem statement, the
-judge prefix and the split).
-
-Configuration, most specific first:
-    reward kind   reward_kwargs `reward` > env RECODE_REWARD > "recode"; any other
-                  RewardConfig field (w_process, score_failing, ...) may be a reward_kwarg
-    scorer        reward_kwargs `scorer`: the settings of `recode_rl.rewards.config.ScorerConfig`
-                  as a mapping or its JSON text, e.g. {kind: http, url: "http://rm:8001/score"}
-                  > env RECODE_SCORER (the same JSON)
-                  > veRL's reward-model router: `reward_router_address` -> vLLM
-                    `http://<address>/classify`; the scoring card is read from reward_kwargs
-                    `scoring_card` (or `model_name`, if given and a local folder)
-                  > none
-    limits        reward_kwargs `timeout` (seconds per test), `memory_mb` (`LimitsConfig` keys)
-Other keyword arguments veRL passes (reward_model_tokenizer, ...) are ignored. Scorers are built
-once per configuration and reused across calls and threads.
-
-No scorer and no router for a kind with a process term: veRL's validation call (the colocated
-reward model sleeps and its router is not passed). For samples whose `extra_info.split` is set
-and not "train" the process term is withheld, not faked: `score` = format + outcome terms, `process` NaN,
-`process_withheld` 1 (veRL logs it as val-aux/<source>/process_withheld/mean@N), a warning once.
-For a "train" sample (or one without a split) it is a ConfigError: training must never lose the
-process term silently.
-
-Returned keys (all floats; `process` is NaN when no score was computed, `compiler` only for
-compiler kinds): score, acc (= outcome: veRL's core validation metric, pass@1), format, outcome,
-pass_rate, process, process_term, process_withheld, gate_open, timeout, runtime_error,
-syntax_error, no_code.
+Every sample returns the same float keys (veRL builds its arrays from the first sample's keys),
+with `score` the reward and `acc` the outcome (veRL's core validation metric). Without a scorer or a
+router, a kind with a process term is an error for training samples; for validation samples
+(`extra_info.split` set and not "train") the process term is withheld, never faked: `process` NaN,
+`process_withheld` 1, a warning once.
 """
 
 from __future__ import annotations
