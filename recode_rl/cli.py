@@ -35,6 +35,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "train-rl": ("recode_rl.rl.cli", "train a policy with CG-GRPO (execution-gated process reward) on TRL's GRPOTrainer"),
     "train-sft": ("recode_rl.rl.sft_cli", "SFT baseline on verified think/answer targets (TRL's SFTTrainer)"),
     "demo": ("recode_rl.demo", "the whole method end to end, offline on CPU, on the embedded default"),
+    "reproduce": ("recode_rl.reproduce.cli", "reproduce one experiment of the paper (table row or figure): its whole chain, resumable"),
     "report": ("recode_rl.report.cli", "tables and plots from run directories (markdown + self-contained HTML)"),
 }
 

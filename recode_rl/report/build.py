@@ -14,9 +14,11 @@ import base64
 import html
 import time
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 from recode_rl.report.collect import Found
+from recode_rl.report.paper import paper_vs_ours
 from recode_rl.report.figures import plot_efficiency, plot_training
 
 __all__ = ["render"]
@@ -146,10 +148,14 @@ def _rl_section(found: Found, figdir: Path) -> tuple[list[str], list[tuple[str, 
     return md, plots
 
 
-def render(found: Found, out_dir: Path, title: str = "ReCode report") -> tuple[Path, Path]:
+def render(found: Found, out_dir: Path, title: str = "ReCode report", *, experiments: Sequence[str] = (),
+           scale: str = "paper") -> tuple[Path, Path]:
+    """`experiments` (`recode reproduce` ids) add a paper-vs-ours table each, read from `found.roots[0]`."""
     out_dir.mkdir(parents=True, exist_ok=True)
     figdir = out_dir / "figures"
     md = [f"# {title}", "", f"Generated {time.strftime('%Y-%m-%d %H:%M:%S')} by `recode report`.", ""]
+    if experiments:
+        md += paper_vs_ours(experiments, found.roots[0], scale)
     md += _policy_section(found)
     rl_md, plots = _rl_section(found, figdir)
     md += rl_md

@@ -27,12 +27,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", metavar="DIR", help="output folder (default: <first run dir>/report)")
 
 
-def run(args: argparse.Namespace) -> int:
+def resolve_config(args: argparse.Namespace) -> Config:
+    """The config this command runs with (also used by `recode reproduce --dry-run`)."""
     # positional RUN_DIRs and KEY=VALUE overrides share argparse's positional slots
     positional = [*args.run_dirs_pos, *args.overrides]
     args.run_dirs_pos = [a for a in positional if "=" not in a]
     args.overrides = [a for a in positional if "=" in a]
-    cfg = config_from_args(Config, args, FLAGS)
+    return config_from_args(Config, args, FLAGS)
+
+
+def run(args: argparse.Namespace) -> int:
+    cfg = resolve_config(args)
     dirs = cfg.run_dirs
     if not dirs:
         raise DataError("give at least one run directory")
@@ -40,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
 
     found = collect(dirs)
     out = Path(cfg.out or Path(dirs[0]) / "report")
-    md, page = render(found, out, cfg.title)
+    md, page = render(found, out, cfg.title, experiments=cfg.experiments, scale=cfg.scale)
     for problem in found.problems:
         print(f"warning: {problem}")
     print(f"report: {page}\nmarkdown: {md}")

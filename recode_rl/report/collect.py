@@ -34,6 +34,7 @@ class Found:
     synths: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     rl_runs: list[tuple[str, dict[str, Any], list[dict[str, Any]]]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    roots: list[Path] = field(default_factory=list)       # the run directories given, resolved
 
     def empty(self) -> bool:
         return not (self.evals or self.rm_evals or self.rm_trains or self.synths or self.rl_runs)
@@ -75,6 +76,7 @@ def _rl_config(run: Path) -> dict[str, Any]:
 def collect(run_dirs: list[str | Path]) -> Found:
     found = Found()
     roots = [Path(d).resolve() for d in run_dirs]
+    found.roots = roots
     seen: set[Path] = set()
     for root in roots:
         if not root.is_dir():
