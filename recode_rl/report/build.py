@@ -174,7 +174,7 @@ def render(found: Found, out_dir: Path, title: str = "ReCode report", *, experim
     md += _synth_section(found)
     if found.problems:
         md += ["## Problems reading the run directories", "", *[f"- {p}" for p in found.problems], ""]
-    if found.empty():
+    if found.empty() and not experiments:
         md += ["Nothing to report: no stage outputs were found in the given run directories.", ""]
     md_path = out_dir / "report.md"
     md_path.write_text("\n".join(md))

@@ -47,7 +47,7 @@ def paper_vs_ours(experiments: Sequence[str], run_dir: str | Path, scale: str = 
         md += ["| | paper | ours | ours − paper |", "|---|---|---|---|"]
         for key, paper, ours in comparison_rows(exp_id, run_dir):
             both = isinstance(paper, (int, float)) and isinstance(ours, (int, float))
-            delta = _cell(float(ours - paper)) if both else "–"  # type: ignore[operator]
+            delta = _cell(ours - paper) if both else "–"  # type: ignore[operator]
             md.append(f"| {key} | {_cell(paper)} | {_cell(ours)} | {delta} |")
         md.append("")
     return md

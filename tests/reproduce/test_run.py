@@ -1,0 +1,74 @@
+"""`recode reproduce --scale cpu` end to end: Table 7 and Figure 3d's analysis, resumable, paper beside ours.
+
+Figure 3d's CPU chain trains two tiny RL runs (minutes on 2 cores); here the test writes small
+training metrics in their place and marks the upstream stages done, so the real chain runs its
+analysis and report stages on them. The whole chain runs by hand with
+`recode reproduce figure3d --scale cpu`.
+"""
+
+import json
+
+from recode_rl.cli import main
+from recode_rl.reproduce.config import ReproduceConfig
+from recode_rl.reproduce.plan import find, plan
+from recode_rl.report.paper import comparison_rows
+
+
+def test_table7_cpu_end_to_end_and_resumable(tmp_path, capsys):
+    run = tmp_path / "run"
+    assert main(["reproduce", "table7", "--scale", "cpu", "--run-dir", str(run)]) == 0
+    analysis = json.loads((run / "table7" / "report" / "analysis.json").read_text())["correlation"]
+    assert round(100 * analysis["pass_rate_given_flawless"], 1) == 27.2
+    assert round(100 * analysis["pass_rate_given_flawed"], 1) == 23.3
+    assert f"{analysis['fisher_p_value']:.1e}" == "9.3e-15"  # the paper's p
+    report = (run / "report" / "report.md").read_text()
+    assert "## Paper vs ours" in report and "| pass_rate_flawless_% | 27.2 | 27.2 | 0.0 |" in report
+    assert "| N | 33146 | 33146 | 0 |" in report
+    assert (run / "report" / "report.html").is_file()
+    capsys.readouterr()
+    assert main(["reproduce", "table7", "--scale", "cpu", "--run-dir", str(run)]) == 0
+    out = capsys.readouterr().out
+    assert "table7: done earlier, skipped" in out and "[2/2] report: recode report" in out  # the report reruns
+
+
+def _metrics(path, process, passed):
+    path.mkdir(parents=True)
+    path.joinpath("metrics.jsonl").write_text("".join(
+        json.dumps({"step": i + 1, "recode/process_ungated_mean": p, "recode/outcome_rate": o}) + "\n"
+        for i, (p, o) in enumerate(zip(process, passed))))
+
+
+def test_figure3d_cpu_chain_analyzes_training_dynamics(tmp_path, capsys):
+    run = tmp_path / "run"
+    steps = plan(ReproduceConfig(experiments=["figure3d"], scale="cpu", run_dir=str(run)))
+    assert [s.name for s in steps] == ["synth", "rm-crpl-7b", "sft", "rl-recode", "rl-direct", "hacking", "report"]
+    # the two RL runs, as if trained: direct addition saturates the process reward, the gate keeps it moderate
+    _metrics(run / "rl-direct", [0.3, 0.8, 0.97, 0.99, 1.0, 1.0], [0.2, 0.2, 0.21, 0.2, 0.2, 0.2])
+    _metrics(run / "rl-recode", [0.3, 0.32, 0.35, 0.37, 0.4, 0.42], [0.2, 0.24, 0.27, 0.3, 0.33, 0.36])
+    (run / ".reproduce").mkdir(parents=True)
+    for name in ("synth", "rm-crpl-7b", "sft", "rl-recode", "rl-direct"):
+        (run / ".reproduce" / f"{name}.done").write_text("1\n")
+    assert main(["reproduce", "figure3d", "--scale", "cpu", "--run-dir", str(run)]) == 0
+    assert capsys.readouterr().out.count("done earlier, skipped") == 5
+    result = json.loads((run / "hacking" / "report" / "analysis.json").read_text())
+    by_label = {r["label"]: r for r in result["dynamics"]}
+    assert set(by_label) == {"Direct", "ReCode"}
+    assert by_label["Direct"]["process_last"] == 1.0 and by_label["ReCode"]["process_last"] == 0.42
+    assert by_label["Direct"]["hacking_flags"] and not by_label["ReCode"]["hacking_flags"]
+    assert (run / "hacking" / "report" / "figures" / "dynamics_process.png").is_file()
+    assert "Figure 3d" in (run / "report" / "report.md").read_text()
+
+
+def test_paper_vs_ours_reads_stage_summaries_and_averages(tmp_path):
+    exp = find("table1-recode")
+    summary = tmp_path / "eval-recode" / "report"
+    summary.mkdir(parents=True)
+    table = {k: v - 1.0 for k, v in exp.paper.items() if k != "Avg"}
+    summary.joinpath("eval_summary.json").write_text(json.dumps({"table": table}))
+    rows = {k: (p, o) for k, p, o in comparison_rows("table1-recode", tmp_path)}
+    assert rows["HE"] == (90.9, 89.9)
+    assert abs(rows["Avg"][1] - (58.5 - 1.0)) < 0.05  # Table 1's Avg is the mean of its nine columns
+    table.pop("HE")
+    summary.joinpath("eval_summary.json").write_text(json.dumps({"table": table}))
+    rows = {k: (p, o) for k, p, o in comparison_rows("table1-recode", tmp_path)}
+    assert rows["HE"][1] is None and rows["Avg"][1] is None  # no mean of a partial row
