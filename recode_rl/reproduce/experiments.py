@@ -108,6 +108,13 @@ def _final(stage: str) -> str:
     return f"{{run}}/{stage}/checkpoints/final"
 
 
+def _dynamics(stage: str, labels: tuple[str, ...]) -> dict[str, Metric]:
+    """Per run of an `_analyze_runs` stage (in its order): last training pass rate and process reward."""
+    return {f"{label}: {what} (last step)": Metric(stage, "report/analysis.json", f"dynamics.{i}.{key}")
+            for i, label in enumerate(labels)
+            for what, key in (("pass rate", "pass_rate_last"), ("process reward", "process_last"))}
+
+
 def _analyze_runs(name: str, runs: dict[str, str]) -> tuple[str, StageSpec]:
     dirs = ",".join(f"{{run}}/{r}" for r in runs)
     return _s(name, "analyze", "--run-dir", f"{{run}}/{name}", f"runs=[{dirs}]", f"labels=[{','.join(runs.values())}]",
@@ -271,7 +278,7 @@ def _rm_row(id_: str, title: str, scorer: str, values: tuple[float | None, ...],
         ours["RewardBench Code"] = Metric(f"rewardbench-{scorer}", "report/eval_rm.json", "files.*.paper_columns.code", 100)
         ours["RewardBench Math"] = Metric(f"rewardbench-{scorer}", "report/eval_rm.json", "files.*.paper_columns.math", 100)
     return Experiment(id_, ref, title, needs, paper, tuple(finals), (f"lcbrb-{scorer}",) if cpu else None,
-                      cpu_note or "needs the model or API it evaluates and LCB-RB / RewardBench", ours)
+                      cpu_note or "needs the model or API it evaluates, LCB-RB and RewardBench", ours)
 
 
 _RM_DATA = ["LCB-RB (built by `recode build-lcbrb`)", "RewardBench filtered (hep-*, math-prm)"]
@@ -303,11 +310,11 @@ EXPERIMENTS: list[Experiment] = [
             _crpl_needs("7b"), cpu=True,
             cpu_note="tiny RM on the embedded generator's pairs, scored on held-out pairs (no LCB-RB, no RewardBench)"),
     _rm_row("table2-crpl-3b", "Qwen2.5-Coder-3B + CRPL reward model", "crpl-3b", (57.9, 63.6, 93.5, 71.7),
-            _crpl_needs("3b")),
+            _crpl_needs("3b"), cpu_note="the CPU scale trains one tiny CRPL reward model (table2-crpl-7b); LCB-RB and RewardBench need GPUs and APIs"),
     _rm_row("table2-score-7b", "Qwen2.5-Coder-7B + score-based reward model", "score-7b", (57.7, 80.2, 71.8, 69.9),
-            _crpl_needs("7b")),
+            _crpl_needs("7b"), cpu_note="the CPU scale trains one tiny CRPL reward model (table2-crpl-7b); LCB-RB and RewardBench need GPUs and APIs"),
     _rm_row("table2-score-3b", "Qwen2.5-Coder-3B + score-based reward model", "score-3b", (51.0, 49.4, 47.2, 49.2),
-            _crpl_needs("3b")),
+            _crpl_needs("3b"), cpu_note="the CPU scale trains one tiny CRPL reward model (table2-crpl-7b); LCB-RB and RewardBench need GPUs and APIs"),
     _rm_row("table2-base-7b", "Qwen2.5-Coder-7B (untrained scalar head)", "base-7b", (53.8, 43.9, 65.8, 54.5),
             _EVAL_NEEDS, cpu=True, cpu_note="the embedded SmolLM2 with an untrained head on held-out synthesized pairs"),
     _rm_row("table2-base-3b", "Qwen2.5-Coder-3B (untrained scalar head)", "base-3b", (50.3, 52.8, 60.0, 54.4),
@@ -359,10 +366,10 @@ EXPERIMENTS: list[Experiment] = [
                                   ("compiler-recode", "+ReCode +compiler-based reward", (75.6, 17.0, 6.9), 27.1))],
     # Table 6 (the single-generator rows are Table 2's CRPL rows)
     _rm_row("table6-cross-7b", "Qwen2.5-Coder-7B + cross-generator CRPL (50/50 Qwen2.5-Coder-32B / Llama-3.1-70B)",
-            "cross-7b", (55.3, 81.5, 89.4), _crpl_needs("7b", " and Llama-3.1-70B-Instruct (second server)"),
+            "cross-7b", (55.3, 81.5, 89.4), _crpl_needs("7b", " and Llama-3.1-70B-Instruct (second server)"), cpu_note="needs two different generators; the embedded path has one",
             ref="Table 6"),
     _rm_row("table6-cross-3b", "Qwen2.5-Coder-3B + cross-generator CRPL (50/50 Qwen2.5-Coder-32B / Llama-3.1-70B)",
-            "cross-3b", (52.9, 54.6, 81.7), _crpl_needs("3b", " and Llama-3.1-70B-Instruct (second server)"),
+            "cross-3b", (52.9, 54.6, 81.7), _crpl_needs("3b", " and Llama-3.1-70B-Instruct (second server)"), cpu_note="needs two different generators; the embedded path has one",
             ref="Table 6"),
     # Table 7
     Experiment("table7", "Table 7", "Reasoning quality vs. code correctness: 2x2 table and chi-square test",
@@ -400,23 +407,27 @@ EXPERIMENTS: list[Experiment] = [
     Experiment("figure3a", "Figure 3a", "LiveCodeBench pass@1 over training steps, ReCode vs GRPO", _RL_NEEDS,
                {"finding": "ReCode stays above outcome-only GRPO throughout training (1600 steps)"},
                ("curves-lcb",), None,
-               "no CPU twin; the curve needs periodic LiveCodeBench evaluation during train-rl (issue 11)"),
+               "no CPU twin; the curve needs periodic LiveCodeBench evaluation during train-rl (issue 11)",
+               _dynamics("curves-lcb", ("ReCode", "GRPO"))),
     Experiment("figure3b", "Figure 3b", "AIME24 accuracy over training steps, ReCode vs GRPO (math)",
                {"gpus": _8GPU + "; 900 steps", "servers": [], "data": ["DAPO-Math-17k", "AIME 2024"]},
                {"finding": "ReCode outperforms GRPO without reasoning rewards throughout training"},
-               ("curves-aime",), None, "no CPU twin; needs periodic AIME24 evaluation during train-rl (issue 11)"),
+               ("curves-aime",), None, "no CPU twin; needs periodic AIME24 evaluation during train-rl (issue 11)",
+               _dynamics("curves-aime", ("ReCode", "GRPO"))),
     Experiment("figure3c", "Figure 3c", "Reward formulation and reward-model ablations over the first 500 steps (LiveCodeBench)",
                {**_RL_NEEDS, "servers": [_SYNTH, "Skywork-Reward-Llama-3.1-8B served for RL (--var other_rm_url=URL)"]},
                {"finding": "direct addition and the soft gate both underperform CG-GRPO, direct addition most; "
                            "the CRPL reward model beats Skywork-Reward-Llama-3.1-8B"},
                ("curves-ablation",), ("curves-ablation",),
-               "2-step RL runs (recode, direct, soft) of the embedded policy; no other-RM run"),
+               "2-step RL runs (recode, direct, soft) of the embedded policy; no other-RM run",
+               _dynamics("curves-ablation", ("ReCode", "Direct", "Soft", "Skywork RM"))),
     Experiment("figure3d", "Figure 3d", "Reward hacking dynamics: process reward over steps, direct addition vs ReCode",
                _RL_NEEDS,
                {"finding": "under direct addition the process reward saturates near 1.0 within the first 50 steps "
                            "while performance stagnates; under ReCode it grows gradually and stays moderate"},
                ("hacking",), ("hacking",),
-               "2-step RL runs (direct, recode) of the embedded policy, then `recode analyze runs=[...]`"),
+               "2-step RL runs (direct, recode) of the embedded policy, then `recode analyze runs=[...]`",
+               _dynamics("hacking", ("Direct", "ReCode"))),
     Experiment("figure4", "Figure 4", "Preference-pair types: Opt-Deg, Opt-Ori, Ori-Deg, all three (Qwen2.5-Coder-7B and 3B)",
                {"gpus": "8 GPUs per RM training (8 reward models)", "servers": [_SYNTH, _LCBRB], "data": _CODE_DATA + _RM_DATA},
                {"finding": "all three pair types together are best; Opt-Deg alone is the best single type, "

@@ -32,7 +32,8 @@ SCALES = ("paper", "cpu")
 
 @dataclass(frozen=True)
 class Metric:
-    """Where one of our numbers lives: `<run>/<stage>/<file>`, dotted `key` (`*` matches any one key)."""
+    """Where one of our numbers lives: `<run>/<stage>/<file>`, dotted `key` (`*` matches any one key,
+    a number is a list position)."""
 
     stage: str
     file: str
@@ -58,9 +59,11 @@ class Metric:
 def _dig(node: Any, keys: list[str]) -> Any:
     if not keys:
         return node
+    head, rest = keys[0], keys[1:]
+    if isinstance(node, list) and head.isdigit():  # a list item by position
+        return _dig(node[int(head)], rest) if int(head) < len(node) else None
     if not isinstance(node, dict):
         return None
-    head, rest = keys[0], keys[1:]
     if head == "*":
         for child in node.values():
             found = _dig(child, rest)

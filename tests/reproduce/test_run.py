@@ -57,6 +57,8 @@ def test_figure3d_cpu_chain_analyzes_training_dynamics(tmp_path, capsys):
     assert by_label["Direct"]["hacking_flags"] and not by_label["ReCode"]["hacking_flags"]
     assert (run / "hacking" / "report" / "figures" / "dynamics_process.png").is_file()
     assert "Figure 3d" in (run / "report" / "report.md").read_text()
+    rows = {k: o for k, _, o in comparison_rows("figure3d", run)}
+    assert rows["Direct: process reward (last step)"] == 1.0 and rows["ReCode: pass rate (last step)"] == 0.36
 
 
 def test_paper_vs_ours_reads_stage_summaries_and_averages(tmp_path):
