@@ -3,7 +3,9 @@
 A chain is a list of `Step(name, argv)`; each argv is a `recode` command line. A finished step
 leaves `<root>/<marks>/<name>.done` (its wall time), so rerunning the chain skips it; the
 commands themselves resume inside a step (cached LLM calls, trainer checkpoints, finished eval
-samples). `always=True` steps (the report) run every time. `recode demo` and `recode
+samples). `always=True` steps (the report) run every time. A step with a `launch` prefix (e.g.
+`accelerate launch ... -m recode_rl.cli`, for multi-GPU training) runs as that subprocess; the
+others run in this process. `recode demo` and `recode
 reproduce` both run through `run_chain`; `resolve_step` parses a step with the real CLI and
 builds its config through the command's own config class, which is what `--dry-run` prints.
 """
@@ -11,6 +13,7 @@ builds its config through the command's own config class, which is what `--dry-r
 from __future__ import annotations
 
 import argparse
+import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +31,12 @@ class Step:
     name: str                # unique in the run directory; the marker's name
     argv: list[str]          # a `recode` command line
     always: bool = False     # rerun even when marked done (cheap steps such as the report)
+    launch: tuple[str, ...] = ()  # run as `launch + argv` in a subprocess (a multi-GPU launcher)
+
+    def command_line(self) -> str:
+        import shlex
+
+        return shlex.join([*(self.launch or ("recode",)), *self.argv])
 
 
 def configs_dir() -> Path:
@@ -65,9 +74,9 @@ def run_chain(steps: list[Step], root: str | Path, *, marks: str, prog: str) -> 
         if mark.exists() and not step.always:
             print(f"[{i}/{n}] {step.name}: done earlier, skipped", flush=True)
             continue
-        print(f"\n[{i}/{n}] {step.name}: recode {' '.join(step.argv)}", flush=True)
+        print(f"\n[{i}/{n}] {step.name}: {step.command_line()}", flush=True)
         t0 = time.monotonic()
-        code = main(step.argv)
+        code = subprocess.call([*step.launch, *step.argv]) if step.launch else main(step.argv)
         if code != 0:
             print(f"{prog}: stage {step.name} failed (exit {code}); fix and rerun to resume from it")
             return code

@@ -17,6 +17,8 @@ __all__ = ["VARS", "PAPER_STAGES", "CPU_STAGES", "EXPERIMENTS", "QWEN3"]
 VARS: dict[str, str] = {
     "rewardbench": "data/rewardbench/filtered.jsonl",     # RewardBench `filtered` split (hep-*, math-prm)
     "other_rm_url": "http://rm-host:8001/classify",      # Skywork-Reward-Llama-3.1-8B served for RL (Figure 3c)
+    # how paper-scale training stages start (one node, 8 GPUs, as the paper*.yaml headers say)
+    "launch": "accelerate launch --config_file {configs}/accelerate/zero3.yaml -m recode_rl.cli",
 }
 # ours: the paper says "Qwen3-4B-Instruct"; the instruct release of Qwen3-4B on the hub is this one
 QWEN3 = "Qwen/Qwen3-4B-Instruct-2507"
@@ -25,8 +27,8 @@ _RM = "{run}/{rm}/checkpoints/reward_model"
 _CUDA = "device=cuda"
 
 
-def _s(name: str, *argv: str, after: tuple[str, ...] = ()) -> tuple[str, StageSpec]:
-    return name, StageSpec(name, tuple(argv), after)
+def _s(name: str, *argv: str, after: tuple[str, ...] = (), launched: bool = False) -> tuple[str, StageSpec]:
+    return name, StageSpec(name, tuple(argv), after, launched)
 
 
 def _rm_path(stage: str) -> str:
@@ -35,10 +37,15 @@ def _rm_path(stage: str) -> str:
 
 # ---- paper scale ------------------------------------------------------------------------------
 
+# the paper's effective batch of 128 on 8 GPUs (4 per device x 4 accumulation x 8), as configs/train-rm/paper.yaml says
+_RM_8GPU = ("train.gradient_accumulation_steps=4", "train.deepspeed={configs}/deepspeed/zero3.json")
+
+
 def _train_rm(name: str, config: str, synth: str, stem: str, *extra: str) -> tuple[str, StageSpec]:
     return _s(name, "train-rm", "--config", f"{{configs}}/train-rm/{config}", "--run-dir", f"{{run}}/{name}",
               f"data.train={{run}}/{synth}/data/{stem}.train.jsonl",
-              f"data.validation={{run}}/{synth}/data/{stem}.validation.jsonl", *extra, after=(synth,))
+              f"data.validation={{run}}/{synth}/data/{stem}.validation.jsonl", *_RM_8GPU, *extra, after=(synth,),
+              launched=True)
 
 
 def _paper_rm_stages() -> dict[str, StageSpec]:
@@ -96,7 +103,7 @@ def _eval_rm_stages(scorers: dict[str, tuple[tuple[str, ...], tuple[str, ...], b
 def _rl(name: str, config: str, *extra: str, rm: str | None = "rm-crpl-7b") -> tuple[str, StageSpec]:
     scorer = ("--scorer-path", _rm_path(rm)) if rm else ()
     return _s(name, "train-rl", "--config", f"{{configs}}/train-rl/{config}", "--run-dir", f"{{run}}/{name}",
-              *scorer, *extra, after=(rm,) if rm else ())
+              *scorer, *extra, after=(rm,) if rm else (), launched=True)
 
 
 def _eval(name: str, config: str, model: str, label: str, after: str | None) -> tuple[str, StageSpec]:
@@ -135,7 +142,7 @@ PAPER_STAGES: dict[str, StageSpec] = dict([
     *_paper_rm_stages().items(),
     *_eval_rm_stages(_PAPER_SCORERS).items(),
     # policies (Table 1; Figure 3a; Table 8)
-    _s("sft", "train-sft", "--config", "{configs}/train-sft/paper.yaml", "--run-dir", "{run}/sft"),
+    _s("sft", "train-sft", "--config", "{configs}/train-sft/paper.yaml", "--run-dir", "{run}/sft", launched=True),
     _rl("rl-grpo", "paper-outcome.yaml", rm=None),
     _rl("rl-recode", "paper.yaml"),
     # Figure 3c/3d: the paper follows the first 500 steps

@@ -15,7 +15,7 @@ from recode_rl.config import ConfigError, dump_config
 from recode_rl.reproduce.chain import Step, configs_dir, resolve_step, run_chain
 from recode_rl.reproduce.config import ReproduceConfig
 from recode_rl.reproduce.experiments import CPU_STAGES, EXPERIMENTS, PAPER_STAGES, VARS
-from recode_rl.reproduce.registry import Experiment, plan_steps
+from recode_rl.reproduce.registry import Experiment, expand, plan_steps
 
 __all__ = ["find", "select", "plan", "dry_run", "run", "list_text", "list_json"]
 
@@ -47,7 +47,8 @@ def plan(cfg: ReproduceConfig) -> list[Step]:
     if unknown:
         raise ConfigError(f"vars: unknown {sorted(unknown)}; known: {sorted(VARS)}")
     root = cfg.root()
-    values = {**VARS, **cfg.vars, "run": root, "configs": str(configs_dir())}
+    base = {"run": root, "configs": str(configs_dir())}
+    values = {**{k: expand(v, base) for k, v in {**VARS, **cfg.vars}.items()}, **base}
     table = PAPER_STAGES if cfg.scale == "paper" else CPU_STAGES
     return plan_steps(table, select(cfg.experiments, cfg.scale), cfg.scale, values, f"{root}/report")
 
@@ -73,7 +74,7 @@ def run(cfg: ReproduceConfig) -> int:
     steps = plan(cfg)
     if cfg.dry_run:
         for i, item in enumerate(dry_run(steps), 1):
-            print(f"# [{i}/{len(steps)}] {item['stage']}\nrecode {' '.join(item['argv'])}")
+            print(f"# [{i}/{len(steps)}] {item['stage']}\n{steps[i - 1].command_line()}")
             print("  " + dump_config(item["config"]).rstrip().replace("\n", "\n  ") + "\n")
         print(f"recode reproduce: {len(steps)} stages resolve (scale {cfg.scale}, run directory {cfg.root()}); "
               "nothing was run")

@@ -18,6 +18,7 @@ numbers is found (`ours`: paper key -> `Metric`).
 from __future__ import annotations
 
 import re
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -93,6 +94,7 @@ class StageSpec:
     name: str                            # the stage's sub-directory and marker
     argv: tuple[str, ...]                # a `recode` command line with {placeholders}
     after: tuple[str, ...] = ()          # stages whose outputs it reads
+    launched: bool = False               # multi-GPU training: run under the `{launch}` prefix
 
 
 @dataclass(frozen=True)
@@ -174,7 +176,9 @@ def plan_steps(table: dict[str, StageSpec], experiments: list[Experiment], scale
         if stages is None:
             raise ConfigError(f"{exp.id} has no CPU twin: {exp.cpu_note}")
         finals += [s for s in stages if s not in finals]
-    steps = [Step(spec.name, flags_first([expand(a, values) for a in spec.argv]))
+    launch = tuple(shlex.split(values.get("launch", "")))
+    steps = [Step(spec.name, flags_first([expand(a, values) for a in spec.argv]),
+                  launch=launch if spec.launched else ())
              for spec in plan_stages(table, tuple(finals))]
     ids = ",".join(e.id for e in experiments)
     steps.append(Step("report", flags_first(["report", values["run"], "--out", report_out, f"experiments=[{ids}]",

@@ -74,3 +74,27 @@ def test_paper_vs_ours_reads_stage_summaries_and_averages(tmp_path):
     summary.joinpath("eval_summary.json").write_text(json.dumps({"table": table}))
     rows = {k: (p, o) for k, p, o in comparison_rows("table1-recode", tmp_path)}
     assert rows["HE"][1] is None and rows["Avg"][1] is None  # no mean of a partial row
+
+
+def test_training_stages_run_under_the_launcher_at_paper_scale(tmp_path):
+    steps = {s.name: s for s in plan(ReproduceConfig(experiments=["table1-recode"], run_dir=str(tmp_path)))}
+    assert steps["rl-recode"].launch[:2] == ("accelerate", "launch") and steps["rm-crpl-7b"].launch
+    assert steps["rl-recode"].command_line().startswith("accelerate launch --config_file ")
+    assert not steps["eval-recode"].launch and not steps["synth"].launch
+    cpu = plan(ReproduceConfig(experiments=["figure3d"], scale="cpu", run_dir=str(tmp_path)))
+    assert not any(s.launch for s in cpu)
+
+
+def test_a_launched_step_runs_as_a_subprocess(tmp_path):
+    import sys
+
+    from recode_rl.reproduce.chain import Step, configs_dir, run_chain
+
+    out = tmp_path / "t7"
+    step = Step("t7", ["analyze", "--config", str(configs_dir() / "analyze/paper_table.yaml"), "--run-dir", str(out)],
+                launch=(sys.executable, "-m", "recode_rl.cli"))
+    assert run_chain([step], tmp_path, marks=".m", prog="test") == 0
+    assert (out / "report" / "analysis.json").is_file() and (tmp_path / ".m" / "t7.done").is_file()
+    failing = Step("bad", ["analyze", "--run-dir", str(tmp_path / "bad")], launch=(sys.executable, "-m", "recode_rl.cli"))
+    assert run_chain([failing], tmp_path, marks=".m", prog="test") != 0  # nothing to analyze: exit 2, no marker
+    assert not (tmp_path / ".m" / "bad.done").exists()
