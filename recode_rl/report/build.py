@@ -5,7 +5,8 @@ HE | HE+ | MBPP | MBPP+ | LCB E/M/H | BCB full/hard | Avg (greedy pass@1, %); re
 pairwise accuracy per preference file; training as curves of test pass rate and process
 reward per reward variant, with the reward-hacking monitor's flags. Whatever was not run is
 simply absent; every caveat a stage recorded (public tests only, skipped tasks, untrained
-scorer, ...) is carried into the notes.
+scorer, ...) is carried into the notes. With `experiments` (`recode reproduce` ids) the page opens
+with the paper's numbers beside ours for each (`recode_rl/report/paper.py`).
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
     recode report runs/demo                      # nested stage directories are found
     recode report runs/eval-base runs/eval-recode --out reports/ablation
+    recode report runs/reproduce-paper experiments=[table1-recode,table8]   # paper vs ours first
 
 Tables in the paper's layout for whatever was run, plots of training curves, reward dynamics
 (with the reward-hacking monitor's flags) and generation efficiency.
