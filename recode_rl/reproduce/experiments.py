@@ -298,6 +298,9 @@ def _crpl_needs(size: str, extra: str = "") -> dict:
             "servers": [_SYNTH + extra, _LCBRB], "data": _CODE_DATA + _RM_DATA}
 
 
+_ONE_TINY_RM = ("the CPU scale trains one tiny CRPL reward model (table2-crpl-7b); "
+                "LCB-RB and RewardBench need GPUs and APIs")
+_TWO_GENERATORS = "needs two different generators; the embedded path has one"
 _EVAL_NEEDS = {"gpus": "1 GPU per evaluated model", "servers": [_LCBRB], "data": _RM_DATA}
 _API_NEEDS = {"gpus": "none", "servers": [_LCBRB, "the judge's API (OPENAI_API_KEY or DEEPSEEK_API_KEY)"],
               "data": _RM_DATA}
@@ -317,11 +320,11 @@ EXPERIMENTS: list[Experiment] = [
             _crpl_needs("7b"), cpu=True,
             cpu_note="tiny RM on the embedded generator's pairs, scored on held-out pairs (no LCB-RB, no RewardBench)"),
     _rm_row("table2-crpl-3b", "Qwen2.5-Coder-3B + CRPL reward model", "crpl-3b", (57.9, 63.6, 93.5, 71.7),
-            _crpl_needs("3b"), cpu_note="the CPU scale trains one tiny CRPL reward model (table2-crpl-7b); LCB-RB and RewardBench need GPUs and APIs"),
+            _crpl_needs("3b"), cpu_note=_ONE_TINY_RM),
     _rm_row("table2-score-7b", "Qwen2.5-Coder-7B + score-based reward model", "score-7b", (57.7, 80.2, 71.8, 69.9),
-            _crpl_needs("7b"), cpu_note="the CPU scale trains one tiny CRPL reward model (table2-crpl-7b); LCB-RB and RewardBench need GPUs and APIs"),
+            _crpl_needs("7b"), cpu_note=_ONE_TINY_RM),
     _rm_row("table2-score-3b", "Qwen2.5-Coder-3B + score-based reward model", "score-3b", (51.0, 49.4, 47.2, 49.2),
-            _crpl_needs("3b"), cpu_note="the CPU scale trains one tiny CRPL reward model (table2-crpl-7b); LCB-RB and RewardBench need GPUs and APIs"),
+            _crpl_needs("3b"), cpu_note=_ONE_TINY_RM),
     _rm_row("table2-base-7b", "Qwen2.5-Coder-7B (untrained scalar head)", "base-7b", (53.8, 43.9, 65.8, 54.5),
             _EVAL_NEEDS, cpu=True, cpu_note="the embedded SmolLM2 with an untrained head on held-out synthesized pairs"),
     _rm_row("table2-base-3b", "Qwen2.5-Coder-3B (untrained scalar head)", "base-3b", (50.3, 52.8, 60.0, 54.4),
@@ -377,15 +380,18 @@ EXPERIMENTS: list[Experiment] = [
                                   ("compiler-recode", "+ReCode +compiler-based reward", (75.6, 17.0, 6.9), 27.1))],
     # Table 6 (the single-generator rows are Table 2's CRPL rows)
     _rm_row("table6-cross-7b", "Qwen2.5-Coder-7B + cross-generator CRPL (50/50 Qwen2.5-Coder-32B / Llama-3.1-70B)",
-            "cross-7b", (55.3, 81.5, 89.4), _crpl_needs("7b", " and Llama-3.1-70B-Instruct (second server)"), cpu_note="needs two different generators; the embedded path has one",
+            "cross-7b", (55.3, 81.5, 89.4), _crpl_needs("7b", " and Llama-3.1-70B-Instruct (second server)"),
+            cpu_note=_TWO_GENERATORS,
             ref="Table 6"),
     _rm_row("table6-cross-3b", "Qwen2.5-Coder-3B + cross-generator CRPL (50/50 Qwen2.5-Coder-32B / Llama-3.1-70B)",
-            "cross-3b", (52.9, 54.6, 81.7), _crpl_needs("3b", " and Llama-3.1-70B-Instruct (second server)"), cpu_note="needs two different generators; the embedded path has one",
+            "cross-3b", (52.9, 54.6, 81.7), _crpl_needs("3b", " and Llama-3.1-70B-Instruct (second server)"),
+            cpu_note=_TWO_GENERATORS,
             ref="Table 6"),
     # Table 7
     Experiment("table7", "Table 7", "Reasoning quality vs. code correctness: 2x2 table and chi-square test",
                {"gpus": "none (the generator behind a server)",
-                "servers": ["Qwen2.5-Coder-32B-Instruct (50 samples per problem, T=1.0)", "OPENAI_API_KEY (GPT-4o-mini judge)"],
+                "servers": ["Qwen2.5-Coder-32B-Instruct (50 samples per problem, T=1.0)",
+                            "OPENAI_API_KEY (GPT-4o-mini judge)"],
                 "data": ["LiveCodeBench v5 (all problems)"]},
                {"pass_flawless": 3133, "fail_flawless": 8376, "pass_flawed": 5051, "fail_flawed": 16586, "N": 33146,
                 "p_value": 9.3e-15, "pass_rate_flawless_%": 27.2, "pass_rate_flawed_%": 23.3},
@@ -401,7 +407,8 @@ EXPERIMENTS: list[Experiment] = [
                                                "correlation.pass_rate_given_flawless", 100),
                 "pass_rate_flawed_%": Metric("table7", "report/analysis.json", "correlation.pass_rate_given_flawed", 100)}),
     # Table 8
-    Experiment("table8", "Table 8", "Generation efficiency on LiveCodeBench: pass@1 and mean generated tokens, GRPO vs ReCode",
+    Experiment("table8", "Table 8",
+               "Generation efficiency on LiveCodeBench: pass@1 and mean generated tokens, GRPO vs ReCode",
                _RL_NEEDS, {**{f"GRPO {d} pass@1": v for d, v in zip(("Easy", "Medium", "Hard"), (58.5, 15.1, 9.7))},
                            **{f"GRPO {d} tokens": v for d, v in zip(("Easy", "Medium", "Hard"), (427.3, 568.2, 813.6))},
                            **{f"ReCode {d} pass@1": v for d, v in zip(("Easy", "Medium", "Hard"), (68.3, 20.8, 9.7))},
@@ -425,7 +432,8 @@ EXPERIMENTS: list[Experiment] = [
                {"finding": "ReCode outperforms GRPO without reasoning rewards throughout training"},
                ("curves-aime",), None, "no CPU twin; needs periodic AIME24 evaluation during train-rl (issue 11)",
                _dynamics("curves-aime", ("ReCode", "GRPO"))),
-    Experiment("figure3c", "Figure 3c", "Reward formulation and reward-model ablations over the first 500 steps (LiveCodeBench)",
+    Experiment("figure3c", "Figure 3c",
+               "Reward formulation and reward-model ablations over the first 500 steps (LiveCodeBench)",
                {**_RL_NEEDS, "servers": [_SYNTH, "Skywork-Reward-Llama-3.1-8B served for RL (--var other_rm_url=URL)"]},
                {"finding": "direct addition and the soft gate both underperform CG-GRPO, direct addition most; "
                            "the CRPL reward model beats Skywork-Reward-Llama-3.1-8B"},
@@ -439,8 +447,10 @@ EXPERIMENTS: list[Experiment] = [
                ("hacking",), ("hacking",),
                "2-step RL runs (direct, recode) of the embedded policy, then `recode analyze runs=[...]`",
                _dynamics("hacking", ("Direct", "ReCode"))),
-    Experiment("figure4", "Figure 4", "Preference-pair types: Opt-Deg, Opt-Ori, Ori-Deg, all three (Qwen2.5-Coder-7B and 3B)",
-               {"gpus": "8 GPUs per RM training (8 reward models)", "servers": [_SYNTH, _LCBRB], "data": _CODE_DATA + _RM_DATA},
+    Experiment("figure4", "Figure 4",
+               "Preference-pair types: Opt-Deg, Opt-Ori, Ori-Deg, all three (Qwen2.5-Coder-7B and 3B)",
+               {"gpus": "8 GPUs per RM training (8 reward models)", "servers": [_SYNTH, _LCBRB],
+                "data": _CODE_DATA + _RM_DATA},
                {"finding": "all three pair types together are best; Opt-Deg alone is the best single type, "
                            "22.2% above Opt-Ori and Ori-Deg on average"},
                tuple(f"{bench}-{tag}-{size}" for size in ("7b", "3b") for tag in ("crpl", "optdeg", "optori", "orideg")

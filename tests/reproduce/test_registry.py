@@ -36,7 +36,8 @@ def test_list_json_covers_every_table_and_figure(capsys):
     ("table2-score-3b", "LCB-RB", 51.0), ("table2-base-7b", "RewardBench Code", 43.9),
     ("table2-gpt-4-turbo", "LCB-RB", 63.7), ("table2-skywork-8b", "LCB-RB", 61.6),
     ("table3-grpo", "AIME24", 26.7), ("table3-recode", "Minerva", 38.2), ("table4-recode", "Avg", 36.1),
-    ("table4-base", "LCB Medium", 32.1), ("table5-compiler", "LCB Easy", 63.4), ("table5-base", "Avg", 18.1), ("table5-compiler-recode", "Avg", 27.1),
+    ("table4-base", "LCB Medium", 32.1), ("table5-compiler", "LCB Easy", 63.4), ("table5-base", "Avg", 18.1),
+    ("table5-compiler-recode", "Avg", 27.1),
     ("table6-cross-7b", "RewardBench Code", 81.5), ("table6-cross-3b", "RewardBench Math", 81.7),
     ("table7", "pass_flawless", 3133), ("table7", "fail_flawless", 8376), ("table7", "pass_flawed", 5051),
     ("table7", "fail_flawed", 16586), ("table7", "N", 33146), ("table8", "ReCode Hard tokens", 619.8),
@@ -117,7 +118,8 @@ def test_vars_reach_the_commands(tmp_path):
 
 
 def test_expand_and_flag_order():
-    assert expand("{run}/a benchmarks=[{name: humaneval}] {other}", {"run": "R"}) == "R/a benchmarks=[{name: humaneval}] {other}"
+    text = "{run}/a benchmarks=[{name: humaneval}] {other}"
+    assert expand(text, {"run": "R"}) == "R/a benchmarks=[{name: humaneval}] {other}"
     assert flags_first(["eval", "a=1", "--run-dir", "d", "b=2"]) == ["eval", "--run-dir", "d", "a=1", "b=2"]
 
 
