@@ -7,7 +7,9 @@ and `OVERRIDE_EXAMPLE` (shown in `--help`). Command modules must not import torc
 heavy) at module level: `recode --help` and `recode <cmd> --help` stay instant. Heavy imports go
 inside `run`; library functions live in the library.
 
-Common to every command: `--config FILE.yaml` and trailing `key.sub=value` overrides.
+Common to every command: `--config FILE.yaml`, trailing `key.sub=value` overrides (`list.0.key=v`
+indexes a list, `key+=[v]` appends), and `--print-config` (print the resolved config as YAML, run
+nothing).
 """
 
 from __future__ import annotations
@@ -40,6 +42,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+# Commands that keep finished work on disk (caches, sample stores, checkpoints) and resume from it
+# when rerun with the same run directory; the others redo everything after an interrupt.
+RESUMABLE = {"synth", "train-rm", "eval-rm", "eval", "build-lcbrb", "train-rl", "train-sft", "demo"}
+
+
 def override_example(module: Any) -> str:
     """A KEY=VALUE this command accepts: its `OVERRIDE_EXAMPLE`, else its first scalar config default."""
     example = getattr(module, "OVERRIDE_EXAMPLE", None)
@@ -63,6 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
         module = importlib.import_module(module_name)
         cmd = sub.add_parser(name, help=help_text, description=(module.__doc__ or help_text).strip().split("\n\n")[0])
         cmd.add_argument("--config", metavar="FILE", help="YAML config file for this stage")
+        cmd.add_argument("--print-config", action="store_true",
+                         help="print the resolved config (file + overrides + flags) as YAML and exit")
         cmd.add_argument("overrides", nargs="*", metavar="KEY=VALUE",
                          help=f"dotted config overrides, e.g. {override_example(module)}; flags win over them")
         module.add_arguments(cmd)
@@ -73,6 +82,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _print_config(args: argparse.Namespace) -> int:
+    from recode_rl.config import config_from_args, dump_config
+
+    module = args._module
+    print(dump_config(config_from_args(module.Config, args, getattr(module, "FLAGS", None))), end="")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -80,12 +97,26 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
+        if args.print_config:
+            return _print_config(args)
         return int(args._module.run(args) or 0)
     except (ConfigError, DataError) as exc:
         print(f"recode {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:
+        # a server the run depends on is unusable: one line naming it, no traceback
+        from recode_rl.generation.types import ServerError
+
+        if not isinstance(exc, ServerError):
+            raise
+        print(f"recode {args.command}: error: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
-        print(f"recode {args.command}: interrupted; finished work is saved, rerun to resume", file=sys.stderr)
+        if args.command in RESUMABLE:
+            print(f"recode {args.command}: interrupted; finished work is saved, rerun with the same run "
+                  "directory to resume", file=sys.stderr)
+        else:
+            print(f"recode {args.command}: interrupted; nothing was saved", file=sys.stderr)
         return 130
 
 

@@ -16,7 +16,10 @@ then validates once; errors name the flag a bad value came from.
 from __future__ import annotations
 
 import argparse
+import copy
+import difflib
 import json
+import typing
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -41,26 +44,62 @@ class StageConfig(BaseModel):
 C = TypeVar("C", bound=BaseModel)
 
 
-def _set_dotted(tree: dict[str, Any], dotted: str, value: Any, append: bool = False) -> None:
+def _set_dotted(tree: dict[str, Any], dotted: str, value: Any, append: bool = False,
+                defaults: Mapping[str, Any] | None = None) -> None:
+    """Set `a.b.c` in `tree`; a numeric key indexes a list (`benchmarks.0.limit`). A list the file
+    does not set is first copied from `defaults` (the config class's), so its items can be indexed."""
     keys = dotted.split(".")
-    node = tree
-    for key in keys[:-1]:
+    node: Any = tree
+    default: Any = defaults or {}
+    for i, key in enumerate(keys[:-1]):
+        if isinstance(node, list):
+            node, default = _list_item(node, key, dotted), None
+            continue
         child = node.get(key)
+        default = default.get(key) if isinstance(default, Mapping) else None
         if child is None:
-            child = node[key] = {}
-        elif not isinstance(child, dict):
+            wants_list = keys[i + 1].isdigit()
+            if wants_list and isinstance(default, list):
+                child = node[key] = copy.deepcopy(default)
+            elif wants_list:
+                raise ConfigError(f"override {dotted!r}: {key!r} is not a list here (set the list in the config first)")
+            else:
+                child = node[key] = {}
+        elif not isinstance(child, (dict, list)):
             raise ConfigError(f"override {dotted!r}: {key!r} is a value, not a section")
         node = child
+    last = keys[-1]
+    if isinstance(node, list):
+        _list_item(node, last, dotted)
+        node[int(last)] = value
+        return
     if append:
         # `key+=v` extends what the file or an earlier override set; the model default is not seen here
-        old = node.get(keys[-1])
+        old = node.get(last)
         if old is not None and not isinstance(old, list):
             raise ConfigError(f"override {dotted}+=: {dotted!r} is not a list")
         value = [*(old or []), *(value if isinstance(value, list) else [value])]
-    node[keys[-1]] = value
+    node[last] = value
 
 
-def apply_overrides(tree: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+def _list_item(items: list[Any], key: str, dotted: str) -> Any:
+    if not key.isdigit():
+        raise ConfigError(f"override {dotted!r}: {key!r} indexes a list; use a number")
+    if int(key) >= len(items):
+        raise ConfigError(f"override {dotted!r}: index {key} is out of range (the list has {len(items)} items)")
+    return items[int(key)]
+
+
+def _defaults(cls: type[BaseModel]) -> dict[str, Any]:
+    """The class's default tree, when every field has a default (else {}: nothing to index)."""
+    try:
+        return cls().model_dump(mode="json")
+    except ValidationError:
+        return {}
+
+
+def apply_overrides(tree: dict[str, Any], overrides: list[str],
+                    defaults: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Apply `key.sub=value` strings to a nested dict (in place) and return it."""
     for item in overrides:
         key, sep, raw = item.partition("=")
@@ -73,17 +112,50 @@ def apply_overrides(tree: dict[str, Any], overrides: list[str]) -> dict[str, Any
             value = yaml.safe_load(raw) if raw.strip() else ""
         except yaml.YAMLError as exc:
             raise ConfigError(f"override {item!r}: value is not valid YAML: {exc}") from None
-        _set_dotted(tree, key, value, append)
+        _set_dotted(tree, key, value, append, defaults)
     return tree
 
 
-def _format_validation_error(exc: ValidationError, source: str, origins: Mapping[str, str] | None = None) -> str:
+def _model_at(cls: type[BaseModel] | None, loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The config class that holds the field at `loc` (through nested models, lists and Optionals)."""
+    for part in loc:
+        if cls is None:
+            return None
+        if isinstance(part, int):
+            continue
+        field = cls.model_fields.get(part)
+        if field is None:
+            return None
+        cls = _model_in(field.annotation)
+    return cls
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _did_you_mean(cls: type[BaseModel] | None, loc: tuple[Any, ...]) -> str:
+    parent = _model_at(cls, tuple(loc[:-1])) if cls is not None else None
+    if parent is None or not loc:
+        return ""
+    close = difflib.get_close_matches(str(loc[-1]), list(parent.model_fields), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _format_validation_error(exc: ValidationError, source: str, origins: Mapping[str, str] | None = None,
+                             cls: type[BaseModel] | None = None) -> str:
     lines = [f"invalid configuration ({source}):"]
     for err in exc.errors():
         key = ".".join(str(p) for p in err["loc"]) or "<root>"
         msg = err["msg"]
         if err["type"] == "extra_forbidden":
-            msg = "unknown key"
+            msg = "unknown key" + _did_you_mean(cls, err["loc"])
         # list items and nested values of a flag's key still come from that flag
         flag = next((f for k, f in (origins or {}).items() if key == k or key.startswith(k + ".")), None)
         where = f"{key} (from {flag})" if flag else key
@@ -112,14 +184,14 @@ def load_config(cls: type[C], path: str | Path | None = None, overrides: list[st
             raise ConfigError(f"{path}: top level must be a mapping of keys, got {type(loaded).__name__}")
         tree = loaded
     if overrides:
-        apply_overrides(tree, list(overrides))
+        apply_overrides(tree, list(overrides), _defaults(cls))
         source += " + command-line overrides"
     if origins:
         source += " + flags " + ", ".join(dict.fromkeys(origins.values()))
     try:
         return cls.model_validate(tree)
     except ValidationError as exc:
-        raise ConfigError(_format_validation_error(exc, source, origins)) from None
+        raise ConfigError(_format_validation_error(exc, source, origins, cls)) from None
 
 
 # argparse dest -> a dotted key (`key+` appends to a list), or a function of the flag's value
@@ -166,4 +238,4 @@ def validate_config(cls: type[C], tree: Any, source: str) -> C:
     try:
         return cls.model_validate(tree)
     except ValidationError as exc:
-        raise ConfigError(_format_validation_error(exc, source)) from None
+        raise ConfigError(_format_validation_error(exc, source, cls=cls)) from None

@@ -136,9 +136,19 @@ def _exclusive(lock_path: Path) -> Iterator[None]:
 
 
 def resolve_model(name_or_path: str) -> str:
-    """Map `embedded:smollm2` / `embedded:minilm` to a local folder; pass anything else through."""
+    """Map `embedded:smollm2` / `embedded:minilm` to a local folder; an existing folder or a hub id
+    (`owner/name`) passes through. Something that can only be a local path (absolute, `./`, `~`, or
+    more than one `/`) but does not exist is a ConfigError naming it — before transformers answers
+    with a hub error about repo ids."""
     if name_or_path.startswith("embedded:"):
         return str(embedded_model_dir(name_or_path.split(":", 1)[1]))
+    path = Path(name_or_path).expanduser()
+    if path.exists():
+        return name_or_path
+    if name_or_path.startswith(("/", "./", "../", "~")) or name_or_path.count("/") > 1 or name_or_path.endswith("/"):
+        from recode_rl.config import ConfigError
+
+        raise ConfigError(f"model folder not found: {name_or_path} (a local path; a hub model is 'owner/name')")
     return name_or_path
 
 

@@ -1,5 +1,6 @@
 """CLI: instant help without torch; `recode check` end to end."""
 
+import argparse
 import json
 import subprocess
 import sys
@@ -121,3 +122,18 @@ def test_missing_solutions_are_reported_not_dropped(tmp_path, capsys):
     assert summary == {"passed": 1, "total": 164, "seconds": summary["seconds"]}
     verdicts = [json.loads(l)["verdict"] for l in out.read_text().splitlines()]
     assert verdicts.count("no_solution") == 163
+
+
+@pytest.mark.parametrize("command, said", [("check", "nothing was saved"), ("eval", "finished work is saved")])
+def test_interrupt_message_tells_the_truth(monkeypatch, capsys, command, said):
+    import recode_rl.cli as cli
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    parser = cli.build_parser()
+    monkeypatch.setattr(cli, "build_parser", lambda: parser)
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    monkeypatch.setattr(sub.choices[command].get_default("_module"), "run", interrupted)
+    assert cli.main([command]) == 130
+    assert said in capsys.readouterr().err

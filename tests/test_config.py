@@ -110,3 +110,49 @@ def test_error_names_the_flag():
     args._flag_names = {"steps": "--max-steps"}
     with pytest.raises(ConfigError, match=r"flags --max-steps\).*\n  inner\.steps \(from --max-steps\): Input should be"):
         config_from_args(Outer, args, FLAGS)
+
+
+class Item(StageConfig):
+    name: str
+    limit: int | None = None
+
+
+class WithList(StageConfig):
+    items: list[Item] = Field(default_factory=lambda: [Item(name="a"), Item(name="b")])
+    nested: Inner | None = None
+
+
+def test_unknown_key_suggests_the_close_one(tmp_path):
+    with pytest.raises(ConfigError, match=r"inner\.stpes: unknown key; did you mean 'steps'\?"):
+        load_config(Outer, None, ["inner.stpes=5"])
+    with pytest.raises(ConfigError, match=r"items\.0\.limt: unknown key; did you mean 'limit'\?"):
+        load_config(WithList, None, ["items.0.limt=3"])
+    with pytest.raises(ConfigError, match=r"nested\.lrr: unknown key; did you mean 'lr'\?"):
+        load_config(WithList, None, ["nested.lrr=1"])
+    with pytest.raises(ConfigError) as err:   # nothing close: no guess
+        load_config(Outer, None, ["zzzz=1"])
+    assert "did you mean" not in str(err.value)
+
+
+def test_list_index_overrides(tmp_path):
+    # a list from the class default is copied, then indexed; a list from the file is indexed in place
+    cfg = load_config(WithList, None, ["items.1.limit=3"])
+    assert [(i.name, i.limit) for i in cfg.items] == [("a", None), ("b", 3)]
+    path = tmp_path / "c.yaml"
+    path.write_text("items:\n  - name: x\n")
+    cfg = load_config(WithList, path, ["items.0.limit=7", "items.0.name=y"])
+    assert [(i.name, i.limit) for i in cfg.items] == [("y", 7)]
+    with pytest.raises(ConfigError, match=r"index 1 is out of range \(the list has 1 items\)"):
+        load_config(WithList, path, ["items.1.limit=7"])
+
+
+def test_print_config_prints_the_resolved_yaml_and_runs_nothing(capsys):
+    import yaml
+
+    from recode_rl.cli import main
+
+    assert main(["train-rl", "--print-config", "--max-steps", "3", "train.learning_rate=2e-6"]) == 0
+    printed = yaml.safe_load(capsys.readouterr().out)
+    assert printed["train"]["max_steps"] == 3 and printed["train"]["learning_rate"] == 2e-6
+    assert main(["eval", "--print-config", "benchmarks.0.limit=2"]) == 0
+    assert yaml.safe_load(capsys.readouterr().out)["benchmarks"][0]["limit"] == 2

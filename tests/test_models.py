@@ -112,3 +112,21 @@ def test_ensure_pad_token_falls_back_to_eos_then_unk_and_syncs_the_model():
     assert tok.pad_token == "<pad>" and model.config.pad_token_id == 0
     with pytest.raises(ConfigError, match="no pad, eos or unk token"):
         ensure_pad_token(_Tok())
+
+
+def test_a_missing_local_model_path_is_named_before_loading(tmp_path):
+    from recode_rl.config import ConfigError
+
+    for missing in (str(tmp_path / "nope"), "runs/rl/checkpoints/final", "./model", "~/no-such-model-dir"):
+        with pytest.raises(ConfigError, match="model folder not found"):
+            models.resolve_model(missing)
+    assert models.resolve_model(str(tmp_path)) == str(tmp_path)                 # an existing folder
+    assert models.resolve_model("Qwen/Qwen2.5-Coder-7B") == "Qwen/Qwen2.5-Coder-7B"  # a hub id
+
+
+def test_train_rl_with_a_missing_model_folder_is_one_line(tmp_path, capsys):
+    from recode_rl.cli import main
+
+    code = main(["train-rl", "--run-dir", str(tmp_path / "r"), "--model", str(tmp_path / "no-model")])
+    err = capsys.readouterr().err
+    assert code == 2 and "model folder not found" in err and "Repo id" not in err

@@ -31,7 +31,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from recode_rl.evaluation.config import build_eval_generator
     from recode_rl.evaluation.policy_eval import evaluate_benchmarks
-    from recode_rl.execution.types import Limits
     from recode_rl.rundir import RunDir
 
     cfg = config_from_args(Config, args, FLAGS)
@@ -42,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     generator = build_eval_generator(cfg)
     summary = evaluate_benchmarks(
         [b.model_dump() for b in cfg.benchmarks], generator, run_dir.root, sampling=cfg.sampling, n=cfg.n,
-        ks=cfg.k, style=cfg.prompt_style, limits=Limits(timeout=cfg.timeout, memory_mb=cfg.memory_mb),
+        ks=cfg.k, style=cfg.prompt_style, limits=cfg.limits.to_limits(),
         chunk_size=cfg.chunk_size, max_workers=cfg.max_workers, math_timeout=cfg.math_timeout,
         model_label=cfg.model_name or cfg.generator.label)
     for name, s in summary["benchmarks"].items():

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 
 from recode_rl.config import ConfigError, StageConfig
+from recode_rl.execution.config import LimitsConfig
 from recode_rl.generation.config import GeneratorConfig
 from recode_rl.generation.types import Generator, SamplingParams
 
@@ -43,8 +44,7 @@ class EvalConfig(StageConfig):
     k: list[int] = [1]                   # pass@k reported for every k <= n
     prompt_style: Literal["policy", "completion"] = "policy"
     benchmarks: list[BenchmarkSpec] = [BenchmarkSpec(name="humaneval"), BenchmarkSpec(name="mbpp")]
-    timeout: float = Field(6.0, gt=0)    # seconds per test
-    memory_mb: int = Field(2048, ge=64)
+    limits: LimitsConfig = Field(default_factory=LimitsConfig)  # per test; a benchmark's `timeout` wins
     max_workers: int | None = None       # executor workers (default: CPU count)
     chunk_size: int = Field(32, ge=1)    # prompts per generate -> score -> save step
     math_timeout: float = Field(5.0, gt=0)
@@ -90,8 +90,7 @@ class LcbRbConfig(StageConfig):
     annotations: str | None = None           # a filled adjudication sheet (CSV)
     labels_from: Literal["auto", "judge", "annotations"] = "auto"  # auto: annotations when given
     seed: int = 0
-    timeout: float = Field(6.0, gt=0)
-    memory_mb: int = Field(2048, ge=64)
+    limits: LimitsConfig = Field(default_factory=LimitsConfig)
     max_workers: int | None = None
 
 

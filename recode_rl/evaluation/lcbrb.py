@@ -197,7 +197,7 @@ def build_lcbrb(cfg: LcbRbConfig, root: str | Path, policy: Generator, judge: Ge
     try:
         done = {r["item_id"]: r for r in load_records(data / "lcbrb_samples.jsonl", missing_ok=True)}
         items, sample_stats = sample_items(problems, CachedGenerator(policy, policy_cache), n=cfg.n,
-                                           sampling=cfg.sampling, limits=Limits(timeout=cfg.timeout, memory_mb=cfg.memory_mb),
+                                           sampling=cfg.sampling, limits=cfg.limits.to_limits(),
                                            done=done, max_workers=cfg.max_workers, progress="sampling")
         write_records(data / "lcbrb_samples.jsonl", items)
         judged, label_counts = judge_items(items, CachedGenerator(judge, judge_cache), cfg.judge_sampling,

@@ -58,10 +58,14 @@ def check(cfg: CheckConfig) -> CheckReport:
     if not cfg.dataset and not cfg.problems:
         raise DataError("give --dataset NAME or --problems FILE")
     problems = load_problems(cfg.dataset or cfg.problems)
+    if not problems:
+        raise DataError(f"{cfg.dataset or cfg.problems}: no problems (an empty problem set checks nothing)")
     if cfg.solutions == "canonical":
         programs = {p.task_id: p.reference_solution for p in problems if p.reference_solution}
     else:
         programs = read_solutions(cfg.solutions)
+        if not programs:
+            raise DataError.at(cfg.solutions, "no solutions (an empty file checks nothing)")
         unknown = sorted(set(programs) - {p.task_id for p in problems})
         if unknown:
             raise DataError.at(cfg.solutions, f"{len(unknown)} task_id(s) not in the problem set, e.g. {unknown[:3]}",

@@ -8,8 +8,8 @@ at import time beyond what the chosen backend needs.
 
 from recode_rl.generation.config import GeneratorConfig, build_generator
 from recode_rl.generation.types import (
-    Completion, GenerationError, Generator, Prompt, SamplingParams, as_messages,
+    Completion, GenerationError, Generator, Prompt, SamplingParams, ServerError, as_messages,
 )
 
-__all__ = ["Completion", "GenerationError", "Generator", "GeneratorConfig", "Prompt", "SamplingParams",
+__all__ = ["Completion", "GenerationError", "Generator", "GeneratorConfig", "Prompt", "SamplingParams", "ServerError",
            "as_messages", "build_generator"]

@@ -13,7 +13,11 @@ Robustness:
   header (seconds or HTTP date) overrides the backoff for that attempt;
 - other 4xx, non-JSON bodies and missing fields are not retried: they raise
   `GenerationError` naming the URL, the status and the missing field (or, with
-  `on_error="record"`, become an error `Completion` for that sample).
+  `on_error="record"`, become an error `Completion` for that sample);
+- a *systemic* failure — 401/403 (key), 404/405 (URL or model name), a body that is not JSON
+  (an HTML page: not an OpenAI-compatible endpoint), a connection refused on every retry — raises
+  `ServerError` whatever `on_error` says, naming the URL, the status and the likely fix: a run
+  must not finish "successfully" with every sample an error.
 The API key is read from an environment variable, never from a config file.
 """
 
@@ -29,7 +33,7 @@ from typing import Any, Literal, Sequence
 import httpx
 
 from recode_rl.generation.types import (
-    Completion, GenerationError, OnComplete, Prompt, SamplingParams, apply_stop, as_messages,
+    Completion, GenerationError, OnComplete, Prompt, SamplingParams, ServerError, apply_stop, as_messages,
 )
 
 __all__ = ["OpenAIGenerator", "parse_retry_after", "backoff_delay"]
@@ -81,6 +85,21 @@ class _Fatal(GenerationError):
     """Not worth retrying (4xx other than 429, malformed body)."""
 
 
+# status -> the likely fix, for failures that every request of the run would hit
+_SYSTEMIC = {
+    401: "the server refused the API key: set the environment variable named by generator.api_key_env",
+    403: "the server refused the API key: set the environment variable named by generator.api_key_env",
+    404: "check generator.base_url (OpenAI-compatible servers serve under .../v1) and generator.model "
+         "(the name the server serves, see GET {base}/models)",
+    405: "check generator.base_url (OpenAI-compatible servers serve under .../v1) and generator.endpoint",
+}
+
+
+def _systemic(url: str, status: int, snippet: str, base_url: str) -> ServerError:
+    fix = _SYSTEMIC[status].replace("{base}", base_url)
+    return ServerError(f"{url}: HTTP {status}: {snippet[:200]!r}; {fix}")
+
+
 class OpenAIGenerator:
     """Generator over an OpenAI-compatible server. `model` is the served model name."""
 
@@ -127,7 +146,9 @@ class OpenAIGenerator:
         try:
             data = response.json()
         except ValueError:
-            raise _Fatal(f"{self.url}: HTTP {response.status_code} body is not JSON: {response.text[:300]!r}") from None
+            raise ServerError(f"{self.url}: HTTP {response.status_code} body is not JSON: {response.text[:200]!r}; "
+                              "this is not an OpenAI-compatible API endpoint (check generator.base_url, "
+                              "which usually ends in /v1)") from None
         if self.endpoint == "chat":
             text = _field(data, ["choices", 0, "message", "content"], self.url)
         else:
@@ -146,12 +167,16 @@ class OpenAIGenerator:
     # ---- transport ----
     async def _request(self, client: httpx.AsyncClient, body: dict[str, Any], sampling: SamplingParams) -> Completion:
         last = ""
+        refused = 0
         for attempt in range(self.max_retries + 1):
             retry_after: float | None = None
             try:
                 response = await client.post(self.url, json=body)
             except httpx.TimeoutException:
                 last = f"timed out after {self.timeout}s"
+            except httpx.ConnectError as exc:
+                last = f"connection error: {exc!r}"
+                refused += 1
             except httpx.TransportError as exc:
                 last = f"connection error: {exc!r}"
             else:
@@ -162,12 +187,17 @@ class OpenAIGenerator:
                 if status == 429 or status >= 500:
                     last = f"HTTP {status}: {snippet!r}"
                     retry_after = parse_retry_after(response.headers.get("retry-after"))
+                elif status in _SYSTEMIC:
+                    raise _systemic(self.url, status, snippet, self.base_url)
                 else:
                     raise _Fatal(f"{self.url}: HTTP {status}: {snippet!r}")
             if attempt < self.max_retries:
                 delay = retry_after if retry_after is not None else backoff_delay(
                     attempt, self.backoff_base, self.backoff_max, self._rng)
                 await asyncio.sleep(delay)
+        if refused == self.max_retries + 1:
+            raise ServerError(f"{self.url}: connection failed on all {refused} attempts ({last}); is the server "
+                              "running and is generator.base_url right?")
         raise GenerationError(f"{self.url}: gave up after {self.max_retries + 1} attempts; last error: {last}")
 
     async def _sample(self, client: httpx.AsyncClient, sem: asyncio.Semaphore, prompt: Prompt,
@@ -176,7 +206,7 @@ class OpenAIGenerator:
             try:
                 return await self._request(client, self.payload(prompt, sampling, j), sampling)
             except GenerationError as exc:
-                if self.on_error == "raise":
+                if self.on_error == "raise" or isinstance(exc, ServerError):
                     raise
                 return Completion(text="", finish_reason="error", error=str(exc))
 

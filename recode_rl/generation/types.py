@@ -26,7 +26,7 @@ from pydantic import ConfigDict, Field
 from recode_rl.config import StageConfig
 
 __all__ = [
-    "Prompt", "Message", "SamplingParams", "Completion", "Generator", "GenerationError",
+    "Prompt", "Message", "SamplingParams", "Completion", "Generator", "GenerationError", "ServerError",
     "OnComplete", "FinishReason", "as_messages",
 ]
 
@@ -38,6 +38,11 @@ OnComplete = Callable[[int, list["Completion"]], None]
 
 class GenerationError(RuntimeError):
     """A generation backend failed in a way the caller must see (bad response, retries exhausted)."""
+
+
+class ServerError(GenerationError):
+    """The server itself is unusable (wrong URL or model, refused key, not an OpenAI API, not running):
+    every request would fail the same way, so it stops the run even with `on_error="record"`."""
 
 
 class SamplingParams(StageConfig):

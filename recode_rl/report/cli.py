@@ -42,9 +42,15 @@ def run(args: argparse.Namespace) -> int:
     dirs = cfg.run_dirs
     if not dirs:
         raise DataError("give at least one run directory")
+    missing = [d for d in dirs if not Path(d).is_dir()]
+    if missing:
+        raise DataError(f"no such run directory: {', '.join(missing)}")
     from recode_rl.report import collect, render
 
     found = collect(dirs)
+    if found.empty():
+        raise DataError(f"nothing to report in {', '.join(dirs)}: no stage outputs (report/*.json, data/stats.json, "
+                        "metrics.jsonl) found")
     out = Path(cfg.out or Path(dirs[0]) / "report")
     md, page = render(found, out, cfg.title, experiments=cfg.experiments, scale=cfg.scale)
     for problem in found.problems:

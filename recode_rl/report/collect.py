@@ -108,4 +108,15 @@ def collect(run_dirs: list[str | Path]) -> Found:
                 except DataError as exc:  # the report still shows the records before the bad line
                     found.problems.append(f"{run}: {exc} (rest of metrics.jsonl skipped)")
                 found.rl_runs.append((label, cfg, records))
+            for stage in _stages(run) - _SHOWN:
+                found.problems.append(f"{label}: a {stage} run; the report has no section for {stage} (not shown)")
     return found
+
+
+# stages whose outputs the report renders; a run dir of any other stage is named, never silently skipped
+_SHOWN = {"synth", "train-rm", "eval-rm", "train-rl", "eval"}
+
+
+def _stages(run: Path) -> set[str]:
+    """The stages whose resolved config this directory holds (`config.<stage>.yaml`, see RunDir)."""
+    return {p.name[len("config."):-len(".yaml")].replace("_", "-") for p in run.glob("config.*.yaml")}

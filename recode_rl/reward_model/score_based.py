@@ -26,9 +26,8 @@ from recode_rl.reward_model.data import ScoredReasoning, load_scored
 from recode_rl.reward_model.encoding import encode
 from recode_rl.reward_model.scoring import RewardModel, sigmoid
 from recode_rl.reward_model.train import (
-    PROGRESS_FIELDS, MetricsLogger, TruncationStats, check_max_length, export_and_summarize, last_checkpoint,
-    load_backbone, model_card, peft_config, prepare_tokenizer,
-    split_by_problem, trainer_kwargs,
+    PROGRESS_FIELDS, MetricsLogger, TruncationStats, backbone_for, export_and_summarize, last_checkpoint,
+    model_card, peft_config, split_by_problem, trainer_kwargs,
 )
 from recode_rl.rundir import RunDir
 
@@ -85,13 +84,7 @@ def train_score_based(cfg: Config, run: RunDir, *, model: Any = None, tokenizer:
         train, val = split_by_problem(train, lambda r: r.id, cfg.data.validation_fraction, cfg.train.seed)
     if not train:
         raise ConfigError(f"{cfg.data.train}: no training records")
-    backbone = cfg.model.backbone
-    if model is None or tokenizer is None:
-        model, tokenizer = load_backbone(cfg.model)
-    else:
-        prepare_tokenizer(model, tokenizer)
-        backbone = getattr(model.config, "_name_or_path", "") or "in-process"
-    check_max_length(model, cfg.model)
+    model, tokenizer, backbone = backbone_for(cfg.model, model, tokenizer)
 
     train_ids, train_trunc = _encode(tokenizer, train, cfg)
     val_ids, val_trunc = _encode(tokenizer, val, cfg)

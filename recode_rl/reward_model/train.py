@@ -111,6 +111,19 @@ def load_backbone(model_cfg: ModelSection, *, num_labels: int = 1) -> tuple[Any,
     return model, tokenizer
 
 
+def backbone_for(model_cfg: ModelSection, model: Any = None, tokenizer: Any = None) -> tuple[Any, Any, str]:
+    """(model, tokenizer, backbone name): the configured backbone, or a caller's in-process pair
+    prepared the same way; the max length is checked against the model either way."""
+    backbone = model_cfg.backbone
+    if model is None or tokenizer is None:
+        model, tokenizer = load_backbone(model_cfg)
+    else:
+        prepare_tokenizer(model, tokenizer)
+        backbone = getattr(model.config, "_name_or_path", "") or "in-process"
+    check_max_length(model, model_cfg)
+    return model, tokenizer, backbone
+
+
 def prepare_tokenizer(model: Any, tokenizer: Any) -> None:
     """A pad token shared by tokenizer and model config, and a fast tokenizer (the truncation policy needs offsets)."""
     from recode_rl.models import ensure_pad_token
@@ -260,13 +273,7 @@ def train_bradley_terry(cfg: Config, run: RunDir, *, model: Any = None, tokenize
         torch.set_num_threads(cfg.train.num_threads)
     started = time.time()
     train_pairs, val_pairs = _load_pair_splits(cfg)
-    backbone = cfg.model.backbone
-    if model is None or tokenizer is None:
-        model, tokenizer = load_backbone(cfg.model)
-    else:
-        prepare_tokenizer(model, tokenizer)
-        backbone = getattr(model.config, "_name_or_path", "") or "in-process"
-    check_max_length(model, cfg.model)
+    model, tokenizer, backbone = backbone_for(cfg.model, model, tokenizer)
 
     train_ids, train_trunc = encode_pairs(tokenizer, train_pairs, cfg.model)
     val_ids, val_trunc = encode_pairs(tokenizer, val_pairs, cfg.model)

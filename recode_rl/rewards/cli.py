@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from recode_rl.config import Flags, config_from_args
+from recode_rl.config import ConfigError, Flags, config_from_args
 from recode_rl.errors import DataError
 from recode_rl.rewards.config import SCORER_FLAGS, ScoreConfig, add_scorer_arguments
 from recode_rl.rewards.core import REWARD_KINDS
@@ -67,6 +67,9 @@ def read_responses(path: str | Path) -> list[tuple[int, dict[str, Any]]]:
 
 def _config_from_args(args: argparse.Namespace) -> Config:
     cfg = config_from_args(Config, args, FLAGS)
+    if cfg.reward.uses_process and not cfg.scorer.enabled:   # before any file is read or program run
+        raise ConfigError(f"reward.kind {cfg.reward.kind!r} needs a process scorer: give --scorer-path, "
+                          "--scorer-url or --scorer-import (or reward.kind=outcome)")
     if not cfg.problems:
         raise DataError("recode score: --problems is required (a problem set name or file)")
     if not cfg.responses:

@@ -69,6 +69,11 @@ class RewardConfig(StageConfig):
     gate_requires_format: bool = False    # also close the gate when the format is invalid
     score_failing: bool = False           # score gated-out samples for monitoring (never rewarded)
 
+    @property
+    def uses_process(self) -> bool:
+        """Can a process score ever enter this kind's reward (so a scorer is required)?"""
+        return self.kind not in _NO_PROCESS
+
 
 @dataclass
 class RewardResult:

@@ -1,60 +1,15 @@
 """Parse policy responses: the strict ``<think>…</think><answer>…</answer>`` format and code extraction.
 
-Two entry points:
+``parse_response(text)`` checks the policy format strictly (this is ``R_fmt``) and extracts the
+think text, the answer text and the code; ``extract_code(text)`` finds code in a free-form
+response (base models, other prompts). The full specification — what a tag and a fenced block
+are, the nine numbered validity rules with their ``reason`` strings, extraction when the format
+fails, and the linear-time span search of ``extract_code`` — lives once, in docs/rewards.md §1;
+the tests in tests/rewards/test_parsing.py follow it rule by rule.
 
-``parse_response(text)``  — the policy format of the paper, checked strictly (this is ``R_fmt``),
-plus extraction of the think text, the answer text and the code.
-
-``extract_code(text)``    — code from a free-form response (base models, other prompts).
-
-Valid format (``ParsedResponse.format_ok``)
--------------------------------------------
-Line endings are normalised first (CRLF and lone CR become LF); every returned string uses LF.
-Tags are the exact lower-case strings ``<think>``, ``</think>``, ``<answer>``, ``</answer>``.
-A tag is only recognised *outside code*: text inside fenced code blocks (see below) and inside
-single-line inline code spans (`` `…` ``) is opaque, so ``print("</answer>")`` in a code block
-or "put the code in `<answer>` tags" in the reasoning is not a tag. The response is well formed
-iff all of the following hold (the first failure becomes ``reason``):
-
-1. every fenced code block is closed                      ("unclosed code fence")
-2. each of the four tags occurs exactly once               ("missing </think>", "2 <answer> tags")
-3. in the order ``<think>`` < ``</think>`` < ``<answer>`` < ``</answer>``   ("tags out of order")
-4. only whitespace precedes ``<think>``                    ("text before <think>")
-5. only whitespace between ``</think>`` and ``<answer>``   ("text between </think> and <answer>")
-6. only whitespace follows ``</answer>``                   ("text after </answer>")
-   (so special tokens such as ``<|im_end|>`` must be removed by the caller — decode with
-   ``skip_special_tokens=True``; a chat template that pre-fills ``<think>`` in the prompt
-   needs ``"<think>" + completion`` to be parsed)
-7. the think text is not empty after stripping whitespace  ("empty <think>")
-8. the answer holds exactly one *python* code block        ("no python code block in <answer>",
-   "2 python code blocks in <answer>"); other prose and non-python blocks may surround it
-9. that block is not empty                                 ("empty python code block in <answer>")
-
-Fenced code blocks: an opening fence is a line whose first non-blank characters are 3 or more
-backticks followed by an info string without backticks (or, on a line whose text up to the
-backticks ends with ``<answer>``: ``<think>…</think><answer>```python``). It is closed by the next line that starts (after
-blanks) with at least as many backticks followed only by blanks or by a tag
-(`````</answer>``). A block is *python* when the first word of its info string is ``python``,
-``py``, ``python3`` or ``py3`` (any case).
-
-Extraction (always attempted, also when the format fails, so the outcome can still be computed;
-the format reward is then 0): ``think`` = text between the first ``<think>`` and the first
-``</think>`` after it (stripped; None without both). ``answer`` = text after the first
-``<answer>`` up to the first ``</answer>`` after it, or to the end of the response if unclosed
-(stripped; None without ``<answer>``). ``code`` = the python block when the format is valid;
-otherwise ``extract_code(answer)`` if there is an answer, else ``extract_code(whole response)``.
-
-Free-form extraction (``extract_code``): the last non-empty closed python-labelled block; else
-the last closed unlabelled block that parses with ``ast``; else the longest parseable span of
-top-level statements (like evalplus's sanitizer, but without needing an entry point). The span
-search cuts the text into *chunks* — a chunk starts at each non-blank line beginning in column 0
-and takes the indented / blank lines that follow (plus ``else``/``elif``/``except``/``finally``,
-closing brackets and the ``def`` after a decorator) — parses every chunk once, and joins the
-longest run of consecutive code-like chunks. Each character is parsed at most about twice, so
-the search is linear in the response length (no quadratic blow-up on long reasoning). Limitation:
-a top-level statement whose continuation lines start in column 0 (e.g. an unindented multi-line
-list) is split and not recovered. Chunks made only of bare names/constants (``Hello``) or of
-annotations without value (``Note: x``, which prose often parses as) are not code-like.
+Tags are recognised only outside code (fenced blocks and inline code spans are opaque), line
+endings are normalised to LF, and extraction is always attempted, so the outcome is computed
+even when the format reward is 0.
 
 Departure from the paper: the paper only says "well-formed think/answer structure"; rules 4-9
 are our precise reading of its prompt.

@@ -169,7 +169,7 @@ class Config(StageConfig):
 
 def needs_scorer(cfg: Config) -> bool:
     """Does this reward kind ever put a process score into the reward?"""
-    return cfg.reward.kind not in ("outcome", "compiler")
+    return cfg.reward.uses_process
 
 
 def grpo_kwargs(cfg: Config, output_dir: str, world_size: int = 1) -> dict[str, Any]:

@@ -39,3 +39,12 @@ def test_unknown_task_id_is_an_error_naming_the_file(tmp_path):
 def test_no_problem_source_is_an_error():
     with pytest.raises(DataError, match="--dataset NAME or --problems FILE"):
         check(CheckConfig())
+
+
+def test_empty_problem_or_solution_file_is_an_error(tmp_path):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    with pytest.raises(DataError, match="no solutions"):
+        check(CheckConfig(dataset="embedded", solutions=str(empty)))
+    with pytest.raises(DataError, match="no problems"):
+        check(CheckConfig(problems=str(empty)))

@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from recode_rl.generation import Completion, GenerationError, SamplingParams
+from recode_rl.generation import Completion, GenerationError, SamplingParams, ServerError
 from recode_rl.generation.openai_http import OpenAIGenerator, backoff_delay, parse_retry_after
 
 
@@ -202,8 +202,9 @@ def test_connection_error_retried_then_raised():
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     sock.close()  # nothing listens here now
-    g = OpenAIGenerator("m", f"http://127.0.0.1:{port}/v1", max_retries=1, backoff_base=0.01)
-    with pytest.raises(GenerationError, match="gave up after 2 attempts; last error: connection error"):
+    g = OpenAIGenerator("m", f"http://127.0.0.1:{port}/v1", max_retries=1, backoff_base=0.01, on_error="record")
+    # refused on every attempt: the server is not there, so the run stops even when errors are recorded
+    with pytest.raises(ServerError, match=r"connection failed on all 2 attempts.*is the server running"):
         g.generate(["x"], 1, SP)
 
 
@@ -232,3 +233,28 @@ def test_backoff_delay_full_jitter_bounds():
     for attempt, bound in [(0, 1), (1, 2), (2, 4), (3, 5), (10, 5)]:
         draws = [backoff_delay(attempt, 1.0, 5.0, rng) for _ in range(200)]
         assert all(0 <= d <= bound for d in draws) and max(draws) > 0.8 * bound
+
+
+
+@pytest.mark.parametrize("action, message", [
+    (("json", 401, {"error": "bad key"}, {}), r"HTTP 401.*api_key_env"),
+    (("json", 403, {"error": "forbidden"}, {}), r"HTTP 403.*api_key_env"),
+    (("json", 404, {"error": "model 'served-model' not found"}, {}), r"HTTP 404.*generator.model.*/v1/models"),
+    (("raw", 200, "<html><body>login</body></html>"), r"not an OpenAI-compatible API endpoint"),
+])
+def test_systemic_failures_stop_the_run_even_when_errors_are_recorded(server, action, message):
+    # every request would fail the same way: one error naming URL, status and fix, not N error samples
+    server.default = lambda body: action
+    with pytest.raises(ServerError, match=message) as err:
+        gen(server, on_error="record").generate(["a", "b", "c"], 2, SP)
+    assert server.base_url in str(err.value)
+
+
+def test_cli_prints_a_systemic_failure_as_one_line(server, tmp_path, capsys):
+    from recode_rl.cli import main
+
+    server.default = lambda body: ("json", 404, {"error": "no such model"}, {})
+    code = main(["synth", "--run-dir", str(tmp_path / "s"), "limit=1", "generator.backend=openai",
+                 f"generator.base_url={server.base_url}", "generator.model=nope", "generator.on_error=record"])
+    err = capsys.readouterr().err
+    assert code == 2 and "HTTP 404" in err and "generator.model" in err and "Traceback" not in err

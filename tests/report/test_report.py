@@ -60,3 +60,25 @@ def test_report_cli(tmp_path, capsys):
 def test_report_on_empty_dir_says_so(tmp_path):
     md, _ = render(collect([tmp_path]), tmp_path / "out")
     assert "Nothing to report" in md.read_text()
+
+
+def test_report_cli_fails_on_a_missing_or_empty_run_dir(tmp_path, capsys):
+    assert main(["report", str(tmp_path / "nope")]) == 2
+    assert "no such run directory" in capsys.readouterr().err
+    assert not (tmp_path / "nope").exists()          # nothing created for a typo
+    (tmp_path / "empty").mkdir()
+    assert main(["report", str(tmp_path / "empty")]) == 2
+    assert "nothing to report" in capsys.readouterr().err
+    assert not (tmp_path / "empty" / "report").exists()
+
+
+def test_report_names_run_types_it_does_not_show(tmp_path, capsys):
+    _tree(tmp_path)
+    sft = tmp_path / "sft"
+    sft.mkdir()
+    (sft / "config.train-sft.yaml").write_text("resume: true\n")
+    (sft / "metrics.jsonl").write_text('{"step": 1, "loss": 1.0}\n')
+    found = collect([tmp_path])
+    assert any("train-sft run" in p and "not shown" in p for p in found.problems)
+    assert main(["report", str(tmp_path), "--out", str(tmp_path / "r")]) == 0
+    assert "train-sft" in capsys.readouterr().out

@@ -123,10 +123,17 @@ def test_bad_response_records(files, capsys, line, message):
     assert code == 2 and message in err and "Traceback" not in err
 
 
-def test_missing_scorer_and_bad_override(files, capsys):
+def test_missing_scorer_and_bad_override(files, capsys, monkeypatch):
     problems, responses = files
+    import recode_rl.data
+
+    def never(*a, **k):
+        raise AssertionError("the missing scorer must be reported before any problem is loaded or run")
+
+    monkeypatch.setattr(recode_rl.data, "load_problems", never)
     assert main(["score", "--problems", str(problems), "--responses", str(responses), "--reward", "recode"]) == 2
     assert "needs a process scorer" in capsys.readouterr().err
+    monkeypatch.undo()
     assert main(["score", "--problems", str(problems), "--responses", str(responses), "reward.w_proces=2"]) == 2
     assert "reward.w_proces: unknown key" in capsys.readouterr().err
 
