@@ -2,8 +2,9 @@
 
 Each command lives in its stage's `cli.py` module, a thin shell that exposes `Config` (the
 stage's config class, defined in `<stage>/config.py`), `add_arguments(parser)`, `run(args) -> int`
-and optionally `FLAGS` (argparse dest -> dotted key, applied by `recode_rl.config.config_from_args`)
-and `OVERRIDE_EXAMPLE` (shown in `--help`). Command modules must not import torch (or anything
+and optionally `FLAGS` (argparse dest -> dotted key, applied by `recode_rl.config.config_from_args`),
+`OVERRIDE_EXAMPLE` (shown in `--help`) and `resolve_config(args)` (for commands whose positionals
+mix with the KEY=VALUE overrides; `resolve_config` below is how every command's config is built). Command modules must not import torch (or anything
 heavy) at module level: `recode --help` and `recode <cmd> --help` stay instant. Heavy imports go
 inside `run`; library functions live in the library.
 
@@ -44,7 +45,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 # Commands that keep finished work on disk (caches, sample stores, checkpoints) and resume from it
 # when rerun with the same run directory; the others redo everything after an interrupt.
-RESUMABLE = {"synth", "train-rm", "eval-rm", "eval", "build-lcbrb", "train-rl", "train-sft", "demo"}
+RESUMABLE = {"synth", "train-rm", "eval-rm", "eval", "build-lcbrb", "train-rl", "train-sft", "demo", "reproduce"}
 
 
 def override_example(module: Any) -> str:
@@ -82,11 +83,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _print_config(args: argparse.Namespace) -> int:
-    from recode_rl.config import config_from_args, dump_config
+def resolve_config(args: argparse.Namespace) -> Any:
+    """The config a parsed command line runs with: the command's `resolve_config`, else
+    `--config` + overrides + FLAGS through `config_from_args` (validated, nothing run)."""
+    from recode_rl.config import config_from_args
 
     module = args._module
-    print(dump_config(config_from_args(module.Config, args, getattr(module, "FLAGS", None))), end="")
+    own = getattr(module, "resolve_config", None)
+    return own(args) if own else config_from_args(module.Config, args, getattr(module, "FLAGS", None))
+
+
+def _print_config(args: argparse.Namespace) -> int:
+    from recode_rl.config import dump_config
+
+    print(dump_config(resolve_config(args)), end="")
     return 0
 
 

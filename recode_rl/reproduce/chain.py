@@ -17,7 +17,6 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel
 
@@ -51,14 +50,10 @@ def configs_dir() -> Path:
 
 def resolve_step(argv: list[str], parser: argparse.ArgumentParser | None = None) -> tuple[str, BaseModel]:
     """(command, its resolved config) for one step, exactly as the command would build it (no side effects)."""
-    from recode_rl.cli import build_parser
-    from recode_rl.config import config_from_args
+    from recode_rl.cli import build_parser, resolve_config
 
     args = (parser or build_parser()).parse_args(argv)
-    module: Any = args._module
-    resolve = getattr(module, "resolve_config", None)  # commands whose run() reshapes args first (report)
-    cfg = resolve(args) if resolve else config_from_args(module.Config, args, getattr(module, "FLAGS", None))
-    return args.command, cfg
+    return args.command, resolve_config(args)
 
 
 def run_chain(steps: list[Step], root: str | Path, *, marks: str, prog: str) -> int:

@@ -42,6 +42,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="a placeholder of the commands, e.g. rewardbench=FILE; repeatable")
 
 
+def resolve_config(args: argparse.Namespace) -> Config:
+    """The config this command runs with (experiment ids and KEY=VALUE overrides share the positionals)."""
+    positional = [*args.overrides, *args.ids]
+    args.ids = [a for a in positional if "=" not in a]
+    args.overrides = [a for a in positional if "=" in a]
+    return config_from_args(Config, args, FLAGS)
+
+
 def run(args: argparse.Namespace) -> int:
     from recode_rl.reproduce import plan
 
@@ -50,8 +58,4 @@ def run(args: argparse.Namespace) -> int:
         if args.json:
             print(plan.list_json())
         return 0
-    # experiment ids and KEY=VALUE overrides share argparse's positional slots
-    positional = [*args.overrides, *args.ids]
-    args.ids = [a for a in positional if "=" not in a]
-    args.overrides = [a for a in positional if "=" in a]
-    return plan.run(config_from_args(Config, args, FLAGS))
+    return plan.run(resolve_config(args))
