@@ -133,3 +133,9 @@ def test_metric_reads_dotted_keys_with_a_wildcard(tmp_path):
     assert Metric("missing", "report/eval_rm.json", "overall.accuracy").read(tmp_path) is None
     assert Ratio(("a",), ("b",)).compute({"a": 75.0, "b": 100.0}) == -25.0
     assert Ratio(("a",), ("b",)).compute({"a": 75.0}) is None
+
+
+def test_print_config_splits_ids_from_overrides(capsys):
+    assert main(["reproduce", "table7", "scale=cpu", "figure3d", "--print-config"]) == 0
+    out = capsys.readouterr().out
+    assert "experiments:\n- table7\n- figure3d\nscale: cpu" in out
