@@ -19,7 +19,7 @@ def _cell(v: Any) -> str:
     if v is None:
         return "–"
     if isinstance(v, float):
-        return f"{v:.3g}" if abs(v) < 1e-3 and v != 0 else f"{v:.1f}"
+        return f"{v:.3g}" if abs(v) < 1 else f"{v:.1f}"  # fractions and p-values keep their digits
     return str(v)
 
 
