@@ -22,7 +22,7 @@ def test_table7_cpu_end_to_end_and_resumable(tmp_path, capsys):
     assert round(100 * analysis["pass_rate_given_flawed"], 1) == 23.3
     assert f"{analysis['fisher_p_value']:.1e}" == "9.3e-15"  # the paper's p
     report = (run / "report" / "report.md").read_text()
-    assert "## Paper vs ours" in report and "| pass_rate_flawless_% | 27.2 | 27.2 | 0 |" in report
+    assert "## Paper vs ours" in report and "| pass_rate_flawless_% | 27.2 | 27.2 | 0.0222 |" in report
     assert "| N | 33146 | 33146 | 0 |" in report and "| p_value | 9.3e-15 | 9.27e-15 |" in report
     assert (run / "report" / "report.html").is_file()
     capsys.readouterr()
