@@ -149,6 +149,34 @@ def _rl_section(found: Found, figdir: Path) -> tuple[list[str], list[tuple[str, 
     return md, plots
 
 
+def _analysis_section(found: Found, figdir: Path) -> tuple[list[str], list[tuple[str, Path]]]:
+    """Each `recode analyze` run's own page (headings one level down) with its figures copied in."""
+    import re
+    import shutil
+
+    md: list[str] = []
+    plots: list[tuple[str, Path]] = []
+    for label, run in found.analyses:
+        md += [f"## Analysis: {label}", ""]
+        prefix = re.sub(r"[^A-Za-z0-9]+", "_", label).strip("_")
+        for line in (run / "report" / "analysis.md").read_text().splitlines():
+            if line.startswith("# "):
+                continue  # its title; ours is the heading above
+            if line.startswith("!["):  # figures/<name>.png of that run -> a unique name in ours
+                alt, src = line[2:].split("](", 1)
+                source = run / "report" / src.rstrip(")")
+                if not source.is_file():
+                    continue
+                figdir.mkdir(parents=True, exist_ok=True)
+                target = figdir / f"{prefix}_{source.name}"
+                shutil.copyfile(source, target)
+                plots.append((alt, target))
+                line = f"![{alt}](figures/{target.name})"
+            md.append("#" + line if line.startswith("#") else line)
+        md.append("")
+    return md, plots
+
+
 def render(found: Found, out_dir: Path, title: str = "ReCode report", *, experiments: Sequence[str] = (),
            scale: str = "paper") -> tuple[Path, Path]:
     """`experiments` (`recode reproduce` ids) add a paper-vs-ours table each, read from `found.roots[0]`."""
@@ -171,6 +199,9 @@ def render(found: Found, out_dir: Path, title: str = "ReCode report", *, experim
         plots.append(("generation efficiency", eff_plot))
     for title_, path in plots:
         md += [f"![{title_}](figures/{path.name})", ""]
+    an_md, an_plots = _analysis_section(found, figdir)
+    md += an_md
+    plots += an_plots
     md += _rm_section(found)
     md += _synth_section(found)
     if found.problems:

@@ -56,7 +56,11 @@ def test_figure3d_cpu_chain_analyzes_training_dynamics(tmp_path, capsys):
     assert by_label["Direct"]["process_last"] == 1.0 and by_label["ReCode"]["process_last"] == 0.42
     assert by_label["Direct"]["hacking_flags"] and not by_label["ReCode"]["hacking_flags"]
     assert (run / "hacking" / "report" / "figures" / "dynamics_process.png").is_file()
-    assert "Figure 3d" in (run / "report" / "report.md").read_text()
+    report = (run / "report" / "report.md").read_text()
+    assert "Figure 3d" in report and "## Analysis: run/hacking" in report and "### Training dynamics" in report
+    assert "(figures/run_hacking_dynamics_process.png)" in report
+    assert (run / "report" / "figures" / "run_hacking_dynamics_process.png").is_file()
+    assert "data:image/png;base64" in (run / "report" / "report.html").read_text()
     rows = {k: o for k, _, o in comparison_rows("figure3d", run)}
     assert rows["Direct: process reward (last step)"] == 1.0 and rows["ReCode: pass rate (last step)"] == 0.36
 
