@@ -26,6 +26,7 @@ from recode_rl.errors import ConfigError, DataError
 
 # name -> (module, one-line help). Order is the pipeline order shown by --help.
 COMMANDS: dict[str, tuple[str, str]] = {
+    "data": ("recode_rl.data.cli", "download benchmarks and training sets from their pinned sources (`fetch`), or `list` them"),
     "check": ("recode_rl.execution.cli", "run solutions against a problem set's tests in the sandbox"),
     "synth": ("recode_rl.synthesis.cli", "synthesize contrastive reasoning pairs (CRPL) with a generator LLM"),
     "train-rm": ("recode_rl.reward_model.cli", "train the reasoning reward model (Bradley-Terry) or the score-based baseline"),
@@ -37,6 +38,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "analyze": ("recode_rl.evaluation.analyze_cli", "correlation study (chi-square) and training-dynamics plots from judged samples and run dirs"),
     "train-rl": ("recode_rl.rl.cli", "train a policy with CG-GRPO (execution-gated process reward) on TRL's GRPOTrainer"),
     "train-sft": ("recode_rl.rl.sft_cli", "SFT baseline on verified think/answer targets (TRL's SFTTrainer)"),
+    "preflight": ("recode_rl.preflight.cli", "check a train-rl/train-rm/train-sft/synth/eval config for N GPUs on CPU before launching"),
     "demo": ("recode_rl.demo", "the whole method end to end, offline on CPU, on the embedded default"),
     "reproduce": ("recode_rl.reproduce.cli", "reproduce one experiment of the paper (table row or figure): its whole chain, resumable"),
     "report": ("recode_rl.report.cli", "tables and plots from run directories (markdown + self-contained HTML)"),
@@ -46,6 +48,26 @@ COMMANDS: dict[str, tuple[str, str]] = {
 # Commands that keep finished work on disk (caches, sample stores, checkpoints) and resume from it
 # when rerun with the same run directory; the others redo everything after an interrupt.
 RESUMABLE = {"synth", "train-rm", "eval-rm", "eval", "build-lcbrb", "train-rl", "train-sft", "demo", "reproduce"}
+
+
+# The embedded default (offline, CPU, small) each command runs when no --config is given: the same
+# file the README and docs point to, so a bare command does what they promise.
+EMBEDDED_DEFAULTS = {
+    "check": "check/embedded.yaml", "synth": "synth/default.yaml", "train-rm": "train-rm/default.yaml",
+    "eval-rm": "eval-rm/default.yaml", "eval": "eval/embedded.yaml", "build-lcbrb": "build-lcbrb/embedded.yaml",
+    "train-rl": "train-rl/default.yaml", "train-sft": "train-sft/default.yaml",
+}
+
+
+def _use_embedded_default(args: argparse.Namespace) -> None:
+    from recode_rl.config import shipped_config
+
+    relative = EMBEDDED_DEFAULTS.get(args.command)
+    path = shipped_config(relative) if relative and args.config is None else None
+    if path is not None:
+        args.config = str(path)
+        print(f"recode {args.command}: no --config given, using the embedded default configs/{relative}",
+              file=sys.stderr)
 
 
 def override_example(module: Any) -> str:
@@ -106,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    _use_embedded_default(args)
     try:
         if args.print_config:
             return _print_config(args)

@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-__all__ = ["ConfigError", "StageConfig", "Flags", "load_config", "validate_config", "apply_overrides", "dump_config",
+__all__ = ["ConfigError", "StageConfig", "Flags", "shipped_config", "load_config", "validate_config", "apply_overrides", "dump_config",
            "flag_overrides", "config_from_args"]
 
 
@@ -42,6 +42,12 @@ class StageConfig(BaseModel):
 
 
 C = TypeVar("C", bound=BaseModel)
+
+
+def shipped_config(relative: str) -> Path | None:
+    """A config shipped in the source checkout's `configs/` folder (e.g. `synth/default.yaml`), if present."""
+    path = Path(__file__).resolve().parents[1] / "configs" / relative
+    return path if path.is_file() else None
 
 
 def _set_dotted(tree: dict[str, Any], dotted: str, value: Any, append: bool = False,

@@ -32,7 +32,8 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterator
 
-__all__ = ["EMBEDDED_MODELS", "ModelNotInstalled", "cache_dir", "embedded_model_dir", "ensure_pad_token", "resolve_model"]
+__all__ = ["EMBEDDED_MODELS", "ModelNotInstalled", "cache_dir", "deepspeed_active", "embedded_model_dir", "ensure_pad_token",
+           "resolve_model", "training_dtype"]
 
 _SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 _SMOLLM2_FOLDER = "smollm2-135m-instruct"
@@ -169,3 +170,21 @@ def ensure_pad_token(tokenizer: Any, model: Any = None) -> None:
         tokenizer.pad_token = fallback
     if model is not None:
         model.config.pad_token_id = tokenizer.pad_token_id
+
+
+def deepspeed_active(deepspeed: str | None) -> bool:
+    """Will the trainer run under DeepSpeed? A config file given, or an `accelerate launch` with DeepSpeed."""
+    return bool(deepspeed) or os.environ.get("ACCELERATE_USE_DEEPSPEED", "false").lower() == "true"
+
+
+def training_dtype(dtype: str, deepspeed: str | None) -> str:
+    """The dtype to LOAD a model in for training, so that AdamW always steps fp32 master weights.
+
+    Under DeepSpeed with bf16 the optimizer keeps fp32 master copies itself, so `dtype` is kept.
+    Without DeepSpeed (one GPU, DDP, CPU) AdamW updates the loaded weights in place: at lr 1e-6 a
+    bf16 weight rarely changes (its spacing is 2^-8 relative), so the model is loaded in fp32 and
+    `bf16: true` computes in bf16 under autocast.
+    """
+    if dtype == "float32" or deepspeed_active(deepspeed):
+        return dtype
+    return "float32"

@@ -7,7 +7,10 @@
 # Environment: NNODES (default 1), NODE_RANK (0 = head), HEAD_ADDR (address of the head, workers
 # only), GPUS_PER_NODE (8), RM (reward-model folder from `recode train-rm`), REWARD (recode | direct |
 # soft | outcome | compiler | compiler+recode), TRAIN_PARQUET / VAL_PARQUET (made from PROBLEMS, a
-# problem set or file for recode_rl.data.load_problems, when missing; see docs/training.md).
+# problem set or file for recode_rl.data.load_problems, when missing; see docs/training.md),
+# SCORER_URL (optional: a running process scorer, e.g. `recode serve-scorer ... --port 8001` ->
+# http://rm-host:8001/score, or vLLM's .../classify; then veRL starts no reward model and the
+# reasoning is scored in validation too; without it validation reports format + outcome only).
 # Extra arguments are passed to verl.trainer.main_ppo as Hydra overrides.
 set -euo pipefail
 
@@ -54,6 +57,10 @@ if [[ "$NNODES" -gt 1 ]]; then
 fi
 
 # 3. train
+SCORER_ARGS=()
+if [[ -n "${SCORER_URL:-}" ]]; then
+  SCORER_ARGS=(reward_model.enable=false "custom_reward_function.reward_kwargs.scorer={kind:http,url:'${SCORER_URL}'}")
+fi
 python3 -m verl.trainer.main_ppo \
   --config-path="$PWD/recipes/verl" --config-name=recode_grpo \
   data.train_files="$TRAIN_PARQUET" data.val_files="$VAL_PARQUET" \
@@ -63,4 +70,4 @@ python3 -m verl.trainer.main_ppo \
   custom_reward_function.reward_kwargs.scoring_card="$RM" \
   trainer.nnodes="$NNODES" trainer.n_gpus_per_node="$GPUS_PER_NODE" \
   trainer.experiment_name="recode-${REWARD}-$(date +%Y%m%d-%H%M%S)" \
-  "$@"
+  ${SCORER_ARGS[@]+"${SCORER_ARGS[@]}"} "$@"

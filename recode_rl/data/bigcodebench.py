@@ -32,8 +32,10 @@ __all__ = ["BIGCODEBENCH_FILES", "problem_from_bigcodebench", "load_bigcodebench
 
 Mode = Literal["complete", "instruct"]
 
-# shared-data files of the named sets; `bigcodebench` itself has none (bring an official file)
+# data-layout files of the named sets; the official full set is not in shared/data:
+# `recode data fetch bigcodebench` downloads it (or pass `path`)
 BIGCODEBENCH_FILES = {
+    "bigcodebench": "bigcodebench/BigCodeBench.jsonl.gz",
     "bigcodebench-hard": "bigcodebench/rllm_bigcodebench_hard.json",
     "bigcodebench-sample": "bigcodebench/sandboxfusion_bigcodebench_sample20.jsonl",
 }
@@ -99,11 +101,9 @@ def load_bigcodebench(path: str | Path, *, mode: Mode = "instruct", limit: int |
 
 def load_bigcodebench_named(name: str, path: str | Path | None = None, *, mode: Mode = "instruct",
                             limit: int | None = None, task_ids: Sequence[str] | None = None) -> list[Problem]:
-    """A registered BigCodeBench set, from `path` or (hard, sample) the shared data."""
+    """A registered BigCodeBench set, from `path` or the data layout (shared data, then the fetch cache)."""
     if path is None:
         if name not in BIGCODEBENCH_FILES:
-            raise DataError(f"{name}: pass `path` to an official BigCodeBench file (BigCodeBench-v0.1.x.jsonl[.gz] "
-                            "or hf:bigcode/bigcodebench); the shared data only has bigcodebench-hard (rllm schema) "
-                            "and bigcodebench-sample (20 tasks)")
+            raise DataError(f"{name}: not a BigCodeBench set ({', '.join(BIGCODEBENCH_FILES)}); pass `path`")
         path = find_data_file(BIGCODEBENCH_FILES[name])
     return load_bigcodebench(path, mode=mode, limit=limit, task_ids=task_ids, source=name)

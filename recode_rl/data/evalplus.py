@@ -3,7 +3,8 @@
 A record has `task_id, prompt, entry_point, canonical_solution, base_input, plus_input, atol,
 contract`. Inputs are `base_input + plus_input`; `metadata["n_base"]` says how many lead, so a
 scorer can report "base" (the original tests) and "plus" (all) pass rates. `atol` is carried
-into the suite (0 -> exact comparison).
+into the suite as a number, 0 included: a numeric `atol` selects EvalPlus's comparison (types
+kept, 1e-6 float tolerance when `atol` is 0; see `recode_rl/execution/compare.py`).
 
 Expected outputs are not in the file: they are computed once by running the canonical solution
 in the sandbox (`recode_rl.execution.compute_outputs`) and cached on disk, one JSON line per
@@ -229,7 +230,7 @@ def load_evalplus(name: str, path: str | Path | None = None, *, limit: int | Non
             dropped[t["task_id"]] = dropped_base + dropped_plus
         suite = TestSuite(kind="functional", inputs=tuple(t["inputs"][i] for i in keep),
                           outputs=tuple(from_wire(entry["outputs"][str(i)]) for i in keep),
-                          fn_name=t["entry_point"], atol=t["atol"] or None)
+                          fn_name=t["entry_point"], atol=t["atol"])
         problems.append(Problem(
             task_id=t["task_id"], prompt=t["prompt"], tests=suite, source=name,
             starter_code=t["prompt"] if name == "humaneval+" else "",

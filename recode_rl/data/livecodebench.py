@@ -38,9 +38,14 @@ from recode_rl.errors import DataError
 from recode_rl.execution.types import TestSuite
 
 __all__ = ["decode_private_tests", "lcb_test_suite", "problem_from_lcb", "load_livecodebench",
-           "func_name_from_starter", "LCB_V5_FILE"]
+           "func_name_from_starter", "LCB_V5_FILE", "LCB_OFFICIAL_FILES", "LCB_OFFICIAL_V5_FILES"]
 
 LCB_V5_FILE = "livecodebench/lcb_v5_public_tests_with_metadata.jsonl"
+# the official release files (`recode data fetch livecodebench-v5|v6`, with private tests):
+# release_vN is the union of test.jsonl .. testN.jsonl
+LCB_OFFICIAL_FILES = {f"v{n}": tuple(f"livecodebench/code_generation_lite/test{'' if k == 1 else k}.jsonl"
+                                     for k in range(1, n + 1)) for n in (5, 6)}
+LCB_OFFICIAL_V5_FILES = LCB_OFFICIAL_FILES["v5"]
 _MAX_DECOMPRESSED = 1 << 30  # 1 GiB: larger is a zip bomb, not a test set
 
 
@@ -184,12 +189,26 @@ def _as_date(value: str | date | None, name: str) -> date | None:
 
 def load_livecodebench(path: str | Path | None = None, *, start: str | date | None = None,
                        end: str | date | None = None, difficulty: str | None = None,
-                       include_private: bool = True, limit: int | None = None) -> list[Problem]:
-    """LiveCodeBench problems with contest_date in [start, end] (inclusive; None = open)."""
-    path = Path(path) if path else find_data_file(LCB_V5_FILE)
+                       include_private: bool = True, limit: int | None = None,
+                       release: str | None = None) -> list[Problem]:
+    """LiveCodeBench problems with contest_date in [start, end] (inclusive; None = open).
+
+    Default data: the shared public-tests file, else the official release_v5 files fetched by
+    `recode data fetch livecodebench-v5` (which carry the private tests). `release="v5"|"v6"`
+    reads the official files of that release (`recode data fetch livecodebench-v6`).
+    """
+    if release is not None and release not in LCB_OFFICIAL_FILES:
+        raise DataError(f"livecodebench option release={release!r}: expected one of {', '.join(LCB_OFFICIAL_FILES)}")
+    if path:
+        paths = [Path(path)]
+    elif release:
+        paths = [_official_file(f, release) for f in LCB_OFFICIAL_FILES[release]]
+    else:
+        paths = _default_lcb_files()
     lo, hi = _as_date(start, "start"), _as_date(end, "end")
     problems = []
-    for where, rec in read_records(path):
+    records = (item for p in paths for item in read_records(p))
+    for where, rec in records:
         p = problem_from_lcb(rec, where, include_private=include_private)
         d = date.fromisoformat(p.contest_date) if p.contest_date else None
         if (lo or hi) and d is None:
@@ -202,3 +221,21 @@ def load_livecodebench(path: str | Path | None = None, *, start: str | date | No
         if limit and len(problems) >= limit:
             break
     return problems
+
+
+def _official_file(relative: str, release: str) -> Path:
+    try:
+        return find_data_file(relative)
+    except DataError as exc:
+        raise DataError(f"{exc} Run `recode data fetch livecodebench-{release}`.") from None
+
+
+def _default_lcb_files() -> list[Path]:
+    try:
+        return [find_data_file(LCB_V5_FILE)]
+    except DataError as missing:
+        try:
+            return [find_data_file(f) for f in LCB_OFFICIAL_V5_FILES]
+        except DataError:
+            raise DataError(f"{missing} Or run `recode data fetch livecodebench-v5` for the official files "
+                            "with private tests.") from None

@@ -7,10 +7,17 @@ AIME 2024): the statement in `problem` (or `prompt`), the gold answer in `answer
 
     load_math_file(path)         a local JSON list / JSONL / parquet file (ids: the record's, else <stem>/<i>)
     load_math_named(name, ...)   math500, minerva, aime24 from the shared data (ids: <name>/<id>)
+    load_dapo(path=None, ...)    DAPO-Math-17k as published (veRL rows; `recode data fetch dapo-math-17k`)
+
+DAPO-Math-17k rows are veRL rows: the statement wrapped in DAPO's own instruction inside
+`prompt[0].content`, the answer in `reward_model.ground_truth`. We strip that instruction (the
+policy prompt is ours, `prompts.math_messages`, as for every math set) and drop repeated
+statements (the published parquet repeats each problem many times), keeping the first.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -19,13 +26,20 @@ from recode_rl.data.records import Where, find_data_file, read_records
 from recode_rl.data.schema import Problem
 from recode_rl.errors import DataError
 
-__all__ = ["MATH_FILES", "problem_from_math", "load_math_file", "load_math_named"]
+__all__ = ["MATH_FILES", "DAPO_FILE", "problem_from_math", "problem_from_dapo", "load_math_file", "load_math_named",
+           "load_dapo"]
 
 MATH_FILES = {
     "math500": "math500/test.jsonl",
     "minerva": "minerva_math/test.jsonl",
     "aime24": "aime24/test.jsonl",
 }
+
+
+DAPO_FILE = "math_train/dapo-math-17k.parquet"
+# DAPO's instruction around each statement (its answer format is "Answer: ...", not \boxed{})
+_DAPO_HEAD = re.compile(r"^\s*Solve the following math problem step by step\..*?\n\s*\n", re.S)
+_DAPO_TAIL = re.compile(r"\n\s*\n\s*Remember to put your answer on its own line after \"Answer:\"\.?\s*$")
 
 
 def _boxed(text: str) -> str | None:
@@ -79,3 +93,37 @@ def load_math_named(name: str, path: str | Path | None = None, *, limit: int | N
     """A math benchmark by name (MATH_FILES), from `path` or the shared data; ids are `<name>/<id>`."""
     return load_math_file(path or find_data_file(MATH_FILES[name]), limit=limit, source=name, id_prefix=name,
                           task_ids=task_ids)
+
+
+def problem_from_dapo(rec: dict[str, Any], where: Where, *, index: int) -> Problem:
+    """One DAPO-Math-17k (veRL) row -> Problem with the bare statement and the gold answer."""
+    prompt = rec.get("prompt")
+    if isinstance(prompt, (list, tuple)) and prompt and isinstance(prompt[0], dict):
+        text = prompt[0].get("content")
+    else:
+        text = prompt
+    if not isinstance(text, str) or not text.strip():
+        raise where.error("prompt", "expected [{role, content}] with the problem statement")
+    statement = _DAPO_TAIL.sub("", _DAPO_HEAD.sub("", text, count=1)).strip()
+    truth = (rec.get("reward_model") or {}).get("ground_truth") if isinstance(rec.get("reward_model"), dict) else None
+    if truth is None or not str(truth).strip():
+        raise where.error("reward_model.ground_truth", "missing")
+    info = rec.get("extra_info") if isinstance(rec.get("extra_info"), dict) else {}
+    raw_id = info.get("index")
+    return Problem(task_id=f"dapo/{raw_id if raw_id is not None else index}", prompt=statement, answer=str(truth),
+                   source="dapo-math-17k")
+
+
+def load_dapo(path: str | Path | None = None, *, limit: int | None = None) -> list[Problem]:
+    """DAPO-Math-17k, one Problem per distinct statement (first occurrence kept)."""
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for i, (where, rec) in enumerate(read_records(path or find_data_file(DAPO_FILE))):
+        p = problem_from_dapo(rec, where, index=i)
+        if p.prompt in seen:
+            continue
+        seen.add(p.prompt)
+        problems.append(p)
+        if limit and len(problems) >= limit:
+            break
+    return problems

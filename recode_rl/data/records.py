@@ -11,8 +11,8 @@ also skips an invalid LAST line that has no newline. `write_records` / `append_r
 JSON Lines; `repair_torn_tail` drops such a torn last line before a writer appends again.
 
 Also here: small typed field accessors (`get_str`, `get_list`, ...) and `find_data_file`,
-which resolves the shared benchmark-data layout (`$RECODE_DATA_DIR`, else
-`../shared/data` next to the repository).
+which resolves the shared benchmark-data layout (`$RECODE_DATA_DIR`, else `../shared/data`
+next to the repository, then the `recode data fetch` cache; see `data/fetch.py`).
 """
 
 from __future__ import annotations
@@ -204,14 +204,24 @@ def data_dir() -> Path:
 
 
 def find_data_file(relative: str) -> Path:
-    """A benchmark file in the shared data layout; missing -> DataError saying what to set."""
-    path = data_dir() / relative
-    if not path.exists():
-        raise DataError(
-            f"{path}: data file not found. Set RECODE_DATA_DIR to a directory laid out like "
-            f"shared/data (it must contain {relative}), or pass an explicit path."
-        )
-    return path
+    """A benchmark file in the shared data layout: `data_dir()`, then the `recode data fetch` cache.
+
+    Missing everywhere -> DataError naming both places and the exact `recode data fetch NAME`
+    that downloads it (when the data manifest knows the file).
+    """
+    from recode_rl.data.fetch import data_search_dirs, fetch_command  # lazy: fetch imports this module
+
+    dirs = data_search_dirs()
+    for root in dirs:
+        path = root / relative
+        if path.exists():
+            return path
+    command = fetch_command(relative)
+    how = (f"Run `{command}` to download it into {dirs[-1]}, or set" if command else "Set")
+    raise DataError(
+        f"{relative}: data file not found in {' or '.join(str(d) for d in dirs)}. {how} RECODE_DATA_DIR "
+        f"to a directory laid out like shared/data (it must contain {relative}), or pass an explicit path."
+    )
 
 
 def cache_dir() -> Path:

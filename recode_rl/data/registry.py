@@ -95,10 +95,11 @@ def _register_builtins() -> None:
     register_loader("mbpp+", functools.partial(evalplus.load_evalplus, "mbpp+"))
     for name in rllm.RLLM_FILES:
         register_loader(name, functools.partial(rllm.load_rllm_named, name))
-    for name in ("bigcodebench", *bigcodebench.BIGCODEBENCH_FILES):
+    for name in bigcodebench.BIGCODEBENCH_FILES:
         register_loader(name, functools.partial(bigcodebench.load_bigcodebench_named, name))
     for name in math.MATH_FILES:
         register_loader(name, functools.partial(math.load_math_named, name))
+    register_loader("dapo-math-17k", math.load_dapo)
 
 
 _register_builtins()

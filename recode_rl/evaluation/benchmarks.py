@@ -7,7 +7,7 @@
 | mbpp                 | shared mbpp/mbpp.jsonl, test split (ids 11-510)         | 3 asserts |
 | mbpp+                | $MBPP_OVERRIDE_PATH or shared mbppplus file             | base + plus inputs |
 | livecodebench        | shared LCB v5 file, contest window (default Oct 2024 - Feb 2025) | public (+private) tests |
-| bigcodebench         | an official-schema file you supply (`path`)             | unittest |
+| bigcodebench         | official full set (`recode data fetch bigcodebench`) or `path` | unittest |
 | bigcodebench-hard    | shared rllm hard set (148, no official ids)             | unittest |
 | bigcodebench-sample  | shared SandboxFusion 20-task sample (official ids)      | unittest |
 | math500, minerva, aime24 | shared math files                                    | math-verify, last \\boxed{} |
@@ -17,7 +17,8 @@ adds what evaluation needs around them (`BenchmarkData`): evaluation defaults (M
 the paper's LiveCodeBench window), the data files' sha256, notes the tables must show, the
 tasks skipped because they cannot run in our sandbox (BigCodeBench), the public-tests-only
 flag and a per-benchmark test timeout. Every file is resolved as: the `path` option, else
-(HE+/MBPP+) the EvalPlus-style environment variable, else `$RECODE_DATA_DIR/<layout path>`.
+(HE+/MBPP+) the EvalPlus-style environment variable, else `<layout path>` under
+`$RECODE_DATA_DIR`, then the `recode data fetch` cache (`records.find_data_file`).
 `path` may also be `hf:<owner/dataset>[@split]` (downloaded once into the cache as JSONL).
 """
 
@@ -66,7 +67,7 @@ Finish = Callable[[BenchmarkData, dict[str, Any]], None]
 class _Spec:
     """How evaluation loads one registered problem set."""
 
-    layout: str | Callable[[], Path] | None   # default data file (shared layout path, or a function)
+    layout: str | Callable[[], Path]          # default data file (shared layout path, or a function)
     env: str | None = None                     # EvalPlus-style override variable
     defaults: dict[str, Any] = field(default_factory=dict)  # loader options evaluation fixes
     eval_options: tuple[str, ...] = ("timeout",)  # options consumed here, not by the loader
@@ -94,10 +95,6 @@ def _resolve(name: str, spec: _Spec, path: str | None) -> Path:
         if not p.exists():
             raise DataError(f"{p} (from ${spec.env}): data file not found")
         return p
-    if spec.layout is None:
-        raise ConfigError(f"benchmark {name}: set `path` to an official BigCodeBench file "
-                          "(BigCodeBench-v0.1.x.jsonl[.gz] or hf:bigcode/bigcodebench); the shared data only "
-                          "has bigcodebench-hard (rllm schema) and bigcodebench-sample (20 tasks)")
     return spec.layout() if callable(spec.layout) else find_data_file(spec.layout)
 
 
@@ -164,7 +161,6 @@ BENCHMARKS: dict[str, _Spec] = {
     "mbpp+": _Spec(MBPP_PLUS_FILE, env="MBPP_OVERRIDE_PATH", finish=_evalplus_notes, filters=True),
     "livecodebench": _Spec(LCB_V5_FILE, finish=_lcb_notes,
                            defaults={"start": DEFAULT_LCB_WINDOW[0], "end": DEFAULT_LCB_WINDOW[1]}),
-    "bigcodebench": _bcb(None),
     **{name: _bcb(layout) for name, layout in BIGCODEBENCH_FILES.items()},
     **{name: _Spec(layout, filters=True) for name, layout in MATH_FILES.items()},
 }

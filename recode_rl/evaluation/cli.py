@@ -38,10 +38,9 @@ def run(args: argparse.Namespace) -> int:
         print("recode eval: warning: n > 1 with greedy decoding gives n identical samples")
     run_dir = RunDir.create(cfg.run_dir, stage="eval")
     run_dir.write_config(cfg, "eval")
-    generator = build_eval_generator(cfg)
     summary = evaluate_benchmarks(
-        [b.model_dump() for b in cfg.benchmarks], generator, run_dir.root, sampling=cfg.sampling, n=cfg.n,
-        ks=cfg.k, style=cfg.prompt_style, limits=cfg.limits.to_limits(),
+        [b.model_dump() for b in cfg.benchmarks], lambda: build_eval_generator(cfg),  # model loaded after the data
+        run_dir.root, sampling=cfg.sampling, n=cfg.n, ks=cfg.k, style=cfg.prompt_style, limits=cfg.limits.to_limits(),
         chunk_size=cfg.chunk_size, max_workers=cfg.max_workers, math_timeout=cfg.math_timeout,
         model_label=cfg.model_name or cfg.generator.label)
     for name, s in summary["benchmarks"].items():

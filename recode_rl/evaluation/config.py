@@ -87,8 +87,11 @@ class LcbRbConfig(StageConfig):
     n: int = Field(50, ge=1)                 # responses per problem
     judge: GeneratorConfig = GeneratorConfig(backend="openai", model="gpt-4o", base_url="https://api.openai.com/v1")
     judge_sampling: SamplingParams = SamplingParams(temperature=0.0, max_new_tokens=256)
+    judge_prompt_file: str | None = None     # replaces the judge prompt; {problem} {reasoning} {code}
     annotations: str | None = None           # a filled adjudication sheet (CSV)
     labels_from: Literal["auto", "judge", "annotations"] = "auto"  # auto: annotations when given
+    # outcome (the paper): chosen = sound + passed, rejected = flawed + failed; label: labels only
+    pair_rule: Literal["outcome", "label"] = "outcome"
     seed: int = 0
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     max_workers: int | None = None

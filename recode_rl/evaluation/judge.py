@@ -3,7 +3,7 @@
 The paper (MISSION Part 3, Appendix A.6 Fig. 9) asks GPT-4o, per sampled response, for line 1 exactly `Yes`
 (reasoning flawed AND code consistent with it), `No` (reasoning sound AND code consistent) or
 `None` (the code does not implement the reasoning), line 2 a justification. The prompt is
-`recode_rl.prompts.judge.lcbrb_judge_prompt` (its departures from the paper's are listed there).
+`recode_rl.prompts.judge.lcbrb_judge_prompt` (our wording of Fig. 9, with its structure).
 
 `parse_judgement(text)` is forgiving about form and strict about meaning. It accepts case,
 punctuation, markdown (`**Yes**`, `# No`, backticks, quotes), a label prefix (`Answer: Yes`,

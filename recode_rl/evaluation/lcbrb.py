@@ -9,11 +9,15 @@ Pipeline (MISSION Part 3), each step a function so it can be tested and resumed:
    reply read by `judge.py`); unparseable replies are counted (`unparseable`) and dropped.
 3. Adjudication (`adjudication.py`): a CSV sheet of the consistent items for two annotators;
    their labels come back, Cohen's kappa is reported and consensus labels replace the judge's.
-4. `build_pairs`: per problem, each rejected (flawed) reasoning is paired with ONE chosen
-   (sound) reasoning of the same problem drawn with `random.Random(f"{seed}:{problem_id}")`, so
-   pairs do not depend on the order problems are processed in; problems lacking either side are
-   dropped; problems whose contest date falls in the window reserved for code-generation
-   evaluation (default 2024-10-01..2025-02-28) are excluded.
+4. `build_pairs`: as in the paper, responses are split into pass and fail by their tests and
+   the judge purifies each side: chosen candidates are sound reasoning whose code passed,
+   rejected candidates are flawed reasoning whose code failed (`pair_rule="outcome"`, the
+   default; `pair_rule="label"` ignores the test outcome and pairs on the labels alone). Per
+   problem, each rejected reasoning is paired with ONE chosen reasoning of the same problem drawn
+   with `random.Random(f"{seed}:{problem_id}")`, so pairs do not depend on the order problems are
+   processed in; problems lacking either side are dropped; problems whose contest date falls in
+   the window reserved for code-generation evaluation (default 2024-10-01..2025-02-28) are
+   excluded.
 
 `build_lcbrb(cfg, root, policy, judge)` runs the steps in order (`recode build-lcbrb`).
 
@@ -21,10 +25,13 @@ Pairs are written in the preference format `recode eval-rm` reads (`reward_model
 `prompt` (problem statement), `chosen` / `rejected` (reasoning texts), `problem_id`,
 `pair_type="lcbrb"`, `subset` (difficulty), `id`, plus the codes, pass/fail and contest date.
 
-Departures: the paper keeps pass and fail samples alike (so do we); it pairs after human
-adjudication of all judged items, while we let the judge's labels stand for items no annotator
-has labelled when `labels_from="judge"` (the default without an annotation file) and say so in
-the summary.
+The paper (final version, Sec. 3.3) partitions the solutions into pass and fail sets, then lets
+the judge and two annotators purify them; the earlier version says outright that chosen =
+sound reasoning of correct code, rejected = flawed reasoning of incorrect code. Its generator
+is Qwen2.5-Coder-32B-Instruct on LiveCodeBench v6 problems (set `generator` and `problems`).
+Departure: the paper pairs after human adjudication of all judged items, while we let the
+judge's labels stand for items no annotator has labelled when `labels_from="judge"` (the
+default without an annotation file) and say so in the summary.
 """
 
 from __future__ import annotations
@@ -36,7 +43,7 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from recode_rl.config import ConfigError
 from recode_rl.data.schema import Problem
@@ -44,7 +51,7 @@ from recode_rl.evaluation.config import LcbRbConfig
 from recode_rl.evaluation.judge import parse_judgement
 from recode_rl.execution.types import Limits, Verdict
 from recode_rl.generation.types import Generator, SamplingParams
-from recode_rl.prompts import lcbrb_judge_prompt, policy_messages
+from recode_rl.prompts import LCBRB_JUDGE_PROMPT, lcbrb_judge_prompt, policy_messages, problem_text
 from recode_rl.rewards.parsing import ParsedResponse, parse_response
 
 __all__ = ["in_window", "sample_items", "judge_items", "build_pairs", "build_lcbrb"]
@@ -86,7 +93,7 @@ def sample_items(problems: Sequence[Problem], generator: Generator, *, n: int, s
                 stats["no_reasoning_or_code"] += 1
                 continue
             items.append({"item_id": item_id, "problem_id": p.task_id, "sample": j, "difficulty": p.difficulty,
-                          "contest_date": p.contest_date, "problem": p.prompt, "response": c.text,
+                          "contest_date": p.contest_date, "problem": problem_text(p), "response": c.text,
                           "reasoning": parsed.think, "code": parsed.code, "format_ok": parsed.format_ok,
                           "completion_tokens": c.completion_tokens})
             jobs.append((len(items) - 1, p, c.text, parsed))
@@ -103,11 +110,11 @@ def sample_items(problems: Sequence[Problem], generator: Generator, *, n: int, s
 
 
 def judge_items(items: Sequence[dict[str, Any]], judge: Generator, sampling: SamplingParams,
-                progress: str | None = None) -> tuple[list[dict[str, Any]], Counter]:
+                progress: str | None = None, template: str = LCBRB_JUDGE_PROMPT) -> tuple[list[dict[str, Any]], Counter]:
     """Ask the judge about every item; returns (items with label/reason/judge_raw, label counts).
 
     Items whose reply is unparseable keep `label=None` (counted as "unparseable")."""
-    prompts = [lcbrb_judge_prompt(it["problem"], it["reasoning"], it["code"]) for it in items]
+    prompts = [lcbrb_judge_prompt(it["problem"], it["reasoning"], it["code"], template) for it in items]
     extra = {"progress": progress} if progress else {}
     replies = judge.generate(prompts, 1, sampling, **extra)
     out, counts = [], Counter()
@@ -122,18 +129,34 @@ def judge_items(items: Sequence[dict[str, Any]], judge: Generator, sampling: Sam
     return out, counts
 
 
+PairRule = Literal["outcome", "label"]
+
+
 def build_pairs(items: Sequence[Mapping[str, Any]], labels: Mapping[str, str], *, seed: int = 0,
-                exclude_window: tuple[str, str] | None = None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Pairs (each rejected with one random chosen of the same problem) and drop statistics."""
+                exclude_window: tuple[str, str] | None = None,
+                rule: PairRule = "outcome") -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Pairs (each rejected with one random chosen of the same problem) and drop statistics.
+
+    rule="outcome" (the paper): chosen = sound AND passed, rejected = flawed AND failed; sound
+    reasoning whose code failed and flawed reasoning whose code passed are counted, not paired.
+    rule="label": the judge's/annotators' label alone decides the side.
+    """
+    if rule not in ("outcome", "label"):
+        raise ConfigError(f"pair_rule must be 'outcome' or 'label', got {rule!r}")
     by_problem: dict[str, dict[str, list[Mapping[str, Any]]]] = defaultdict(lambda: {"sound": [], "flawed": []})
     excluded: set[str] = set()
+    off_side: Counter = Counter()
     for it in items:
         if in_window(it.get("contest_date"), exclude_window):
             excluded.add(it["problem_id"])
             continue
         label = labels.get(it["item_id"])
-        if label in ("sound", "flawed"):
-            by_problem[it["problem_id"]][label].append(it)
+        if label not in ("sound", "flawed"):
+            continue
+        if rule == "outcome" and bool(it.get("passed")) != (label == "sound"):
+            off_side["sound_but_failed" if label == "sound" else "flawed_but_passed"] += 1
+            continue
+        by_problem[it["problem_id"]][label].append(it)
     pairs, no_chosen, no_rejected = [], 0, 0
     for pid in sorted(by_problem):
         sides = by_problem[pid]
@@ -157,8 +180,24 @@ def build_pairs(items: Sequence[Mapping[str, Any]], labels: Mapping[str, str], *
             })
     stats = {"pairs": len(pairs), "problems_with_pairs": len({p["problem_id"] for p in pairs}),
              "problems_without_chosen": no_chosen, "problems_without_rejected": no_rejected,
-             "problems_excluded_by_window": len(excluded)}
+             "problems_excluded_by_window": len(excluded), "pair_rule": rule,
+             "dropped_sound_but_failed": off_side["sound_but_failed"],
+             "dropped_flawed_but_passed": off_side["flawed_but_passed"]}
     return pairs, stats
+
+
+def _judge_template(cfg: LcbRbConfig) -> str:
+    """The shipped judge prompt, or the text of `judge_prompt_file` (it must hold all three placeholders)."""
+    if cfg.judge_prompt_file is None:
+        return LCBRB_JUDGE_PROMPT
+    try:
+        text = Path(cfg.judge_prompt_file).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"judge_prompt_file: {exc}") from None
+    missing = [k for k in ("{problem}", "{reasoning}", "{code}") if k not in text]
+    if missing:
+        raise ConfigError(f"judge_prompt_file {cfg.judge_prompt_file}: must contain {', '.join(missing)}")
+    return text
 
 
 def _window(cfg: LcbRbConfig) -> tuple[str, str] | None:
@@ -201,7 +240,7 @@ def build_lcbrb(cfg: LcbRbConfig, root: str | Path, policy: Generator, judge: Ge
                                            done=done, max_workers=cfg.max_workers, progress="sampling")
         write_records(data / "lcbrb_samples.jsonl", items)
         judged, label_counts = judge_items(items, CachedGenerator(judge, judge_cache), cfg.judge_sampling,
-                                           progress="judging")
+                                           progress="judging", template=_judge_template(cfg))
     finally:
         policy_cache.close()
         judge_cache.close()
@@ -224,7 +263,7 @@ def build_lcbrb(cfg: LcbRbConfig, root: str | Path, policy: Generator, judge: Ge
     else:
         labels = {it["item_id"]: it["label"] for it in consistent}
         source = "LLM judge only (not human-adjudicated)"
-    pairs, pair_stats = build_pairs(judged, labels, seed=cfg.seed, exclude_window=window)
+    pairs, pair_stats = build_pairs(judged, labels, seed=cfg.seed, exclude_window=window, rule=cfg.pair_rule)
     write_records(data / "lcbrb_pairs.jsonl", pairs)
     summary = {
         "problems": len(problems), "exclude_window": window,

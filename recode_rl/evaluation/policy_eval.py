@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -56,23 +56,31 @@ def summarize(data: BenchmarkData, records: Sequence[dict[str, Any]], ks: Sequen
     return s
 
 
-def evaluate_benchmarks(benchmarks: Sequence[dict[str, Any]], generator: Generator, run_root: str | Path, *,
+def evaluate_benchmarks(benchmarks: Sequence[dict[str, Any]], generator: Generator | Callable[[], Generator],
+                        run_root: str | Path, *,
                         sampling: SamplingParams, n: int = 1, ks: Sequence[int] = (1,),
                         style: PromptStyle = "policy", limits: Limits | None = None, chunk_size: int = 32,
                         max_workers: int | None = None, math_timeout: float = 5.0, model_label: str | None = None,
                         progress: bool = True) -> dict[str, Any]:
-    """Run every benchmark (`{"name": ..., **options}`) and write samples, summary and tables."""
+    """Run every benchmark (`{"name": ..., **options}`) and write samples, summary and tables.
+
+    Every benchmark is loaded before the generator is touched: with a zero-argument factory as
+    `generator`, a wrong name, option or data path fails before any model is loaded."""
+    loaded = []
+    for spec in benchmarks:
+        spec = {k: v for k, v in spec.items() if v is not None}
+        name = spec.pop("name")
+        loaded.append((name, spec, load_benchmark(name, **spec)))
+    if not hasattr(generator, "generate"):   # a factory: build the model only now
+        generator = generator()
     root = Path(run_root)
     (root / "samples").mkdir(parents=True, exist_ok=True)
     (root / "report").mkdir(parents=True, exist_ok=True)
     ks = sorted({k for k in ks if k <= n}) or [1]
     meta = {"model": generator.model_id, "sampling": sampling.cache_key(), "n": n, "prompt_style": style}
     summaries: dict[str, Any] = {}
-    for spec in benchmarks:
-        spec = {k: v for k, v in spec.items() if v is not None}
-        name = spec.pop("name")
+    for name, spec, data in loaded:
         label = name + ("-complete" if spec.get("mode") == "complete" else "")
-        data = load_benchmark(name, **spec)
         timeout = spec.get("timeout") or data.timeout
         bench_limits = limits
         if timeout is not None:

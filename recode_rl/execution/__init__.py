@@ -9,23 +9,26 @@ Public API
 
 Threat model (see docs/executor.md for the full statement)
 ------------------------------------------------------------
-Contained, by construction and by tests: infinite loops and slow code (per-test and per-job
-wall clocks, RLIMIT_CPU); fork bombs (RLIMIT_NPROC per job uid, every process of the uid
-killed afterwards); memory bombs (RLIMIT_AS -> MEMORY_LIMIT); huge output (capped, the test
-fails); `sys.exit(0)`, `os._exit(0)`, atexit hooks and signals pretending success (a test
-passes only when the trusted side saw the right answer or a completion report carrying a
-per-job random token through a channel opened before user code ran); objects with forged
-`__eq__` (only plain built-in data crosses back, or reaches the test's `==`); patching
-`json`/`builtins` (the harness bound its references before user code existed); fake pass
-messages sprayed on every descriptor; killing or signalling the parent, the server or other
-jobs (different uid; no /proc); reading expected outputs (stdio/functional expectations are
-never in the sandbox's memory; the project tree and data are not mounted); network (empty
-network namespace); writes outside the job's private working directory (read-only root);
-daemons that double-fork (subreaper + kill-by-uid); secrets in the environment (scrubbed).
+Contained, by construction and by tests: infinite loops and slow code (per-test clocks kept by
+the supervisor, a job deadline, at most two timeouts per job, RLIMIT_CPU); fork bombs
+(RLIMIT_NPROC per job uid, every process of the uid killed afterwards); memory bombs
+(RLIMIT_AS -> MEMORY_LIMIT); huge output (capped, the test fails); grading decisions from
+inside the sandbox (stdio/functional: the unit count, clocks and verdicts are the trusted
+side's; the child only sends observations, and a missing, extra or malformed one fails its own
+unit; syntax errors and sandbox failures cannot be claimed by the program); `sys.exit(0)`,
+`os._exit(0)`, atexit hooks and signals pretending success; objects posing as plain data (an
+exact-type whitelist; the parent compares only values it decoded itself); a grader that could
+raise (every unit gets a verdict); patching `json`/`builtins`; killing or signalling the
+parent, the server or other jobs (different uid; no /proc); reading expected outputs
+(stdio/functional expectations are never in the sandbox's memory; the project tree and data
+are not mounted); network (empty network namespace); writes outside the job's private working
+directory (read-only root); daemons that double-fork (subreaper + kill-by-uid); secrets in the
+environment (scrubbed).
 
 Not contained: a program that deliberately introspects the harness's own memory in-process
 can forge an *assertion/unittest* completion report (stdio/functional grading is immune);
-kernel exploits; CPU/memory-bandwidth contention between concurrent jobs; side channels.
+work carried from one unit to a later one (files, memory); kernel exploits; CPU/memory-bandwidth
+contention between concurrent jobs; side channels.
 For hostile multi-tenant use add a VM or gVisor boundary around the whole executor.
 """
 

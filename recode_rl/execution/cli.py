@@ -20,8 +20,9 @@ from recode_rl.execution.config import CheckConfig as Config
 
 __all__ = ["Config", "FLAGS", "add_arguments", "run"]
 
-FLAGS: Flags = {"dataset": "dataset", "problems": "problems", "solutions": "solutions", "out": "out",
-                "workers": "max_workers", "timeout": "limits.timeout"}
+FLAGS: Flags = {"dataset": lambda v: {"dataset": v, "problems": None},     # one source: a flag replaces
+                "problems": lambda v: {"problems": v, "dataset": None},    # the other from the config
+                "solutions": "solutions", "out": "out", "workers": "max_workers", "timeout": "limits.timeout"}
 OVERRIDE_EXAMPLE = "limits.timeout=10"
 
 

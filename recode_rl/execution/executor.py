@@ -43,6 +43,7 @@ UID_BLOCK = 256
 UID_BLOCKS = 1024
 _LOCK_DIR = os.path.join(tempfile.gettempdir(), "recode-rl-uid-blocks")
 _MEMORY_ERRORS = {"MemoryError"}
+MAX_UNITS = 10_000  # unittest tests collected per job (server.MAX_UNITS)
 _warned: set[str] = set()
 
 
@@ -177,7 +178,10 @@ class Executor:
                         sock.settimeout(req["limits"]["job_deadline"] + 30)
                         sock.connect(self._sock)
                         send_msg(sock, {**req, "uid": uid})
-                        return recv_msg(sock)
+                        try:
+                            return recv_msg(sock)
+                        except (ValueError, RecursionError, MemoryError) as exc:
+                            return {"error": f"unreadable supervisor response: {type(exc).__name__}"}
                 except (ConnectionRefusedError, FileNotFoundError, BrokenPipeError, ConnectionError) as exc:
                     healthy = False  # cleanup of this uid is not confirmed: never reuse it
                     if attempt:
@@ -206,7 +210,12 @@ class Executor:
         def one(job: Job) -> ExecutionResult:
             with sem:
                 program, tests, *rest = job
-                return self.run(program, tests, rest[0] if rest else limits)
+                try:
+                    return self.run(program, tests, rest[0] if rest else limits)
+                except Exception as exc:  # noqa: BLE001 - one job never costs the batch its verdicts
+                    n = max(len(tests), 1)
+                    return ExecutionResult(Verdict.SANDBOX_ERROR, [TestResult(Verdict.SANDBOX_ERROR) for _ in range(n)],
+                                           message=f"executor failed: {exc!r}"[:300])
 
         futures = [self._pool.submit(one, job) for job in jobs]
         bar = None
@@ -227,36 +236,46 @@ class Executor:
 
 # ------------------------------------------------------------------------------- grading
 
-def _error_verdict(rec: dict) -> Verdict:
-    return Verdict.MEMORY_LIMIT if rec.get("error_type") in _MEMORY_ERRORS else Verdict.RUNTIME_ERROR
+def _error_verdict(et: str | None) -> Verdict:
+    return Verdict.MEMORY_LIMIT if et in _MEMORY_ERRORS else Verdict.RUNTIME_ERROR
 
 
-def _grade_unit(rec: dict | None, tests: TestSuite, i: int) -> TestResult:
+def _str_or_none(x: object) -> str | None:
+    return x[:300] if type(x) is str else None
+
+
+def _grade_unit(rec: object, tests: TestSuite, i: int) -> TestResult:
+    """One unit's verdict from its raw record. Every field is checked: the record carries what
+    the sandbox observed, which a program can shape."""
     if rec is None:
         return TestResult(Verdict.NOT_RUN)
-    status, secs = rec.get("status"), float(rec.get("seconds") or 0.0)
-    et, msg = rec.get("error_type"), rec.get("message")
+    if type(rec) is not dict:
+        return TestResult(Verdict.RUNTIME_ERROR, 0.0, "ProtocolViolation", "malformed record")
+    status = rec.get("status")
+    secs = rec.get("seconds")
+    secs = float(secs) if type(secs) in (int, float) and 0 <= secs < 1e9 else 0.0
+    et, msg = _str_or_none(rec.get("error_type")), _str_or_none(rec.get("message"))
+    if status == "not_run":
+        return TestResult(Verdict.NOT_RUN, 0.0, None, msg)
     if status == "timeout":
-        return TestResult(Verdict.TIMEOUT, secs, None, msg or f"exceeded the time limit")
+        return TestResult(Verdict.TIMEOUT, secs, None, msg or "exceeded the time limit")
     if status == "output_limit":
         return TestResult(Verdict.RUNTIME_ERROR, secs, "OutputLimitExceeded", "output limit exceeded")
-    if status == "crashed":
-        return TestResult(Verdict.RUNTIME_ERROR, secs, et, msg)
     if status == "sandbox_error":
         return TestResult(Verdict.SANDBOX_ERROR, secs, None, msg)
-    if status == "error":
-        return TestResult(_error_verdict(rec), secs, et, msg)
+    if status in ("error", "crashed"):
+        return TestResult(_error_verdict(et), secs, et, msg)
     if tests.kind == "stdio":
-        if status in ("done", "exited") and int(rec.get("exit") or 0) == 0:
-            ok = stdio_equal(rec.get("stdout") or "", tests.outputs[i])
+        if status == "done" and rec.get("exit") == 0 and type(rec.get("stdout")) is str:
+            ok = stdio_equal(rec["stdout"], tests.outputs[i])
             return TestResult(Verdict.PASSED if ok else Verdict.WRONG_ANSWER, secs, None, None if ok else "wrong output")
         return TestResult(Verdict.RUNTIME_ERROR, secs, et or "NonZeroExit", msg)
     if tests.kind == "functional":
         if status == "ok":
             try:
                 value = from_wire(rec.get("value"))
-            except Exception:  # noqa: BLE001 - malformed value from the sandbox
-                return TestResult(Verdict.WRONG_ANSWER, secs, None, "malformed result")
+            except Exception as exc:  # noqa: BLE001 - malformed value from the sandbox
+                return TestResult(Verdict.WRONG_ANSWER, secs, None, f"malformed result: {type(exc).__name__}")
             ok = values_equal(value, tests.outputs[i], tests.atol)
             return TestResult(Verdict.PASSED if ok else Verdict.WRONG_ANSWER, secs, None, None if ok else "wrong result")
         return TestResult(Verdict.RUNTIME_ERROR, secs, et or "EarlyExit", msg)
@@ -268,22 +287,44 @@ def _grade_unit(rec: dict | None, tests: TestSuite, i: int) -> TestResult:
     return TestResult(Verdict.RUNTIME_ERROR, secs, et or "EarlyExit", msg)
 
 
-def grade(raw: dict, tests: TestSuite, *, stop_on_first_failure: bool = False) -> ExecutionResult:
+def _grade_unit_total(rec: object, tests: TestSuite, i: int) -> TestResult:
+    """`_grade_unit` that cannot raise: a grader exception is that unit's failure."""
+    try:
+        return _grade_unit(rec, tests, i)
+    except Exception as exc:  # noqa: BLE001 - the reason is recorded on the unit
+        return TestResult(Verdict.WRONG_ANSWER, 0.0, "GraderError", f"{type(exc).__name__}: {exc}"[:300])
+
+
+def _n_units(raw: dict, tests: TestSuite) -> int:
+    """How many units a job has: the TestSuite's count, except unittest suites, whose tests
+    are collected in the sandbox (bounded by the supervisor)."""
+    if tests.kind != "unittest":
+        return len(tests)
+    n = raw.get("n_units")
+    return n if type(n) is int and 1 <= n <= MAX_UNITS else 1
+
+
+def grade(raw: object, tests: TestSuite, *, stop_on_first_failure: bool = False) -> ExecutionResult:
     """Turn the supervisor's raw records into verdicts (trusted side: expected outputs here).
 
-    With `stop_on_first_failure`, tests after the first failing one are NOT_RUN. The sandbox
-    stops early on crashes and timeouts; a wrong answer is only known here, after the run."""
-    if "error" in raw:
+    Total: every unit gets a verdict whatever `raw` holds. The number of units comes from the
+    TestSuite (stdio, functional, assertion), never from the records. With
+    `stop_on_first_failure`, tests after the first failing one are NOT_RUN."""
+    if type(raw) is not dict or "error" in raw or type(raw.get("units", {})) is not dict:
         n = max(len(tests), 1)
-        return ExecutionResult(Verdict.SANDBOX_ERROR, [TestResult(Verdict.SANDBOX_ERROR)] * n, message=raw["error"])
-    tail = raw.get("stderr_tail", "")
-    n = raw.get("n_units") or len(tests)
-    if raw.get("syntax_error"):
-        se = raw["syntax_error"]
+        why = raw.get("error") if type(raw) is dict else None
+        return ExecutionResult(Verdict.SANDBOX_ERROR, [TestResult(Verdict.SANDBOX_ERROR) for _ in range(n)],
+                               message=str(why or "malformed supervisor response")[:300])
+    tail = raw.get("stderr_tail") if type(raw.get("stderr_tail")) is str else ""
+    n = _n_units(raw, tests)
+    se = raw.get("syntax_error")
+    if se:
+        se = se if type(se) is dict else {}
         return ExecutionResult(Verdict.SYNTAX_ERROR, [TestResult(Verdict.SYNTAX_ERROR) for _ in range(n)],
-                               stderr_tail=tail, error_type=se.get("error_type"), message=se.get("message"))
+                               stderr_tail=tail, error_type=_str_or_none(se.get("error_type")),
+                               message=_str_or_none(se.get("message")))
     units = raw.get("units", {})
-    results = [_grade_unit(units.get(str(i)), tests, i) for i in range(n)]
+    results = [_grade_unit_total(units.get(str(i)), tests, i) for i in range(n)]
     if stop_on_first_failure:
         first = next((k for k, t in enumerate(results) if t.verdict is not Verdict.PASSED), n)
         results[first + 1:] = [TestResult(Verdict.NOT_RUN) for _ in range(n - first - 1)]

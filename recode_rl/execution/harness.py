@@ -1,25 +1,33 @@
 """Code that runs INSIDE the sandboxed child, after isolation is in place.
 
-The fork server imports this module before any user code exists, so every reference the
-harness relies on (os.write, json.dumps, type checks) is bound here, early; a program that
-later monkeypatches `json`, `os`, `builtins` or `sys` does not change what the harness sends.
+The fork server imports this module before any user code exists, so the references the
+harness relies on (os.write, the JSON escaper, the built-in types it whitelists) are bound
+here, early; a program that later patches `json`, `os`, `builtins` or `sys` does not change
+what the harness sends. User code shares the process, so it can still write any bytes to any
+descriptor: everything the harness sends is an *observation* that the trusted side validates,
+never a decision (see docs/executor.md, "Observations out, judgement in").
 
-Protocol: the child writes JSON lines to the *channel* fd (opened by the supervisor before
-user code ran). One line per test ("unit"):
-    {"i": 3, "status": "ok", "value": <wire>, "seconds": 0.01}        functional: returned value
-    {"i": 3, "status": "pass", "nonce": "<nonce>"}                      assertion/unittest: passed
-    {"i": 3, "status": "fail" | "error", "error_type": "...", "message": "..."}
-    {"i": 3, "status": "done", "exit": 0}                               stdio: program finished
-    {"status": "syntax_error", "message": "..."}                        the program does not compile
+stdio: one child per test ("unit"), started and timed by the supervisor.
+    stdio       the program runs as __main__; on an uncaught exception the child writes one
+                error report `{"error_type": ..., "message": ...}` to the channel and exits 1
+                (SystemExit(n) exits n); a clean run writes nothing and exits 0.
+    functional  loads the program once; then, per unit index the supervisor writes to fd 5, one
+                call and exactly one line `{"i": 3, "status": "ok", "value": <wire>}` or
+                `{"i": 3, "status": "error", ...}` (lockstep: the supervisor sends the next index only
+                after it has this line, and times each unit itself).
+assertion/unittest (one child for all tests, restarted after a crash; see server.py):
+    {"i": 3, "status": "pass", "nonce": "<nonce>"} / {"i": 3, "status": "fail" | "error", ...}
     {"status": "collected", "names": [...], "nonce": "..."}             unittest: test ids
-Values cross as a tagged JSON "wire" form built from plain built-in values only (see
-`to_wire`), so an object with a forged `__eq__` can never reach the trusted comparison.
+The program is compiled by the supervisor (a syntax error is decided there, never reported by
+the child). Returned values cross as a tagged JSON "wire" form built through an exact-type
+whitelist (`to_wire`), so an object posing as plain data cannot reach a comparison.
 """
 
 from __future__ import annotations
 
 import builtins
 import collections
+import itertools
 import json
 import os
 import sys
@@ -27,132 +35,168 @@ import time
 import types
 import unittest
 
-__all__ = ["run_child", "to_wire", "from_wire", "to_plain", "NonPlainValue"]
+__all__ = ["run_child", "compile_program", "to_wire", "from_wire", "to_plain", "NonPlainValue"]
 
-# Bound at import time, before user code exists.
+# Bound at import time, before user code exists (module-level names would otherwise be looked
+# up in `builtins` at call time, which user code can patch).
 _write = os.write
+_read = os.read
+_from_bytes = int.from_bytes
 _escape = json.encoder.encode_basestring_ascii  # C function: immune to later patching
 _monotonic = time.monotonic
 _exit = os._exit
 _type = type
-_issubclass = issubclass
 _exec = exec
 _compile = compile
 _repr = repr
 _len = len
+_getattr = getattr
+_issubclass = issubclass
+_range = range
 _BaseException = BaseException
-_int_int, _float_float, _str_str = int.__int__, float.__float__, str.__str__
+_NonPlain_base = TypeError
+_int, _bool, _float, _str, _bytes, _complex = int, bool, float, str, bytes, complex
+_list, _tuple, _dict, _set, _frozenset = list, tuple, dict, set, frozenset
+_NoneType = type(None)
+_deque = collections.deque
+_DICT_TYPES = (dict, collections.OrderedDict, collections.defaultdict, collections.Counter)
 _bit_length, _int_format = int.bit_length, int.__format__
 _tuple_iter, _list_iter, _dict_items = tuple.__iter__, list.__iter__, dict.items
-_set_iter, _frozenset_iter = set.__iter__, frozenset.__iter__
-_HEAPTYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE: classes defined in Python (user code or pure-Python stdlib)
+_set_iter, _frozenset_iter, _deque_iter = set.__iter__, frozenset.__iter__, collections.deque.__iter__
+_bytes_hex, _complex_real, _complex_imag = bytes.hex, complex.real.__get__, complex.imag.__get__
+# Type internals read through `type`'s own descriptors: a metaclass cannot fake them.
+_type_qualname = type.__dict__["__qualname__"].__get__
+_type_module = type.__dict__["__module__"].__get__
+# Iterators a function may return where a list is meant; materialised for assertion tests.
+_ITERATOR_TYPES = frozenset({
+    types.GeneratorType, map, filter, zip, enumerate, reversed,
+    type(iter([])), type(iter(())), type(iter(range(0))), type(iter(range(1 << 70))), type(iter("")),
+    type(iter(set())), type(iter({})), type(iter({}.values())), type(iter({}.items())),
+    type(iter(collections.deque())), type(reversed([])),
+    itertools.chain, itertools.islice, itertools.accumulate, itertools.starmap, itertools.compress,
+    itertools.takewhile, itertools.dropwhile, itertools.product, itertools.permutations,
+    itertools.combinations, itertools.combinations_with_replacement, itertools.zip_longest,
+    itertools.filterfalse, itertools.pairwise,
+})
 _FINITE = float("inf")
 _MAX_MSG = 300
+_MAX_DEPTH = 200
+REQUEST_FD = 5  # functional: unit requests from the supervisor
 
 
 class NonPlainValue(TypeError):
     """A value that is not plain built-in data (e.g. a user-defined class instance)."""
 
 
+def type_name(t: type) -> str:
+    """`module.qualname` of a type, read through type internals (never the type's attributes)."""
+    try:
+        qual, mod = _type_qualname(t), _type_module(t)
+    except _BaseException:  # noqa: BLE001 - a broken type: still name something
+        return "?"
+    qual = qual if _type(qual) is _str else "?"
+    mod = mod if _type(mod) is _str else "?"
+    return (qual if mod == "builtins" else mod + "." + qual)[:120]
+
+
+def _unserializable(t: type) -> NonPlainValue:
+    return NonPlainValue(f"unserializable return value: {type_name(t)}")
+
+
 def to_wire(x: object, _depth: int = 0) -> object:
     """Encode a plain value as JSON-safe tagged data. Raises NonPlainValue otherwise.
 
-    Exact built-ins map directly; subclasses of built-ins (namedtuple, IntEnum, Counter, ...)
-    are read through the *base class's* methods, so overridden dunders never run.
+    An exact-type whitelist (`type(x) is int`, ...): subclasses of built-ins (IntEnum,
+    namedtuple, a str with a forged `__eq__`), numpy scalars and every other type are refused,
+    naming the type. Contents are read through the built-in types' own C methods.
+    deque -> list and OrderedDict/defaultdict/Counter -> dict, by exact type.
     """
-    if _depth > 200:
-        raise NonPlainValue("value nested deeper than 200 levels")
+    if _depth > _MAX_DEPTH:
+        raise NonPlainValue(f"unserializable return value: nested deeper than {_MAX_DEPTH} levels")
     t = _type(x)
-    if t is int:
+    if t is _int:
         # Beyond ~3,900 decimal digits CPython refuses int<->str conversion (the 4,300-digit
         # limit); hex is exempt, so huge integers cross as {"$i": hex}.
         return x if _bit_length(x) < 13000 else {"$i": _int_format(x, "x")}
-    if x is None or t is bool or t is str:
+    if t is _NoneType or t is _bool or t is _str:
         return x
-    if t is float:
+    if t is _float:
         return x if -_FINITE < x < _FINITE else {"$f": _repr(x)}
     d = _depth + 1
-    if t is list:
+    if t is _list:
         return [to_wire(v, d) for v in _list_iter(x)]
-    if t is tuple:
+    if t is _tuple:
         return {"$t": [to_wire(v, d) for v in _tuple_iter(x)]}
-    if t is dict:
+    if t in _DICT_TYPES:
         return {"$d": [[to_wire(k, d), to_wire(v, d)] for k, v in _dict_items(x)]}
-    if t is set:
+    if t is _set:
         return {"$s": [to_wire(v, d) for v in _set_iter(x)]}
-    if t is frozenset:
+    if t is _frozenset:
         return {"$fs": [to_wire(v, d) for v in _frozenset_iter(x)]}
-    if t is bytes:
-        return {"$b": x.hex()}
-    if t is complex:
-        return {"$c": [to_wire(x.real, d), to_wire(x.imag, d)]}
-    if t is collections.deque:
-        return [to_wire(v, d) for v in list(x)]
-    # Subclasses of built-ins: decode through the base type's own slots.
-    if _issubclass(t, bool):  # pragma: no cover - bool cannot be subclassed
-        return bool(_int_int(x))
-    if _issubclass(t, int):
-        return to_wire(_int_int(x), d)
-    if _issubclass(t, float):
-        return to_wire(_float_float(x), d)
-    if _issubclass(t, str):
-        return _str_str(x)
-    if _issubclass(t, tuple):
-        return {"$t": [to_wire(v, d) for v in _tuple_iter(x)]}
-    if _issubclass(t, list):
-        return [to_wire(v, d) for v in _list_iter(x)]
-    if _issubclass(t, dict):
-        return {"$d": [[to_wire(k, d), to_wire(v, d)] for k, v in _dict_items(x)]}
-    if _issubclass(t, frozenset):
-        return {"$fs": [to_wire(v, d) for v in _frozenset_iter(x)]}
-    if _issubclass(t, set):
-        return {"$s": [to_wire(v, d) for v in _set_iter(x)]}
-    raise NonPlainValue(f"returned a {getattr(t, '__qualname__', '?')} object, not plain data")
+    if t is _bytes:
+        return {"$b": _bytes_hex(x)}
+    if t is _complex:
+        return {"$c": [to_wire(_complex_real(x), d), to_wire(_complex_imag(x), d)]}
+    if t is _deque:
+        return [to_wire(v, d) for v in _deque_iter(x)]
+    raise _unserializable(t)
 
 
 def from_wire(w: object) -> object:
-    """Inverse of `to_wire` (used on the trusted side and to rebuild fresh plain objects)."""
+    """Inverse of `to_wire` (trusted side, and to rebuild fresh plain objects). Raises
+    ValueError/TypeError on data that `to_wire` cannot have produced."""
     t = _type(w)
-    if t is list:
+    if t is _list:
         return [from_wire(v) for v in w]
-    if t is dict:
+    if t is _dict:
+        if _len(w) != 1:
+            raise ValueError("malformed wire value: a tagged object has exactly one key")
         (tag, body), = w.items()
+        if tag == "$f" or tag == "$b" or tag == "$i":
+            if _type(body) is not _str:
+                raise ValueError(f"malformed wire value: {tag} needs a string")
+            if tag == "$f":
+                value = _float(body)
+                if -_FINITE < value < _FINITE:
+                    raise ValueError("malformed wire value: $f is for inf/nan only")
+                return value
+            return _bytes.fromhex(body) if tag == "$b" else _int(body, 16)
+        if _type(body) is not _list:
+            raise ValueError(f"malformed wire value: {tag!r} needs a list")
         if tag == "$t":
-            return tuple(from_wire(v) for v in body)
+            return _tuple(from_wire(v) for v in body)
         if tag == "$d":
             return {from_wire(k): from_wire(v) for k, v in body}
         if tag == "$s":
             return {from_wire(v) for v in body}
         if tag == "$fs":
-            return frozenset(from_wire(v) for v in body)
-        if tag == "$f":
-            return float(body)
-        if tag == "$b":
-            return bytes.fromhex(body)
-        if tag == "$i":
-            return int(body, 16)
+            return _frozenset(from_wire(v) for v in body)
         if tag == "$c":
-            return complex(from_wire(body[0]), from_wire(body[1]))
+            re_, im = (from_wire(v) for v in body)
+            if not (_type(re_) in (_int, _float) and _type(im) in (_int, _float)):
+                raise ValueError("malformed wire value: $c needs two numbers")
+            return _complex(re_, im)
         raise ValueError(f"unknown wire tag {tag!r}")
-    return w
+    if t is _int or t is _float or t is _str or t is _bool or t is _NoneType:
+        return w
+    raise ValueError(f"malformed wire value of type {type_name(t)}")
 
 
-def to_plain(x: object) -> object:
+def to_plain(x: object, _depth: int = 0) -> object:
     """Fresh plain copy of a value for in-sandbox `==` (assertion tests).
 
-    Plain data is rebuilt; iterators/generators are materialised into lists; instances of
-    Python-defined classes are refused; other C-level objects (numpy arrays, range, ...) pass
-    unchanged because their `__eq__` is not user-defined.
+    Plain data (the `to_wire` whitelist) is rebuilt; iterators and generators of an exact
+    built-in iterator type are materialised into lists; `range` passes unchanged (its `==` is
+    built-in); everything else is refused, naming the type.
     """
-    try:
-        return from_wire(to_wire(x))
-    except NonPlainValue:
-        t = _type(x)
-        if hasattr(t, "__next__") and not (t.__flags__ & _HEAPTYPE):
-            return [to_plain(v) for v in x]
-        if t.__flags__ & _HEAPTYPE:
-            raise
+    t = _type(x)
+    if t in _ITERATOR_TYPES:
+        if _depth > _MAX_DEPTH:
+            raise NonPlainValue(f"unserializable return value: nested deeper than {_MAX_DEPTH} levels")
+        return [to_plain(v, _depth + 1) for v in x]
+    if t is _range:
         return x
+    return from_wire(to_wire(x, _depth))
 
 
 _int_repr, _float_repr = int.__repr__, float.__repr__
@@ -163,19 +207,19 @@ _str_encode = str.encode
 def _dumps(obj: object) -> str:
     """JSON text of a message tree, using only references bound before user code ran."""
     t = _type(obj)
-    if t is str:
+    if t is _str:
         return _escape(obj)
-    if obj is None:
+    if t is _NoneType:
         return "null"
-    if t is bool:
+    if t is _bool:
         return "true" if obj else "false"
-    if t is int:
+    if t is _int:
         return _int_repr(obj)
-    if t is float:
+    if t is _float:
         return _float_repr(obj)  # finite: non-finite floats are tagged by to_wire
-    if t is list:
+    if t is _list:
         return "[" + _join(",", [_dumps(v) for v in obj]) + "]"
-    if t is dict:
+    if t is _dict:
         return "{" + _join(",", [_escape(k) + ":" + _dumps(v) for k, v in _dict_items(obj)]) + "}"
     raise NonPlainValue("unexpected message value")
 
@@ -189,81 +233,97 @@ def _send(fd: int, msg: dict) -> None:
 
 
 def _err(exc: BaseException) -> tuple[str, str]:
-    name = _type(exc).__name__
+    name = type_name(_type(exc)).rpartition(".")[2]
     try:
-        text = str(exc)
+        text = _str(exc)
     except _BaseException:  # a user exception whose __str__ raises
+        text = "<unprintable>"
+    if _type(text) is not _str:
         text = "<unprintable>"
     return name, text[:_MAX_MSG]
 
 
-def _load(program: str, fd: int) -> dict | None:
-    """Compile and run the program as __main__; None (after reporting) if it fails to load."""
-    try:
-        code = _compile(program, "<solution>", "exec")
-    except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
-        _send(fd, {"status": "syntax_error", "error_type": _type(exc).__name__, "message": str(exc)[:_MAX_MSG]})
-        return None
-    ns: dict = {"__name__": "__main__", "__builtins__": builtins}
+def compile_program(program: str) -> types.CodeType:
+    """Compile the program (in the supervisor, before any child exists: a syntax error is the
+    trusted side's finding). Raises SyntaxError, ValueError, MemoryError or RecursionError."""
+    return _compile(program, "<solution>", "exec")
+
+
+def _load(code: types.CodeType) -> dict:
+    """Run the compiled program as __main__ and return its namespace."""
     main = types.ModuleType("__main__")
-    main.__dict__.update(ns)
+    main.__dict__.update({"__name__": "__main__", "__builtins__": builtins})
     sys.modules["__main__"] = main
     ns = main.__dict__
     _exec(code, ns)
     return ns
 
 
-def _run_stdio(req: dict, fd: int, start: int) -> None:
-    t0 = _monotonic()
-    exit_code = 0
-    try:
-        ns = _load(req["program"], fd)
-        if ns is None:
-            return
-    except SystemExit as exc:
-        code = exc.code
-        exit_code = 0 if code is None or code == 0 else (code if _type(code) is int else 1)
-        if exit_code:
-            _send(fd, {"i": start, "status": "error", "error_type": "SystemExit", "message": f"exit status {exit_code}"})
-            return
-    except _BaseException as exc:
-        name, text = _err(exc)
-        _send(fd, {"i": start, "status": "error", "error_type": name, "message": text})
-        return
-    finally:
-        for stream in (sys.__stdout__, sys.__stderr__, sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except _BaseException:
-                pass
-    _send(fd, {"i": start, "status": "done", "exit": exit_code, "seconds": _monotonic() - t0})
-
-
-def _run_functional(req: dict, fd: int, start: int) -> None:
-    try:
-        ns = _load(req["program"], fd)
-        if ns is None:
-            return
-    except _BaseException as exc:
-        name, text = _err(exc)
-        _send(fd, {"i": start, "status": "error", "error_type": name, "message": "while loading: " + text})
-        return
-    fn_name, class_name = req["fn_name"], req.get("class_name")
-    inputs = req["inputs"]
-    for i in range(start, _len(inputs)):
-        t0 = _monotonic()
+def _flush_std() -> None:
+    for stream in (sys.__stdout__, sys.__stderr__, sys.stdout, sys.stderr):
         try:
-            if class_name:
-                target = getattr(ns[class_name](), fn_name)
-            else:
-                target = ns[fn_name]
-            args = from_wire(inputs[i])
+            stream.flush()
+        except _BaseException:
+            pass
+
+
+def _run_stdio(code: types.CodeType, fd: int) -> int:
+    """Run the program once; the exit status is the observation (plus an error report)."""
+    try:
+        _load(code)
+    except SystemExit as exc:
+        c = exc.code
+        status = 0 if c is None or c == 0 else (c & 0xFF or 1 if _type(c) is _int else 1)
+        if status:
+            _send(fd, {"error_type": "SystemExit", "message": f"exit status {status}"})
+        return status
+    except _BaseException as exc:
+        name, text = _err(exc)
+        _send(fd, {"error_type": name, "message": text})
+        return 1
+    finally:
+        _flush_std()
+    return 0
+
+
+def _read_request(fd: int) -> int | None:
+    """The next unit index the supervisor asks for (4 bytes, big-endian); None at EOF."""
+    buf = b""
+    while _len(buf) < 4:
+        chunk = _read(fd, 4 - _len(buf))
+        if not chunk:
+            return None
+        buf += chunk
+    return _from_bytes(buf, "big")
+
+
+def _run_functional(req: dict, code: types.CodeType, fd: int, req_fd: int) -> int:
+    """Load the program once, then for each unit index the supervisor sends: one call, one
+    observation line. The supervisor times each unit from its request to this line."""
+    target = None
+    try:
+        ns = _load(code)
+        fn_name, class_name = req["fn_name"], req.get("class_name")
+        target = _getattr(ns[class_name](), fn_name) if class_name else ns[fn_name]
+        load_error = None
+    except _BaseException as exc:
+        name, text = _err(exc)
+        load_error = {"status": "error", "error_type": name, "message": "while loading: " + text}
+    while True:
+        unit = _read_request(req_fd)
+        if unit is None:
+            return 0
+        if load_error is not None:
+            _send(fd, {"i": unit, **load_error})
+            continue
+        try:
+            args = from_wire(req["inputs"][unit])
             value = to_wire(target(*args))
         except _BaseException as exc:  # includes SystemExit and KeyboardInterrupt from user code
             name, text = _err(exc)
-            _send(fd, {"i": i, "status": "error", "error_type": name, "message": text, "seconds": _monotonic() - t0})
+            _send(fd, {"i": unit, "status": "error", "error_type": name, "message": text})
             continue
-        _send(fd, {"i": i, "status": "ok", "value": value, "seconds": _monotonic() - t0})
+        _send(fd, {"i": unit, "status": "ok", "value": value})
 
 
 def _wrap(fn):
@@ -274,11 +334,9 @@ def _wrap(fn):
     return candidate
 
 
-def _run_assertion(req: dict, fd: int, start: int, nonce: str) -> None:
+def _run_assertion(req: dict, code: types.CodeType, fd: int, start: int, nonce: str) -> None:
     try:
-        ns = _load(req["program"], fd)
-        if ns is None:
-            return
+        ns = _load(code)
         entry = req.get("entry_point")
         if req.get("preamble"):
             _exec(_compile(req["preamble"], "<tests>", "exec"), ns)
@@ -305,16 +363,14 @@ def _run_assertion(req: dict, fd: int, start: int, nonce: str) -> None:
         _send(fd, {"i": i, "status": "pass", "nonce": nonce, "seconds": _monotonic() - t0})
 
 
-def _run_unittest(req: dict, fd: int, start: int, nonce: str) -> None:
+def _run_unittest(req: dict, code: types.CodeType, fd: int, start: int, nonce: str) -> None:
     try:
-        ns = _load(req["program"], fd)
-        if ns is None:
-            return
+        ns = _load(code)
         _exec(_compile(req["preamble"], "<tests>", "exec"), ns)
         loader = unittest.TestLoader()
         cases = []
         for obj in list(ns.values()):
-            if _type(obj) is type and _issubclass(obj, unittest.TestCase) and obj.__module__ == "__main__":
+            if _type(obj) is _type and _issubclass(obj, unittest.TestCase) and obj.__module__ == "__main__":
                 cases.extend(loader.loadTestsFromTestCase(obj))
         cases.sort(key=lambda c: c.id())
     except _BaseException as exc:
@@ -341,25 +397,21 @@ def _run_unittest(req: dict, fd: int, start: int, nonce: str) -> None:
             _send(fd, {"i": i, "status": "pass", "nonce": nonce, "seconds": _monotonic() - t0})
 
 
-def run_child(req: dict, chan_fd: int, start: int, nonce: str) -> None:
+def run_child(req: dict, code: types.CodeType, chan_fd: int, start: int, nonce: str) -> None:
     """Entry point in the sandboxed child. Never returns: exits the process."""
     kind = req["kind"]
     sys.argv = ["solution.py"]
+    status = 0
     try:
         if kind == "stdio":
-            _run_stdio(req, chan_fd, start)
+            status = _run_stdio(code, chan_fd)
         elif kind == "functional":
-            _run_functional(req, chan_fd, start)
+            status = _run_functional(req, code, chan_fd, REQUEST_FD)
         elif kind == "assertion":
-            _run_assertion(req, chan_fd, start, nonce)
+            _run_assertion(req, code, chan_fd, start, nonce)
         elif kind == "unittest":
-            _run_unittest(req, chan_fd, start, nonce)
-        else:
-            _send(chan_fd, {"status": "sandbox_error", "message": f"unknown test kind {kind!r}"})
+            _run_unittest(req, code, chan_fd, start, nonce)
     except _BaseException:  # the channel itself failed (e.g. closed by the program)
-        pass
-    try:
-        sys.__stdout__.flush()
-    except _BaseException:
-        pass
-    _exit(0)
+        status = 1
+    _flush_std()
+    _exit(status)

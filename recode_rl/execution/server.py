@@ -1,22 +1,25 @@
 """The warm fork server and its per-job supervisors.
 
     parent (trainer, CLI)  --unix socket, one connection per job-->  fork server
-    fork server:  isolated once (sandbox.isolate_server), harness pre-imported; per accepted
-                  connection it forks a *supervisor* and goes back to accept().
-    supervisor:   reads the job request, forks one sandboxed child per run (stdio: one per
-                  test; otherwise one for all tests, restarted after a timeout or crash),
-                  enforces per-test and per-job wall clocks, caps output, checks completion
-                  reports, kills the child's process group and every process of the job's
-                  uid, reaps everything (it is a child subreaper), removes the working
-                  directory, and only then answers the parent.
+    fork server:  isolated once (sandbox.isolate_server), harness pre-imported; pre-forks
+                  persistent *supervisors* that serve jobs from the shared socket.
+    supervisor:   reads the job request, compiles the program (a syntax error is decided
+                  here), and runs the units: stdio, one fresh sandboxed child per test;
+                  functional, a loaded child answering one requested test at a time;
+                  assertion/unittest, one child for all tests, restarted after a timeout or
+                  crash. It owns the unit count (from the request), every clock, the output
+                  caps and the validation of what children write; it kills the child's process
+                  group and every process of the job's uid, reaps everything (it is a child
+                  subreaper), removes the working directory, and only then answers the parent.
 
 The supervisor never compares outputs: expected outputs are never sent to the server, so
-they are not in the memory the sandboxed child is forked from. It returns raw per-test
-records; `executor.py` grades them on the trusted side.
+they are not in the memory the sandboxed child is forked from. It returns per-unit records of
+what it observed; `executor.py` grades them on the trusted side. See docs/executor.md.
 """
 
 from __future__ import annotations
 
+import fcntl
 import gc
 import json
 import os
@@ -34,21 +37,24 @@ import bisect, collections, copy, decimal, fractions, functools, heapq, itertool
 from recode_rl.execution import harness, sandbox
 from recode_rl.execution.protocol import recv_msg, send_msg
 
-MAX_CHANNEL_BYTES = 256 << 20
-# Per-test statuses a genuine harness sends for each kind; anything else on the channel
+MAX_JOB_BYTES = 256 << 20   # channel + stdout bytes kept per job, all units together
+MAX_OBSERVATION_BYTES = 64 << 20  # one functional return value / error report
+MAX_TIMEOUTS = 2            # after this many timed-out units a job's remaining units are not run
+MAX_UNITS = 10_000          # unittest: test methods collected (the only count the sandbox reports)
+_MAX_DEPTH = 250            # nesting of a returned value (the harness sends at most 200)
+_MAX_TEXT = 300
+# assertion/unittest: per-test statuses a genuine harness sends; anything else on the channel
 # (garbage or forgeries written by the program) is ignored.
-_UNIT_STATUS = {"stdio": {"done", "error"}, "functional": {"ok", "error"},
-                "assertion": {"pass", "fail", "error"}, "unittest": {"pass", "fail", "error"}}
-_JOB_STATUS = {"syntax_error", "collected", "sandbox_error"}
+_UNIT_STATUS = {"assertion": {"pass", "fail", "error"}, "unittest": {"pass", "fail", "error"}}
 
 
 def _genuine(msg: object, kind: str, nonce: str) -> bool:
     if not isinstance(msg, dict):
         return False
     status = msg.get("status")
-    if status in _JOB_STATUS:
-        return status != "collected" or secrets.compare_digest(str(msg.get("nonce", "")), nonce)
-    if status not in _UNIT_STATUS[kind] or not isinstance(msg.get("i"), int):
+    if status == "collected":
+        return kind == "unittest" and secrets.compare_digest(str(msg.get("nonce", "")), nonce)
+    if status not in _UNIT_STATUS[kind] or type(msg.get("i")) is not int:
         return False
     return status != "pass" or secrets.compare_digest(str(msg.get("nonce", "")), nonce)
 
@@ -58,22 +64,26 @@ JOBS_DIR = "/tmp/recode-jobs"
 # ----------------------------------------------------------------------------- child runs
 
 class _Run:
-    """Outcome of one sandboxed child process."""
+    """Outcome of one sandboxed child process, as observed by the supervisor."""
 
     def __init__(self) -> None:
-        self.messages: list[dict] = []
+        self.messages: list[dict] = []       # assertion/unittest: genuine channel messages
+        self.channel = bytearray()           # stdio/functional: the raw observation bytes
         self.stdout = bytearray()
         self.stderr_tail = b""
+        self.setup = bytearray()             # b"\0" once the sandbox is in place, else an error
         self.status: int | None = None       # waitpid status
         self.killed: str | None = None       # "timeout" | "output_limit" | "job_timeout"
         self.unit = 0                        # unit in progress when the run ended
-        self.unit_seconds = 0.0
+        self.unit_seconds = 0.0              # the supervisor's own clock
 
 
-def _spawn(req: dict, start: int, uid: int | None, workdir: str, nonce: str, limits: dict, cpu: int):
+def _spawn(req: dict, code, start: int, uid: int | None, workdir: str, nonce: str, limits: dict, cpu: int):
     chan_r, chan_w = os.pipe()
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
+    setup_r, setup_w = os.pipe()
+    req_r, req_w = os.pipe() if req["kind"] == "functional" else (None, None)
     if req["kind"] == "stdio":
         stdin_fd = os.memfd_create("stdin", 0)
         data = req["inputs"][start].encode()
@@ -89,24 +99,43 @@ def _spawn(req: dict, start: int, uid: int | None, workdir: str, nonce: str, lim
     pid = os.fork()
     if pid == 0:  # ---- sandboxed child
         try:
-            for fd, target in ((stdin_fd, 0), (out_w, 1), (err_w, 2), (chan_w, 3)):
-                os.dup2(fd, target)
-            sandbox.close_fds_from(4)
+            # Move the ends above the targets first, so that no dup2 clobbers a later source.
+            ends = (stdin_fd, out_w, err_w, chan_w, setup_w) + ((req_r,) if req_r is not None else ())
+            high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 16) for fd in ends]
+            for target, fd in enumerate(high):
+                os.dup2(fd, target)  # functional: requests on fd 5 (harness.REQUEST_FD)
+            sandbox.close_fds_from(len(high))
             sandbox.enter_child(workdir=workdir, uid=uid, memory_mb=limits["memory_mb"], cpu_seconds=cpu,
                                 max_processes=limits["max_processes"], max_file_mb=limits["max_file_mb"],
                                 max_open_files=limits["max_open_files"])
             signal.signal(signal.SIGPIPE, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.default_int_handler)
+            # The sandbox is in place: say so on fd 4 and close it before user code exists,
+            # so a program can never claim a sandbox failure.
+            os.write(4, b"\0")
+            os.close(4)
         except BaseException as exc:  # noqa: BLE001 - report any setup failure, then die
             try:
-                os.write(3, (json.dumps({"status": "sandbox_error", "message": f"sandbox setup: {exc!r}"}) + "\n").encode())
+                os.write(4, f"sandbox setup: {exc!r}"[:_MAX_TEXT].encode() or b"?")
             finally:
                 os._exit(70)
-        harness.run_child(req, 3, start, nonce)
+        harness.run_child(req, code, 3, start, nonce)
         os._exit(71)  # pragma: no cover - run_child never returns
-    for fd in (chan_w, out_w, err_w, stdin_fd):
+    for fd in (chan_w, out_w, err_w, stdin_fd, setup_w) + ((req_r,) if req_r is not None else ()):
         os.close(fd)
-    return pid, chan_r, out_r, err_r
+    if req_w is not None:
+        os.set_blocking(req_w, False)
+    return pid, chan_r, out_r, err_r, setup_r, req_w
+
+
+def _has_data(fd: int) -> bool:
+    """Bytes are waiting on `fd` (not merely EOF). Consumes at most one byte."""
+    if not _readable(fd):
+        return False
+    try:
+        return bool(os.read(fd, 1))
+    except OSError:
+        return False
 
 
 def _readable(fd: int) -> bool:
@@ -115,11 +144,14 @@ def _readable(fd: int) -> bool:
     return bool(p.poll(0))
 
 
-def _take(run: _Run, line: bytes, kind: str, nonce: str) -> bool:
-    """Keep a genuine channel message; True when it finished the unit in progress."""
+def _take(run: _Run, line: bytes, kind: str, nonce: str, limit: int) -> bool:
+    """assertion/unittest: keep a genuine channel message; True when it finished the unit in
+    progress."""
+    if len(run.messages) >= limit:
+        return False  # more messages than units: the surplus is the program's, not ours
     try:
         msg = json.loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False  # garbage written to the channel by the program
     if not _genuine(msg, kind, nonce):
         return False
@@ -140,25 +172,67 @@ def _tick(name: str, t0: float) -> float:
     return now
 
 
-def _run_child(req: dict, start: int, uid: int | None, workdir: str, nonce: str, job_deadline: float) -> _Run:
+def _run_child(req: dict, code, start: int, uid: int | None, workdir: str, nonce: str, job_deadline: float,
+               budget: list[int]) -> _Run:
+    """Fork one sandboxed child and watch it until it ends or its clock runs out.
+
+    stdio: the child runs exactly unit `start`; the clock runs from fork to exit and nothing
+    the child writes changes it. assertion/unittest: the child runs units from `start` on; a
+    genuine per-test message moves the clock on to the next unit. (functional: `_run_lockstep`.)
+    `budget` = [bytes the job may still keep]; shared by the job's runs."""
     t = time.perf_counter()
     limits = req["limits"]
+    single = req["kind"] == "stdio"
     per_unit = float(limits["timeout"])
     max_out = int(limits["max_output_bytes"])
-    cpu = max(1, int(min(job_deadline - time.monotonic(), per_unit * max(1, req["n_units"] - start)) + 1.5))
+    units_left = 1 if single else max(1, req["n_units"] - start)
+    cpu = max(1, int(min(job_deadline - time.monotonic(), per_unit * units_left) + 1.5))
     run = _Run()
     run.unit = start
-    pid, chan_r, out_r, err_r = _spawn(req, start, uid, workdir, nonce, limits, cpu)
+    msg_limit = (MAX_UNITS if req["kind"] == "unittest" else req["n_units"]) + 2
+    pid, chan_r, out_r, err_r, setup_r, _ = _spawn(req, code, start, uid, workdir, nonce, limits, cpu)
     t = _tick("fork", t)
     pidfd = os.pidfd_open(pid)
-    open_fds = {chan_r: "chan", out_r: "out", err_r: "err"}
+    open_fds = {chan_r: "chan", out_r: "out", err_r: "err", setup_r: "setup"}
     poller = select.poll()  # poll, not select: no FD_SETSIZE ceiling
     for fd in (*open_fds, pidfd):
         poller.register(fd, select.POLLIN)
     chan_buf = bytearray()
-    chan_total = 0
     unit_start = time.monotonic()
     exited = False
+
+    def keep(fd: int, chunk: bytes) -> None:
+        nonlocal chan_buf, unit_start
+        kind = open_fds[fd]
+        if kind == "err":
+            run.stderr_tail = (run.stderr_tail + chunk)[-4096:]
+            return
+        if kind == "setup":
+            run.setup += chunk[: max(0, _MAX_TEXT - len(run.setup))]
+            return
+        budget[0] -= len(chunk)
+        if budget[0] < 0:
+            run.killed = "output_limit"
+            return
+        if kind == "out":
+            run.stdout += chunk
+            if len(run.stdout) > max_out:
+                run.killed = "output_limit"
+        elif single:
+            run.channel += chunk
+            if len(run.channel) > MAX_OBSERVATION_BYTES:
+                run.killed = "output_limit"
+        else:
+            if b"\n" not in chunk:  # a long message still arriving: no re-scan
+                chan_buf += chunk
+                return
+            chan_buf += chunk
+            *lines, rest = chan_buf.split(b"\n")
+            chan_buf = bytearray(rest)
+            for line in lines:
+                if _take(run, line, req["kind"], nonce, msg_limit):
+                    unit_start = time.monotonic()
+
     try:
         while True:
             now = time.monotonic()
@@ -183,44 +257,21 @@ def _run_child(req: dict, start: int, uid: int | None, workdir: str, nonce: str,
                     os.close(fd)
                     del open_fds[fd]
                     continue
-                kind = open_fds[fd]
-                if kind == "out":
-                    run.stdout += chunk
-                    if len(run.stdout) > max_out:
-                        run.killed = "output_limit"
-                elif kind == "err":
-                    run.stderr_tail = (run.stderr_tail + chunk)[-4096:]
-                else:
-                    chan_total += len(chunk)
-                    if chan_total > MAX_CHANNEL_BYTES:
-                        run.killed = "output_limit"
-                    if b"\n" not in chunk:  # a long message still arriving: no re-scan
-                        chan_buf += chunk
-                        continue
-                    chan_buf += chunk
-                    *lines, rest = chan_buf.split(b"\n")
-                    chan_buf = bytearray(rest)
-                    for line in lines:
-                        if _take(run, line, req["kind"], nonce):
-                            unit_start = time.monotonic()
+                keep(fd, chunk)
             if run.killed:
                 break
             if exited and ("chan" not in open_fds.values() or not _readable(chan_r)):
                 # The child is gone; descendants may still hold the pipes open. Take what is
                 # already buffered, then stop waiting.
                 for fd in list(open_fds):
-                    while _readable(fd):
+                    while not run.killed and _readable(fd):
                         chunk = os.read(fd, 1 << 16)
                         if not chunk:
                             break
-                        if open_fds[fd] == "out":
-                            run.stdout += chunk[: max(0, max_out + 1 - len(run.stdout))]
-                        elif open_fds[fd] == "err":
-                            run.stderr_tail = (run.stderr_tail + chunk)[-4096:]
-                        else:
-                            chan_buf += chunk
-                for line in chan_buf.split(b"\n"):
-                    _take(run, line, req["kind"], nonce)
+                        keep(fd, chunk)
+                if not single and not run.killed:
+                    for line in chan_buf.split(b"\n"):
+                        _take(run, line, req["kind"], nonce, msg_limit)
                 break
         run.unit_seconds = time.monotonic() - unit_start
     finally:
@@ -234,6 +285,264 @@ def _run_child(req: dict, start: int, uid: int | None, workdir: str, nonce: str,
             os.close(fd)
         _tick("reap", t)
     return run
+
+
+def _text(x: object) -> str | None:
+    return x[:_MAX_TEXT] if type(x) is str else None
+
+
+def _depth_ok(value: object) -> bool:
+    """Iteratively check that a decoded JSON value nests at most _MAX_DEPTH levels."""
+    stack = [(value, 0)]
+    while stack:
+        v, d = stack.pop()
+        if d > _MAX_DEPTH:
+            return False
+        if type(v) is list:
+            stack.extend((x, d + 1) for x in v)
+        elif type(v) is dict:
+            stack.extend((x, d + 1) for x in v.values())
+    return True
+
+
+def _observation(run: _Run) -> tuple[dict | None, str | None]:
+    """The one observation line of a single-unit child: (message or None, problem or None)."""
+    data = bytes(run.channel)
+    if not data:
+        return None, None
+    lines = data.split(b"\n")
+    if len(lines) != 2 or lines[1]:
+        return None, f"expected one observation line, got {len(lines) - 1} line(s)"
+    try:
+        msg = json.loads(lines[0])
+    except (ValueError, RecursionError) as exc:
+        return None, f"malformed observation: {type(exc).__name__}"
+    if type(msg) is not dict or not _depth_ok(msg):
+        return None, "malformed observation"
+    return msg, None
+
+
+def _unit_record(req: dict, run: _Run) -> dict:
+    """stdio: the record of one unit from the supervisor's own observations (exit
+    status, signal, clock, stdout) and the child's one observation line, validated."""
+    secs = run.unit_seconds
+    if run.setup[:1] != b"\0":
+        msg = bytes(run.setup).decode("utf-8", "replace") or "the child died before the sandbox was in place"
+        return {"status": "sandbox_error", "message": msg, "seconds": secs}
+    if run.killed:
+        return _crash_record(run)
+    st = run.status or 0
+    if os.WIFSIGNALED(st):
+        return _crash_record(run)
+    code = os.WEXITSTATUS(st)
+    msg, problem = _observation(run)
+    bad = {"status": "bad_observation", "error_type": "ProtocolViolation", "seconds": secs}
+    if problem:
+        return {**bad, "message": problem}
+    if req["kind"] == "stdio":
+        if code == 0:
+            if msg is not None:
+                return {**bad, "message": "an error report from a program that exited 0"}
+            return {"status": "done", "exit": 0, "seconds": secs,
+                    "stdout": run.stdout.decode("utf-8", errors="replace")}
+        et = _text(msg.get("error_type")) if msg else None
+        text = _text(msg.get("message")) if msg else None
+        return {"status": "error", "exit": code, "error_type": et or "NonZeroExit",
+                "message": text or f"process exited with status {code}", "seconds": secs}
+    raise ValueError(f"_unit_record: unexpected kind {req['kind']!r}")
+
+
+_EXTRA = {"status": "bad_observation", "error_type": "ProtocolViolation",
+          "message": "more than one observation for one test"}
+
+
+def _peek_index(line: bytes) -> int | None:
+    """The unit index an observation line claims, if it is well-formed enough to claim one."""
+    try:
+        msg = json.loads(line)
+    except (ValueError, RecursionError):
+        return None
+    i = msg.get("i") if type(msg) is dict else None
+    return i if type(i) is int else None
+
+
+def _functional_record(line: bytes, secs: float, unit: int) -> dict:
+    """functional: the record of one unit from its one observation line, validated (it must
+    name the unit it answers: the index the supervisor asked for)."""
+    bad = {"status": "bad_observation", "error_type": "ProtocolViolation", "seconds": secs}
+    try:
+        msg = json.loads(line)
+    except (ValueError, RecursionError) as exc:
+        return {**bad, "message": f"malformed observation: {type(exc).__name__}"}
+    if type(msg) is not dict or not _depth_ok(msg):
+        return {**bad, "message": "malformed observation"}
+    if msg.get("i") != unit or type(msg.get("i")) is not int:
+        return {**bad, "message": f"observation for test {_text(str(msg.get('i')))} while test {unit} ran"}
+    status = msg.get("status")
+    if status == "ok" and set(msg) == {"i", "status", "value"}:
+        return {"status": "ok", "value": msg["value"], "seconds": secs}
+    if status == "error":
+        return {"status": "error", "error_type": _text(msg.get("error_type")) or "Error",
+                "message": _text(msg.get("message")), "seconds": secs}
+    return {**bad, "message": "malformed observation"}
+
+
+def _run_lockstep(req: dict, code, start: int, uid, workdir, nonce, job_deadline: float, budget: list[int],
+                  units: dict) -> tuple[int, bytes]:
+    """functional: one child, loaded once, answers units from `start` on in lockstep.
+
+    Per unit this process writes the unit's index, starts its own clock, and waits for exactly
+    one observation line. The line is that unit's observation whatever it says; a second line
+    (before or after the next request would have been sent), a line past the clock, a child
+    that dies, or a malformed line fail that unit, and the child is killed: the next unit gets
+    a fresh one. Records go into `units`; returns (next unit to run, stderr tail)."""
+    t = time.perf_counter()
+    limits = req["limits"]
+    n = int(req["n_units"])
+    per_unit = float(limits["timeout"])
+    max_out = int(limits["max_output_bytes"])
+    cpu = max(1, int(min(job_deadline - time.monotonic(), per_unit * (n - start)) + 1.5))
+    stop_first = bool(limits.get("stop_on_first_failure"))
+    pid, chan_r, out_r, err_r, setup_r, req_w = _spawn(req, code, start, uid, workdir, nonce, limits, cpu)
+    t = _tick("fork", t)
+    pidfd = os.pidfd_open(pid)
+    open_fds = {chan_r: "chan", out_r: "out", err_r: "err", setup_r: "setup"}
+    poller = select.poll()
+    for fd in (*open_fds, pidfd):
+        poller.register(fd, select.POLLIN)
+    run = _Run()
+    out_bytes = 0
+    i = start
+    exited = False
+    failed: dict | None = None  # the record of unit i when the child has to go
+
+    def request(unit: int) -> float:
+        try:
+            os.write(req_w, unit.to_bytes(4, "big"))
+        except OSError:  # the program closed or filled its request pipe: it answers nothing more
+            pass
+        return time.monotonic()
+
+    unit_start = request(i)
+    pending = True  # unit i was requested and not answered yet
+    try:
+        while i < n:
+            now = time.monotonic()
+            deadline = min(unit_start + per_unit, job_deadline)
+            if now >= deadline:
+                failed = {"status": "timeout", "seconds": now - unit_start}
+                break
+            events = [] if exited else poller.poll(max(0.0, deadline - now) * 1000)
+            for fd, _ in events:
+                if fd == pidfd:
+                    exited = True
+                    poller.unregister(pidfd)
+                    continue
+                try:
+                    chunk = os.read(fd, 1 << 16)
+                except OSError:
+                    chunk = b""
+                if not chunk:
+                    poller.unregister(fd)
+                    os.close(fd)
+                    del open_fds[fd]
+                    continue
+                kind = open_fds[fd]
+                if kind == "err":
+                    run.stderr_tail = (run.stderr_tail + chunk)[-4096:]
+                elif kind == "setup":
+                    run.setup += chunk[: max(0, _MAX_TEXT - len(run.setup))]
+                else:
+                    budget[0] -= len(chunk)
+                    out_bytes += len(chunk) if kind == "out" else 0
+                    if budget[0] < 0 or out_bytes > max_out or len(run.channel) > MAX_OBSERVATION_BYTES:
+                        failed = {"status": "output_limit", "seconds": time.monotonic() - unit_start}
+                    elif kind == "chan":
+                        run.channel += chunk
+            if failed:
+                break
+            if run.setup and run.setup[:1] != b"\0":
+                failed = {"status": "sandbox_error", "message": bytes(run.setup).decode("utf-8", "replace")}
+                break
+            if exited:
+                # Take what the child left in the channel, then fail the unit if no line came.
+                while chan_r in open_fds and _readable(chan_r) and len(run.channel) <= MAX_OBSERVATION_BYTES:
+                    chunk = os.read(chan_r, 1 << 16)
+                    if not chunk:
+                        break
+                    run.channel += chunk
+            nl = run.channel.find(b"\n")
+            if nl < 0:
+                if exited:
+                    failed = None if run.setup[:1] == b"\0" else {
+                        "status": "sandbox_error", "message": "the child died before the sandbox was in place"}
+                    break
+                continue
+            secs = time.monotonic() - unit_start
+            line, rest = bytes(run.channel[:nl]), run.channel[nl + 1:]
+            run.channel = bytearray()
+            late = _peek_index(line)
+            if late is not None and start <= late < i:
+                # A second observation for a unit already answered: that unit fails; the
+                # pending one gets a fresh child.
+                units[late] = {**_EXTRA, "seconds": units[late].get("seconds", 0.0)}
+                pending = False
+                break
+            if rest or (chan_r in open_fds and _has_data(chan_r)):
+                failed = {**_EXTRA, "seconds": secs}
+                break
+            units[i] = rec = _functional_record(line, secs, i)
+            i += 1
+            pending = False
+            if rec["status"] == "bad_observation" or (stop_first and rec["status"] != "ok") or exited:
+                break
+            if i < n and time.monotonic() < job_deadline:
+                unit_start = request(i)
+                pending = True
+            else:
+                break
+        if not pending and not failed and not exited and i > start and i - 1 in units:
+            # Done with this child: end its requests and let it exit, so that a late second
+            # observation for the last unit is still seen (an honest harness exits at once).
+            os.close(req_w)
+            req_w = -1
+            grace = time.monotonic() + min(0.2, max(0.0, job_deadline - time.monotonic()))
+            while not exited and time.monotonic() < grace:
+                for fd, _ in poller.poll(max(0.0, grace - time.monotonic()) * 1000):
+                    if fd == pidfd:
+                        exited = True
+                    elif fd == chan_r and _has_data(chan_r):
+                        exited = True  # stop waiting: the verdict is known
+                        units[i - 1] = {**_EXTRA, "seconds": units[i - 1].get("seconds", 0.0)}
+                    elif fd == chan_r or not os.read(fd, 1 << 16):  # drain stdout/stderr meanwhile
+                        poller.unregister(fd)
+            if units[i - 1]["status"] != "bad_observation" and chan_r in open_fds and _has_data(chan_r):
+                units[i - 1] = {**_EXTRA, "seconds": units[i - 1].get("seconds", 0.0)}
+    finally:
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        t = _tick("run", t)
+        _, run.status = os.waitpid(pid, 0)
+        for fd in [pidfd, req_w, *open_fds]:
+            if fd >= 0:
+                os.close(fd)
+        _tick("reap", t)
+    if pending and i < n and failed is None and i > start:
+        # The child ended after answering earlier units, maybe before it even read request i
+        # (a program that exits after one answer): unit i gets a fresh child of its own, where
+        # dying again is charged to it.
+        pending = False
+    if pending and i < n:
+        if failed is None:  # the child ended (exit or signal) without answering unit i
+            run.unit_seconds = time.monotonic() - unit_start
+            failed = _crash_record(run)
+            if failed["status"] == "exited":
+                failed["message"] = f"process exited with status {failed['exit']} before answering"
+        units[i] = {"seconds": 0.0, **failed}
+        i += 1
+    return i, run.stderr_tail
 
 
 # ------------------------------------------------------------------------------ supervisor
@@ -294,8 +603,22 @@ def _kill_descendants() -> None:
         _reap_all(timeout=0.2)
 
 
+def _kill_survivors(uid: int | None) -> None:
+    """After a child is reaped: kill whatever it left running. We are a child subreaper, so
+    any surviving descendant (a double-forked daemon included) is now *our* child. No
+    children at all means nothing survived (the common case: one waitpid); otherwise kill
+    every process of the job's uid."""
+    if _has_children():
+        if uid is not None:
+            _kill_uid(uid)
+        else:
+            _kill_descendants()
+        _reap_all()
+
+
 def _record(msg: dict) -> dict:
-    return {k: msg.get(k) for k in ("status", "value", "error_type", "message", "seconds", "exit")}
+    return {"status": msg.get("status"), "error_type": _text(msg.get("error_type")),
+            "message": _text(msg.get("message"))}
 
 
 def _supervise(req: dict, uid: int | None) -> dict:
@@ -304,6 +627,12 @@ def _supervise(req: dict, uid: int | None) -> dict:
     limits = req["limits"]
     t_job = time.monotonic()
     job_deadline = t_job + float(limits["job_deadline"])
+    try:
+        code = harness.compile_program(req["program"])
+    except Exception as exc:  # noqa: BLE001 - SyntaxError, ValueError (NUL bytes), RecursionError, ...
+        # Decided here, before any child exists: a program cannot claim a syntax error.
+        return {"units": {}, "n_units": req["n_units"], "names": None, "stderr_tail": "", "seconds": 0.0,
+                "syntax_error": {"error_type": type(exc).__name__, "message": str(exc)[:_MAX_TEXT]}}
     nonce = secrets.token_hex(16)
     os.makedirs(JOBS_DIR, mode=0o711, exist_ok=True)
     workdir = os.path.join(JOBS_DIR, secrets.token_hex(8))
@@ -311,79 +640,99 @@ def _supervise(req: dict, uid: int | None) -> dict:
     if uid is not None:
         os.chown(workdir, uid, uid)
     t = _tick("setup", t)
+    budget = [MAX_JOB_BYTES]
+    try:
+        run_units = _units_one_child_each if req["kind"] in ("stdio", "functional") else _units_shared_child
+        units, n_units, names, stderr_tail = run_units(req, code, uid, workdir, nonce, job_deadline, budget)
+    finally:
+        _kill_survivors(uid)
+        shutil.rmtree(workdir, ignore_errors=True)
+        _tick("cleanup", t)
+    return {"phases": {k: round(v, 6) for k, v in PHASES.items()}, "units": {str(k): v for k, v in units.items()},
+            "n_units": n_units, "names": names, "syntax_error": None,
+            "stderr_tail": stderr_tail.decode("utf-8", errors="replace")[-2048:],
+            "seconds": time.monotonic() - t_job}
+
+
+def _units_one_child_each(req: dict, code, uid, workdir, nonce, job_deadline, budget):
+    """stdio and functional: the count comes from the request (the trusted side's TestSuite),
+    each unit's clock and observations from this process. stdio: one fresh child per unit;
+    functional: lockstep children (`_run_lockstep`), a fresh one after any failure of the last."""
+    n_units = int(req["n_units"])
+    units: dict = {}
+    stderr_tail = b""
+    stop_first = bool(req["limits"].get("stop_on_first_failure"))
+    i = 0
+    while i < n_units:
+        timeouts = sum(u["status"] == "timeout" for u in units.values())
+        if time.monotonic() >= job_deadline or timeouts >= MAX_TIMEOUTS:
+            why = "job deadline reached" if timeouts < MAX_TIMEOUTS else f"{timeouts} tests of this job timed out"
+            units.update({j: {"status": "not_run", "message": f"not run: {why}"} for j in range(i, n_units)})
+            break
+        if req["kind"] == "functional":
+            i, tail = _run_lockstep(req, code, i, uid, workdir, nonce, job_deadline, budget, units)
+        else:
+            run = _run_child(req, code, i, uid, workdir, nonce, job_deadline, budget)
+            tail = run.stderr_tail
+            units[i] = _unit_record(req, run)
+            i += 1
+        _kill_survivors(uid)  # nothing a unit started outlives it (no daemon works on for later units)
+        stderr_tail = (stderr_tail + tail)[-4096:]
+        if stop_first and any(u["status"] not in ("done", "ok") for u in units.values()):
+            break  # ok/done still need grading by the parent; stop only on a definite failure
+    return units, n_units, None, stderr_tail
+
+
+def _units_shared_child(req: dict, code, uid, workdir, nonce, job_deadline, budget):
+    """assertion/unittest: one child runs the tests from `i` on, reporting per test; a fresh
+    child takes over after a timeout or crash. (These verdicts need the program's namespace,
+    so they are reported from inside the sandbox: see docs/executor.md, "not contained".)"""
     n_units: int | None = req["n_units"] if req["kind"] != "unittest" else None
     units: dict[int, dict] = {}
     names: list[str] | None = None
     stderr_tail = b""
-    syntax_error = None
-    stop_first = bool(limits.get("stop_on_first_failure"))
+    stop_first = bool(req["limits"].get("stop_on_first_failure"))
+    timeouts = 0
     i = 0
-    try:
-        while (n_units is None or i < n_units) and time.monotonic() < job_deadline:
-            run = _run_child(req, i, uid, workdir, nonce, job_deadline)
-            stderr_tail = (stderr_tail + run.stderr_tail)[-4096:]
-            for msg in run.messages:
-                status = msg.get("status")
-                if status == "syntax_error":
-                    syntax_error = {"error_type": msg.get("error_type"), "message": msg.get("message")}
-                elif status == "collected" and names is None:
-                    if isinstance(msg.get("names"), list):
-                        names = [str(n) for n in msg["names"]]
-                        n_units = len(names)
-                elif status == "sandbox_error":
-                    units[i] = {"status": "sandbox_error", "message": msg.get("message")}
-                elif isinstance(msg.get("i"), int) and msg["i"] not in units and msg["i"] >= i:
-                    rec = _record(msg)
-                    if req["kind"] == "stdio":
-                        rec["stdout"] = run.stdout.decode("utf-8", errors="replace")
-                    units[msg["i"]] = rec
-            if syntax_error:
-                break
-            first = units.get(i)
-            if req["kind"] != "stdio" and first and str(first.get("message") or "").startswith("while loading"):
-                # The program (or the test code) fails before any test can run: every test fails alike.
-                for j in range(i + 1, n_units or 1):
-                    units[j] = dict(first)
-                break
-            if n_units is None:  # unittest module failed before collecting
-                if i not in units:
-                    units[i] = _crash_record(run)
-                n_units = 1
-                break
-            k = run.unit
-            if req["kind"] == "stdio":
-                # stdio: one child per test; the child exiting 0 without a report (os._exit(0))
-                # is still a finished program whose output is graded.
-                if i not in units:
-                    units[i] = _crash_record(run)
-                    if units[i]["status"] == "exited":
-                        units[i]["stdout"] = run.stdout.decode("utf-8", errors="replace")
-                elif run.killed == "output_limit":
-                    units[i] = {"status": "output_limit", "seconds": run.unit_seconds}
-                k = i + 1
-            elif k < n_units and k not in units:
-                units[k] = _crash_record(run)
-                k += 1
-            if stop_first and any(u.get("status") not in ("pass", "ok", "done") for u in units.values()):
-                # ok/done still need grading by the parent; the supervisor only stops on a
-                # definite failure.
-                break
-            i = max(k, i + 1) if k == i else k
-    finally:
-        # We are a child subreaper and the job's child is already reaped, so any surviving
-        # descendant (a double-forked daemon included) is now *our* child. No children at
-        # all means nothing survived; otherwise kill every process of the job's uid.
-        if _has_children():
-            if uid is not None:
-                _kill_uid(uid)
-            else:
-                _kill_descendants()
-            _reap_all()
-        shutil.rmtree(workdir, ignore_errors=True)
-        _tick("cleanup", t)
-    return {"phases": {k: round(v, 6) for k, v in PHASES.items()},"units": {str(k): v for k, v in units.items()}, "n_units": n_units, "names": names,
-            "syntax_error": syntax_error, "stderr_tail": stderr_tail.decode("utf-8", errors="replace")[-2048:],
-            "seconds": time.monotonic() - t_job}
+    while (n_units is None or i < n_units) and time.monotonic() < job_deadline and timeouts < MAX_TIMEOUTS:
+        run = _run_child(req, code, i, uid, workdir, nonce, job_deadline, budget)
+        stderr_tail = (stderr_tail + run.stderr_tail)[-4096:]
+        if run.setup[:1] != b"\0":
+            units[i] = {"status": "sandbox_error",
+                        "message": bytes(run.setup).decode("utf-8", "replace") or "sandbox setup failed"}
+            n_units = n_units or 1
+            break
+        for msg in run.messages:
+            if msg.get("status") == "collected":
+                if names is None and type(msg.get("names")) is list:
+                    names = [str(n)[:_MAX_TEXT] for n in msg["names"][:MAX_UNITS]]
+                    n_units = len(names)
+            elif msg["i"] not in units and msg["i"] >= i and (n_units is None or msg["i"] < n_units):
+                units[msg["i"]] = {**_record(msg), "seconds": run.unit_seconds}
+        first = units.get(i)
+        if first and str(first.get("message") or "").startswith("while loading"):
+            # The program (or the test code) fails before any test can run: every test fails alike.
+            for j in range(i + 1, n_units or 1):
+                units[j] = dict(first)
+            n_units = n_units or 1
+            break
+        if n_units is None:  # unittest module failed before collecting
+            if i not in units:
+                units[i] = _crash_record(run)
+            n_units = 1
+            break
+        k = run.unit
+        if k < n_units and k not in units:
+            units[k] = _crash_record(run)
+            timeouts += units[k]["status"] == "timeout"
+            k += 1
+        if stop_first and any(u.get("status") != "pass" for u in units.values()):
+            break
+        i = max(k, i + 1) if k == i else k
+    if n_units is not None and timeouts >= MAX_TIMEOUTS:
+        for j in range(n_units):
+            units.setdefault(j, {"status": "not_run", "message": f"not run: {timeouts} tests of this job timed out"})
+    return units, n_units, names, stderr_tail
 
 
 def _crash_record(run: _Run) -> dict:

@@ -1,13 +1,15 @@
 """Judge prompts: the LCB-RB consistency judge and the generator-as-judge rating baseline.
 
-`lcbrb_judge_prompt(problem, reasoning, code)` asks, per sampled response, for line 1 exactly
-`Yes` (reasoning flawed AND code consistent with it), `No` (reasoning sound AND code consistent)
-or `None` (the code does not implement the reasoning), line 2 a justification; the reply is read
-by `recode_rl.evaluation.judge.parse_judgement`. The paper's version is its "Reasoning Flaw
-Assessment Prompt" (Appendix A.6, Fig. 9). Departure: ours is our own wording, following that
-prompt's two-line Yes/No/None structure, until it is rewritten; it shows the reasoning and the
-code as separate sections (Fig. 9 shows the whole <think>/<answer> solution) and names the five
-flaw types of MISSION Part 1.
+`lcbrb_judge_prompt(problem, reasoning, code)` follows the paper's "Reasoning Flaw Assessment
+Prompt" (Appendix A.6, Fig. 9) in our own words and with its structure: a code-reviewer role;
+two criteria, Reasoning Soundness (is the plan in <think> a correct and robust way to solve the
+problem, or does it have flaws?) and Implementation-Thought Consistency (does the code in
+<answer> implement that plan?); the problem and the whole solution (<think> reasoning, then the
+code in <answer>); a two-line reply whose line 1 is exactly `Yes` (flawed reasoning, consistent
+code), `No` (sound reasoning, consistent code) or `None` (code inconsistent with the reasoning),
+and line 2 the justification covering both criteria. The reply is read by
+`recode_rl.evaluation.judge.parse_judgement`. The template (placeholders `{problem}`,
+`{reasoning}`, `{code}`) can be replaced from a file (`judge_prompt_file` in build-lcbrb).
 
 `rating_judge_prompt(problem, reasoning)` asks a generator to rate a reasoning 0-10 and end
 with `Score: N` (read by `recode_rl.reward_model.judge.parse_rating`). The paper compares
@@ -17,37 +19,46 @@ written from the five flaw types.
 
 from __future__ import annotations
 
+import re
+
 __all__ = ["LCBRB_JUDGE_PROMPT", "lcbrb_judge_prompt", "RATING_JUDGE_PROMPT", "rating_judge_prompt"]
 
-LCBRB_JUDGE_PROMPT = """You are reviewing a solution to a programming problem. The solution has two parts: the \
-reasoning written before coding, and the code.
+LCBRB_JUDGE_PROMPT = """You are an expert code reviewer and a rigorous logical analyst.
 
-First decide whether the code implements the approach described in the reasoning. If it does not (it \
-uses a different algorithm, skips or contradicts steps of the reasoning, or the reasoning does not \
-describe an approach at all), the answer is None.
+Your task is to analyze a solution to a programming problem carefully, judging both its reasoning \
+(inside '<think>') and whether its implementation (inside '<answer>') is consistent with that reasoning.
 
-If the code does implement the reasoning, decide whether the reasoning is flawed. Reasoning is flawed \
-if it has any of: a factual error (a misstated constraint, a wrong formula, a wrong complexity claim); \
-an irrelevant or misleading step; incomplete reasoning that stops before reaching a solution; a \
-logical gap where a key step is missing; a chaotic or acausal order of steps. Judge the reasoning \
-itself, not whether the code would pass hidden tests.
+Criteria:
+1. Reasoning Soundness: are the algorithm, the logic and the step-by-step plan described in '<think>' a \
+correct and robust way to solve the problem? Or does that logic contain flaws?
+2. Implementation-Thought Consistency: does the code in '<answer>' faithfully implement the logic \
+described in '<think>'?
 
-Reply in exactly two lines.
-Line 1: exactly one word: Yes (the reasoning is flawed and the code is consistent with it), No (the \
-reasoning is sound and the code is consistent with it), or None (the code is not consistent with the \
-reasoning).
-Line 2: a one-sentence justification.
-
-## Problem
+[Problem Description]
 {problem}
 
-## Reasoning
+[Solution]
+<think>
 {reasoning}
-
-## Code
+</think>
+<answer>
 ```python
 {code}
-```"""
+```
+</answer>
+
+Your reply must follow this two-line format exactly.
+
+Line 1: only the word 'Yes', 'No' or 'None', chosen as follows:
+(1) 'Yes' ONLY when the reasoning in '<think>' is flawed AND the code in '<answer>' is a consistent \
+implementation of that flawed reasoning.
+(2) 'No' ONLY when the reasoning in '<think>' is sound AND the code in '<answer>' is a consistent \
+implementation of that sound reasoning.
+(3) 'None' in every other case, above all whenever the code in '<answer>' is NOT a consistent \
+implementation of the logic in '<think>', whether that reasoning is sound or flawed.
+
+Line 2: the justification of your judgement, covering both the soundness of the reasoning and its \
+consistency with the code."""
 
 RATING_JUDGE_PROMPT = """You are reviewing the reasoning someone wrote before coding a solution to a programming problem.
 Judge only the reasoning, for these flaws:
@@ -67,9 +78,11 @@ Rate the reasoning from 0 (useless or wrong) to 10 (correct, complete, clear and
 Answer with one short justification line, then a last line of the form "Score: N"."""
 
 
-def lcbrb_judge_prompt(problem: str, reasoning: str, code: str) -> str:
-    """The LCB-RB judge prompt for one response."""
-    return LCBRB_JUDGE_PROMPT.format(problem=problem.strip(), reasoning=reasoning.strip(), code=code.rstrip())
+def lcbrb_judge_prompt(problem: str, reasoning: str, code: str, template: str = LCBRB_JUDGE_PROMPT) -> str:
+    """The LCB-RB judge prompt for one response; `template` holds `{problem}`, `{reasoning}`, `{code}`."""
+    # one pass, not str.format: problems, reasoning and code are full of braces
+    values = {"problem": problem.strip(), "reasoning": reasoning.strip(), "code": code.rstrip()}
+    return re.sub(r"\{(problem|reasoning|code)\}", lambda m: values[m.group(1)], template)
 
 
 def rating_judge_prompt(problem: str, reasoning: str, template: str = RATING_JUDGE_PROMPT) -> str:

@@ -5,14 +5,16 @@ chat prompt; training rows (`recode_rl.rl.data`, `rewards.trl_reward`, veRL parq
 baseline, LCB-RB response sampling and policy evaluation all call these two functions, so a
 model is evaluated on the prompt it was trained on.
 
-Structure follows the paper's RL prompt (Appendix A.3, Fig. 5): a system text saying the
-assistant reasons inside <think> </think> and answers inside <answer> </answer>, then the
-problem, then an instruction (code: a ```python block inside the answer tags).
-Departures from the paper: the wording is our own, following that structure, until it is
-rewritten; the code prompt adds the problem's starter code and one sentence on the I/O
-convention the tests use (`io_hint`). The appendix prints only the code prompt (the paper's math
+The structure is the paper's RL prompt (Appendix A.3, Fig. 5), in our own words: a system text
+(an assistant that solves the user's question, first reasoning, then giving the final answer,
+the reasoning in <think> </think> and the answer in <answer> </answer>, with the one-line
+`<think> ... </think><answer> ... </answer>` example), then the problem, then the instruction
+(write Python code; first the thinking process in the think tags, then the code in a python
+block inside the answer tags). Departures: the code prompt adds the problem's starter code and
+one sentence on the I/O convention the tests use (`io_hint`), without which functional (LeetCode)
+and stdin problems are ambiguous. The appendix prints only the code prompt (the paper's math
 extension, RQ3, shows none); our math prompt mirrors the code one and asks for the final answer
-in \\boxed{} inside the answer tags.
+in \\boxed{} inside the answer tags; training and evaluation use this one function.
 """
 
 from __future__ import annotations
@@ -22,20 +24,19 @@ from recode_rl.data.schema import Problem
 __all__ = ["SYSTEM_PROMPT", "CODE_INSTRUCTION", "MATH_INSTRUCTION", "io_hint", "policy_messages", "math_messages"]
 
 SYSTEM_PROMPT = (
-    "A conversation between User and Assistant. The user asks a question, and the Assistant solves it. "
-    "The Assistant first thinks about the reasoning process in the mind and then provides the user with "
-    "the answer. The reasoning process and the answer are enclosed within <think> </think> and "
-    "<answer> </answer> tags, respectively, i.e., <think> reasoning process here </think>"
-    "<answer> answer here </answer>."
+    "You are an AI assistant, and your task is to solve the user's question. You first think the reasoning "
+    "process through in your mind, and then give the user the final answer. The reasoning process goes inside "
+    "<think> </think> tags and the answer inside <answer> </answer> tags, i.e., "
+    "<think> reasoning process here </think><answer> answer here </answer>."
 )
 
 CODE_INSTRUCTION = (
-    "Write Python code to solve the problem. Think step by step inside <think> </think> tags, "
-    "then give the code in a ```python code block inside <answer> </answer> tags."
+    "Write Python code to solve the problem. First, give your thinking process inside <think> </think> tags. "
+    "Then, give the code in a ```python code block inside <answer> </answer> tags."
 )
 
-MATH_INSTRUCTION = ("Solve the problem. Think step by step inside <think> </think> tags, then give the final "
-                    "answer in \\boxed{} inside <answer> </answer> tags.")
+MATH_INSTRUCTION = ("Solve the problem. First, give your thinking process inside <think> </think> tags. "
+                    "Then, give the final answer in \\boxed{} inside <answer> </answer> tags.")
 
 
 def io_hint(problem: Problem) -> str:

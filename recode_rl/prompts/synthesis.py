@@ -4,13 +4,14 @@ Templates (`recode_rl/prompts/templates/<name>.txt`, package data):
   base_cot   {{problem}}                 -> base reasoning t (reasoning only, Markdown)
   optimize   {{problem}} {{reasoning}}   -> `[Optimized CoT]` ... `[Explanation]` ...
   degrade    {{problem}} {{reasoning}}   -> `[Degraded CoT]` ... `[Explanation]` ...
-  score      {{problem}} {{reasoning}}   -> five `<Flaw>: <0.0-1.0>` lines (score-based baseline)
+  score      {{problem}} {{reasoning}}   -> one score in {0, 0.1, ..., 1.0} (score-based baseline)
 
-Departure from the paper: the appendix (A.6, Figs. 6-8 and 10) prints the paper's prompts; ours
-are our own wording, following their structure (same five degradation and five optimization
-methods, same output sections), until they are rewritten; `score` asks for one score per flaw
-type where Fig. 10 asks for a single score. A user directory (`prompts_dir` in the synth
-config) may hold any subset of these files; each one found replaces the shipped one.
+Each is our own wording of the paper's prompt (Appendix A.6: base Fig. 6, degrade Fig. 7,
+optimize Fig. 8, score Fig. 10) with its structure: the same parts in the same order, the
+paper's five degradation and five optimization methods by name, its anchored 0-1 rubric and
+its output sections (docs/synthesis.md has the correspondence). A user directory
+(`prompts_dir` in the synth config) may hold any subset of these files; each one found
+replaces the shipped one.
 Placeholders are `{{name}}` so that braces in problem statements and in the templates'
 own Markdown need no escaping; a template that lacks a required placeholder, or uses an
 unknown one, is a ConfigError naming the file.
@@ -79,7 +80,12 @@ def load_templates(user_dir: str | Path | None = None) -> dict[str, Template]:
 
 
 def problem_text(problem: Problem) -> str:
-    """The problem as shown to the generator and used as the pair `prompt`: statement + starter code."""
+    """The problem text of the reward model: statement + starter code.
+
+    One text everywhere the RM sees a problem: the synthesis prompts and the CRPL pairs' `prompt`
+    (what the RM is trained on), LCB-RB pairs, and every scoring path (`rewards.pipeline`, TRL
+    and veRL dataset rows). Idempotent on a problem without starter code.
+    """
     text = problem.prompt.strip()
     if problem.starter_code.strip():
         text += f"\n\nStarter code:\n```python\n{problem.starter_code.rstrip()}\n```"

@@ -74,9 +74,33 @@ def _policy_section(found: Found) -> list[str]:
                 eff.append([s.get("model") or label, f"{bench} {diff}", d.get("pass@1"), d.get("mean_tokens")])
     if eff:
         md += ["### Generation efficiency", "", _table(["model", "benchmark", "pass@1 (%)", "mean generated tokens"], eff), ""]
+    md += _token_change(found)
     if notes:
         md += ["Notes:", *[f"- {n}" for n in sorted(set(notes))], ""]
     return md
+
+
+def _token_change(found: Found) -> list[str]:
+    """Table 8's headline: each later run's relative change in mean generated tokens vs the first run."""
+    from recode_rl.evaluation.tables import token_reduction
+
+    if len(found.evals) < 2:
+        return []
+    base_label, base = found.evals[0]
+    base_name = base.get("model") or base_label
+    rows = []
+    for label, s in found.evals[1:]:
+        for bench, b in (s.get("benchmarks") or {}).items():
+            ref = (base.get("benchmarks") or {}).get(bench)
+            r = token_reduction(ref, b) if ref else None
+            if r is not None:
+                levels = "mean of " + "/".join(r["levels"]) if r["levels"] else "all tasks"
+                rows.append([s.get("model") or label, bench, levels, r["baseline_tokens"], r["tokens"],
+                             f"{100.0 * r['change']:+.1f}%"])
+    if not rows:
+        return []
+    return [f"### Mean generated tokens relative to {base_name} (the first run given)", "",
+            _table(["model", "benchmark", "tokens averaged over", f"tokens ({base_name})", "tokens (model)", "change"], rows), ""]
 
 
 def _rm_section(found: Found) -> list[str]:

@@ -86,6 +86,7 @@ def plot_efficiency(rows: list[tuple[str, str, float, float]], out: Path) -> Pat
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)
     fig.tight_layout()
+    out.mkdir(parents=True, exist_ok=True)  # also when no training plot made the folder
     path = out / "efficiency.png"
     fig.savefig(path)
     plt.close(fig)

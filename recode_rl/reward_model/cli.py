@@ -37,10 +37,18 @@ def run(args: argparse.Namespace) -> int:
     if args.synth_run:
         use_synth_run(cfg, args.synth_run)
 
+    import os
+
+    from recode_rl.config import ConfigError
+    from recode_rl.preflight.checks import require_ok
     from recode_rl.rundir import RunDir
 
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1 and cfg.run_dir is None:
+        raise ConfigError("multi-process runs need an explicit run_dir (--run-dir): every rank must use the same one")
+    require_ok("train-rm", cfg)        # before loading anything (recode preflight)
     run_dir = RunDir.create(cfg.run_dir, stage="train-rm")
-    run_dir.write_config(cfg, "train-rm")
+    if int(os.environ.get("RANK", "0")) == 0:   # one writer; every rank shares the run dir
+        run_dir.write_config(cfg, "train-rm")
     if cfg.train.objective == "score":
         from recode_rl.reward_model.score_based import train_score_based as train_fn
     else:

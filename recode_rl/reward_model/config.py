@@ -4,7 +4,9 @@ and `recode eval-rm` (`EvalRmConfig`).
 Defaults are the embedded offline CPU run (SmolLM2-135M backbone); `configs/train-rm/paper.yaml`
 holds the paper's settings (Qwen2.5-Coder-7B-Base, effective batch 128, lr 1e-6, 2 epochs,
 early stopping on validation). The effective batch is
-`per_device_batch_size * gradient_accumulation_steps * number of processes`.
+`per_device_batch_size * gradient_accumulation_steps * number of processes`; give `train.batch_size`
+(the effective batch, the paper's 128) instead and the accumulation follows from the number of
+processes, so the same file means the same batch on 1 or 8 GPUs (`gradient_accumulation`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from recode_rl.generation.config import GeneratorConfig
 from recode_rl.generation.types import SamplingParams
 from recode_rl.reward_model.encoding import DEFAULT_TEMPLATE, Truncation, check_template
 
-__all__ = ["DataSection", "ModelSection", "LoraSection", "TrainSection", "Config", "use_synth_run", "EvalRmConfig"]
+__all__ = ["DataSection", "ModelSection", "LoraSection", "TrainSection", "Config", "gradient_accumulation", "use_synth_run", "EvalRmConfig"]
 
 PairType = Literal["opt>deg", "opt>ori", "ori>deg"]
 
@@ -60,6 +62,7 @@ class TrainSection(StageConfig):
     score_loss: Literal["bce", "mse"] = "bce"   # score-based baseline only (see score_based.py)
     per_device_batch_size: int = Field(8, ge=1)
     gradient_accumulation_steps: int = Field(1, ge=1)
+    batch_size: int | None = Field(None, ge=1)   # effective batch: sets the accumulation (see gradient_accumulation)
     learning_rate: float = Field(1e-5, gt=0.0)   # set explicitly: TRL's RewardConfig defaults to 1e-4
     epochs: float = Field(2.0, gt=0.0)
     max_steps: int = -1                          # > 0 overrides epochs
@@ -75,6 +78,20 @@ class TrainSection(StageConfig):
     deepspeed: str | None = None                 # path to a DeepSpeed JSON config (launch with accelerate/deepspeed)
     seed: int = 42
     num_threads: int | None = None               # torch CPU threads; None = torch default
+
+
+def gradient_accumulation(t: TrainSection, world_size: int) -> int:
+    """Accumulation steps: `train.gradient_accumulation_steps`, or derived from `train.batch_size`."""
+    if t.batch_size is None:
+        return t.gradient_accumulation_steps
+    if "gradient_accumulation_steps" in t.model_fields_set:
+        raise ConfigError("train.batch_size and train.gradient_accumulation_steps both set: give one "
+                          "(batch_size derives the accumulation from the number of processes)")
+    per_step = t.per_device_batch_size * world_size
+    if t.batch_size % per_step:
+        raise ConfigError(f"train.batch_size={t.batch_size} is not a multiple of per_device_batch_size * processes "
+                          f"= {t.per_device_batch_size} * {world_size}")
+    return t.batch_size // per_step
 
 
 class Config(StageConfig):

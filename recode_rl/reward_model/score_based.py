@@ -1,6 +1,6 @@
 """The paper's "Score-based" baseline reward model (MISSION Part 1, step 5).
 
-The generator scored each base reasoning 0.0-1.0 (steps of 0.1) on the five flaw types; here
+The generator gave each base reasoning one quality score 0.0-1.0 (steps of 0.1; paper Fig. 10); here
 the same scalar head as the CRPL model is fine-tuned so that sigmoid(head) matches that score,
 with the same hyper-parameters, template, truncation policy and scoring card — so the two
 reward models are drop-in replacements for each other in RL and in `recode eval-rm`.
@@ -84,7 +84,7 @@ def train_score_based(cfg: Config, run: RunDir, *, model: Any = None, tokenizer:
         train, val = split_by_problem(train, lambda r: r.id, cfg.data.validation_fraction, cfg.train.seed)
     if not train:
         raise ConfigError(f"{cfg.data.train}: no training records")
-    model, tokenizer, backbone = backbone_for(cfg.model, model, tokenizer)
+    model, tokenizer, backbone = backbone_for(cfg.model, model, tokenizer, deepspeed=cfg.train.deepspeed)
 
     train_ids, train_trunc = _encode(tokenizer, train, cfg)
     val_ids, val_trunc = _encode(tokenizer, val, cfg)

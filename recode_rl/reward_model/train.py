@@ -18,6 +18,8 @@ is given, 10% of the problems are held out (the paper splits 9:1 too, at synthes
 from __future__ import annotations
 
 import json
+import logging
+import os
 import random
 import time
 from dataclasses import dataclass, field
@@ -25,7 +27,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence, TypeVar
 
 from recode_rl.config import ConfigError
-from recode_rl.reward_model.config import Config, LoraSection, ModelSection
+from recode_rl.reward_model.config import Config, LoraSection, ModelSection, gradient_accumulation
 from recode_rl.reward_model.data import PreferencePair, load_pairs
 from recode_rl.reward_model.encoding import encode
 from recode_rl.reward_model.scoring import RewardModel, ScoringCard, write_card
@@ -35,6 +37,7 @@ __all__ = ["TruncationStats", "split_by_problem", "encode_pairs", "load_backbone
            "pairwise_accuracy"]
 
 T = TypeVar("T")
+log = logging.getLogger("recode_rl.reward_model")
 
 # shown on the terminal's progress bar; every log dict goes to metrics.jsonl (`MetricsLogger`)
 PROGRESS_FIELDS = {"loss": "loss", "val_loss": "eval_loss", "val_acc": "eval_accuracy"}
@@ -96,27 +99,31 @@ def encode_pairs(tokenizer: Any, pairs: Sequence[PreferencePair], model_cfg: Mod
     return out, stats
 
 
-def load_backbone(model_cfg: ModelSection, *, num_labels: int = 1) -> tuple[Any, Any]:
-    """(sequence-classification model with a fresh scalar head, tokenizer with a pad token)."""
+def load_backbone(model_cfg: ModelSection, *, num_labels: int = 1, deepspeed: str | None = None) -> tuple[Any, Any]:
+    """(sequence-classification model with a fresh scalar head, tokenizer with a pad token).
+
+    Loaded in fp32 unless DeepSpeed keeps fp32 master weights (`recode_rl.models.training_dtype`)."""
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    from recode_rl.models import resolve_model
+    from recode_rl.models import resolve_model, training_dtype
 
     path = resolve_model(model_cfg.backbone)
     tokenizer = AutoTokenizer.from_pretrained(path)
+    dtype = training_dtype(model_cfg.dtype, deepspeed)
     model = AutoModelForSequenceClassification.from_pretrained(path, num_labels=num_labels,
-                                                               dtype=getattr(torch, model_cfg.dtype))
+                                                               dtype=getattr(torch, dtype))
     prepare_tokenizer(model, tokenizer)
     return model, tokenizer
 
 
-def backbone_for(model_cfg: ModelSection, model: Any = None, tokenizer: Any = None) -> tuple[Any, Any, str]:
+def backbone_for(model_cfg: ModelSection, model: Any = None, tokenizer: Any = None, *,
+                 deepspeed: str | None = None) -> tuple[Any, Any, str]:
     """(model, tokenizer, backbone name): the configured backbone, or a caller's in-process pair
     prepared the same way; the max length is checked against the model either way."""
     backbone = model_cfg.backbone
     if model is None or tokenizer is None:
-        model, tokenizer = load_backbone(model_cfg)
+        model, tokenizer = load_backbone(model_cfg, deepspeed=deepspeed)
     else:
         prepare_tokenizer(model, tokenizer)
         backbone = getattr(model.config, "_name_or_path", "") or "in-process"
@@ -156,9 +163,11 @@ def trainer_kwargs(cfg: Config, output_dir: Path, *, has_eval: bool, metric: str
     import torch
 
     t = cfg.train
+    world_size = int(os.environ.get("WORLD_SIZE", "1"))
     kw: dict[str, Any] = dict(
         output_dir=str(output_dir), per_device_train_batch_size=t.per_device_batch_size,
-        per_device_eval_batch_size=t.per_device_batch_size, gradient_accumulation_steps=t.gradient_accumulation_steps,
+        per_device_eval_batch_size=t.per_device_batch_size,
+        gradient_accumulation_steps=gradient_accumulation(t, world_size),
         learning_rate=t.learning_rate, num_train_epochs=t.epochs, max_steps=t.max_steps,
         lr_scheduler_type=t.lr_scheduler, warmup_steps=t.warmup_ratio, weight_decay=t.weight_decay,
         logging_steps=t.logging_steps, save_steps=t.eval_steps, save_strategy="steps", save_total_limit=2,
@@ -228,7 +237,12 @@ def export_and_summarize(trainer: Any, result: Any, tokenizer: Any, run: RunDir,
     out = run.checkpoints / "reward_model"
     trained_on = {"objective": objective, "train_file": cfg.data.train, "validation_file": cfg.data.validation,
                   **card}
-    save_final(final_model, tokenizer, out, cfg, trained_on, backbone=backbone)
+    probe = probe_inputs()
+    reference = RewardModel(final_model, tokenizer, model_card(cfg)).raw_scores(*probe, batch_size=len(probe[0]))[0]
+    save_final(final_model, tokenizer, out, cfg, trained_on, backbone=backbone, trainer=trainer)
+    if trainer.accelerator.is_main_process:
+        verify_saved(out, probe, reference)
+    trainer.accelerator.wait_for_everyone()
     train_trunc, val_trunc = truncation
     summary: dict[str, Any] = {
         "objective": objective, "checkpoint": str(out), "backbone": backbone, **counts,
@@ -247,13 +261,51 @@ def model_card(cfg: Config, *, backbone: str | None = None, trained_on: Any = No
                        backbone=backbone, trained_on=trained_on)
 
 
-def save_final(model: Any, tokenizer: Any, out: Path, cfg: Config, trained_on: dict[str, Any], *, backbone: str) -> Path:
-    """Save a plain HF folder and its scoring card."""
+def save_route(trainer: Any) -> str:
+    """How the final weights are written: "trainer" (gathered by `trainer.save_model`) under DeepSpeed,
+    where `model.save_pretrained` on a ZeRO-3 model writes its empty local shards; else "model"."""
+    return "trainer" if trainer is not None and getattr(trainer, "is_deepspeed_enabled", False) else "model"
+
+
+def save_final(model: Any, tokenizer: Any, out: Path, cfg: Config, trained_on: dict[str, Any], *, backbone: str,
+               trainer: Any = None) -> Path:
+    """Save a plain HF folder and its scoring card (weights gathered through the trainer under DeepSpeed)."""
     out.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(out)
-    tokenizer.save_pretrained(out)
-    write_card(out, model_card(cfg, backbone=backbone, trained_on=trained_on))
+    if save_route(trainer) == "trainer":
+        if cfg.lora.enabled:
+            raise ConfigError("lora.enabled with DeepSpeed: the merged LoRA model cannot be gathered for saving; "
+                              "train LoRA without train.deepspeed or train the full model")
+        trainer.save_model(str(out))   # every rank calls it; ZeRO-3 gathers 16-bit weights on rank 0
+    main = trainer is None or trainer.accelerator.is_main_process
+    if save_route(trainer) == "model" and main:   # DDP: every rank holds the same weights; one writes
+        model.save_pretrained(out)
+    if main:
+        tokenizer.save_pretrained(out)
+        write_card(out, model_card(cfg, backbone=backbone, trained_on=trained_on))
     return out
+
+
+def probe_inputs(n: int = 4) -> tuple[list[str], list[str]]:
+    """A few fixed (problem, reasoning) texts to compare the saved checkpoint against the trained model."""
+    problems = ["Return the sum of two integers a and b.", "Sort a list of n integers in ascending order."]
+    reasonings = ["Read a and b, add them and print the result.", "Use a bubble sort: repeat n times, swapping neighbours."]
+    return (problems * n)[:n], (reasonings * n)[:n]
+
+
+def verify_saved(out: Path, probe: tuple[list[str], list[str]], reference: Sequence[float], *,
+                 atol: float = 0.05, rtol: float = 0.05) -> None:
+    """Reload the saved folder on CPU and check it scores the probe like the in-memory model did.
+
+    A ZeRO-3 model saved without gathering has empty tensors and fails to load or scores differently;
+    better to fail here than after days of RL with a broken reward model. The tolerance covers bf16
+    on GPU against fp32 on CPU."""
+    saved = RewardModel.load(str(out), device="cpu", dtype="float32")
+    scores, _ = saved.raw_scores(*probe, batch_size=len(probe[0]))
+    bad = [(a, b) for a, b in zip(scores, reference) if abs(a - b) > atol + rtol * abs(b)]
+    if bad:
+        raise RuntimeError(f"{out}: the saved reward model scores differently from the trained one "
+                           f"(saved, in memory): {bad}; the checkpoint is not what was trained")
+    log.info("%s reloads and scores like the trained model (%d probes)", out, len(scores))
 
 
 def train_bradley_terry(cfg: Config, run: RunDir, *, model: Any = None, tokenizer: Any = None) -> dict[str, Any]:
@@ -273,7 +325,7 @@ def train_bradley_terry(cfg: Config, run: RunDir, *, model: Any = None, tokenize
         torch.set_num_threads(cfg.train.num_threads)
     started = time.time()
     train_pairs, val_pairs = _load_pair_splits(cfg)
-    model, tokenizer, backbone = backbone_for(cfg.model, model, tokenizer)
+    model, tokenizer, backbone = backbone_for(cfg.model, model, tokenizer, deepspeed=cfg.train.deepspeed)
 
     train_ids, train_trunc = encode_pairs(tokenizer, train_pairs, cfg.model)
     val_ids, val_trunc = encode_pairs(tokenizer, val_pairs, cfg.model)

@@ -26,7 +26,7 @@ from recode_rl.execution.config import LimitsConfig
 from recode_rl.rewards.core import RewardConfig
 from recode_rl.rewards.scorer import ProcessScorer
 
-__all__ = ["ScorerConfig", "build_scorer", "scorer_config", "add_scorer_arguments", "SCORER_FLAGS",
+__all__ = ["ScorerConfig", "build_scorer", "http_card", "scorer_config", "add_scorer_arguments", "SCORER_FLAGS",
            "ScoreConfig", "ServeScorerConfig"]
 
 _DOTTED = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_][\w.]*")
@@ -46,11 +46,12 @@ class ScorerConfig(StageConfig):
 
     kind: Literal["none", "hf", "http", "import"] = "none"
     batch_size: int | None = Field(None, ge=1)   # hf: pairs per forward (default 8); http: per request (default 64)
-    card: str | None = None        # scoring_card.json (file or folder): hf, instead of the folder's; http, for vLLM input
+    card: str | None = None        # scoring_card.json (file or folder): hf, instead of the folder's; http, for vLLM
+    #                                input (default: `model` when it is a local RM folder; see http_card)
     # hf: a sequence-classification folder with one label (num_labels=1), e.g. `recode train-rm`'s output
     path: str | None = Field(None, validate_default=True)
     input_format: Literal["auto", "card", "chat", "template"] = "card"  # see RewardModel.load
-    max_length: int | None = Field(None, ge=16)  # overrides the card's token budget
+    max_length: int | None = Field(None, ge=16)  # overrides the card's token budget (hf and http)
     device: str | None = None      # e.g. cuda:7 to keep the RM off the policy's GPUs; default cuda if available
     dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
     # http: our JSON protocol (`recode serve-scorer`), or vLLM's `.../classify` / `.../pooling`
@@ -87,6 +88,37 @@ class ScorerConfig(StageConfig):
         return self.kind != "none"
 
 
+def http_card(cfg: ScorerConfig) -> Any:
+    """The scoring card an `http` scorer renders vLLM input with: the reward model's own.
+
+    `scorer.card` (a card file or an RM folder), else the served `scorer.model` when it is a local
+    RM folder with `scoring_card.json` (vLLM is usually started on that folder), so the text,
+    token budget and truncation are those of training. `scorer.max_length` overrides the budget.
+    Without either, a vLLM endpoint falls back to DEFAULT_CARD with a warning: it is right only
+    for an RM trained with the default card. (Our JSON protocol needs no card on the client: the
+    server, `recode serve-scorer`, reads the RM folder's own.)
+    """
+    import dataclasses
+    import os
+    import sys
+
+    from recode_rl.reward_model.scoring import CARD_FILE, DEFAULT_CARD, read_card
+
+    if cfg.card:
+        card = read_card(cfg.card)
+    elif cfg.model and os.path.isfile(os.path.join(cfg.model, CARD_FILE)):
+        card = read_card(cfg.model)
+    else:
+        if str(cfg.url).rstrip("/").endswith(("/classify", "/pooling")):
+            print(f"warning: scorer {cfg.url}: no scoring card (set scorer.card to the reward model's folder); "
+                  f"rendering with the default card ({DEFAULT_CARD.max_length} tokens, {DEFAULT_CARD.truncation}), "
+                  "which matches only an RM trained with the default card", file=sys.stderr)
+        card = DEFAULT_CARD
+    if cfg.max_length is not None:
+        card = dataclasses.replace(card, max_length=cfg.max_length)
+    return card
+
+
 def build_scorer(cfg: ScorerConfig) -> ProcessScorer:
     """Instantiate the configured scorer (heavy imports happen here, not at module import)."""
     from recode_rl.rewards.scorer import HTTPScorer, NoScorer
@@ -102,14 +134,11 @@ def build_scorer(cfg: ScorerConfig) -> ProcessScorer:
         try:
             return RewardModel.load(cfg.path, input_format=cfg.input_format, card=cfg.card, max_length=cfg.max_length,
                                     device=cfg.device, dtype=cfg.dtype, batch_size=cfg.batch_size or _DEFAULT_BATCH["hf"])
-        except OSError as exc:
+        except (OSError, ConfigError) as exc:
             raise ConfigError(f"scorer.path={cfg.path!r}: cannot load it as a reward model: {exc}") from None
     if cfg.kind == "http":
-        from recode_rl.reward_model.scoring import read_card
-
         return HTTPScorer(cfg.url, model=cfg.model, timeout=cfg.timeout, retries=cfg.retries, backoff=cfg.backoff,
-                          batch_size=cfg.batch_size or _DEFAULT_BATCH["http"],
-                          card=read_card(cfg.card) if cfg.card else None)
+                          batch_size=cfg.batch_size or _DEFAULT_BATCH["http"], card=http_card(cfg))
     if cfg.kind == "import":
         return _import_scorer(cfg.factory, cfg.kwargs)
     raise ConfigError(f"scorer.kind: unknown kind {cfg.kind!r}")

@@ -10,6 +10,7 @@ C = compiler term; weights w_* from `RewardConfig`, all 1 by default):
     compiler         w_fmt F + w_comp C                             (StepCoder-style ablation)
     compiler+recode  w_fmt F + w_comp C + w_out O + 1[O = 1] w_proc P
     math             w_fmt F + w_out O + 1[O = 1] w_proc P          (O = boxed answer correct; see math.py)
+    math-outcome     w_fmt F + w_out O                              (plain GRPO on math: Table 3's +GRPO)
 
 O = 1 iff the executor verdict is PASSED with at least one test. A response without extractable
 code gets O = 0 and the executor is not run (`result` must be None). C follows CodeRL's
@@ -41,14 +42,17 @@ from recode_rl.config import StageConfig
 from recode_rl.execution.types import ExecutionResult, Verdict
 from recode_rl.rewards.parsing import ParsedResponse
 
-__all__ = ["RewardKind", "REWARD_KINDS", "RewardConfig", "RewardResult", "needs_process_score",
-           "combine", "compiler_term"]
+__all__ = ["RewardKind", "REWARD_KINDS", "MATH_KINDS", "NO_PROCESS_KINDS", "RewardConfig", "RewardResult",
+           "needs_process_score", "combine", "compiler_term"]
 
-RewardKind = Literal["recode", "direct", "soft", "outcome", "compiler", "compiler+recode", "math"]
-REWARD_KINDS: tuple[str, ...] = ("recode", "direct", "soft", "outcome", "compiler", "compiler+recode", "math")
+RewardKind = Literal["recode", "direct", "soft", "outcome", "compiler", "compiler+recode", "math", "math-outcome"]
+REWARD_KINDS: tuple[str, ...] = ("recode", "direct", "soft", "outcome", "compiler", "compiler+recode", "math",
+                                 "math-outcome")
+MATH_KINDS = frozenset({"math", "math-outcome"})        # scored by the gold answer, not by tests
+NO_PROCESS_KINDS = frozenset({"outcome", "compiler", "math-outcome"})  # never use a process score
 
 _HARD_GATE = frozenset({"recode", "compiler+recode", "math"})
-_NO_PROCESS = frozenset({"outcome", "compiler"})
+_NO_PROCESS = NO_PROCESS_KINDS
 _COMPILER = frozenset({"compiler", "compiler+recode"})
 _RUNTIME_LIKE = frozenset({Verdict.RUNTIME_ERROR, Verdict.TIMEOUT, Verdict.MEMORY_LIMIT,
                            Verdict.NOT_RUN, Verdict.SANDBOX_ERROR})
@@ -100,13 +104,14 @@ def _has_think(parsed: ParsedResponse) -> bool:
 def _outcome(cfg: RewardConfig, parsed: ParsedResponse, result: ExecutionResult | None,
              errors: list[str]) -> tuple[float, float, ExecutionResult | None]:
     """(R_out, pass rate, the result actually used). Records inconsistencies in `errors`."""
-    if cfg.kind != "math" and parsed.code is None:
+    if cfg.kind not in MATH_KINDS and parsed.code is None:
         if result is not None:
             errors.append("an execution result was given for a response without extracted code; ignored")
         return 0.0, 0.0, None
     if result is None:
-        what = "answer check" if cfg.kind == "math" else "execution"
-        errors.append(f"no {what} result for a response that has {'an answer' if cfg.kind == 'math' else 'code'}")
+        is_math = cfg.kind in MATH_KINDS
+        what = "answer check" if is_math else "execution"
+        errors.append(f"no {what} result for a response that has {'an answer' if is_math else 'code'}")
         return 0.0, 0.0, None
     if result.verdict is Verdict.SANDBOX_ERROR:
         errors.append(f"sandbox error: {result.message or result.error_type or 'unknown'}")

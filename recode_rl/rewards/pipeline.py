@@ -42,7 +42,8 @@ from recode_rl.config import ConfigError
 from recode_rl.data.schema import Problem
 from recode_rl.errors import DataError
 from recode_rl.execution.types import Limits, Verdict
-from recode_rl.rewards.core import RewardConfig, RewardResult, combine, needs_process_score
+from recode_rl.prompts.synthesis import problem_text
+from recode_rl.rewards.core import MATH_KINDS, RewardConfig, RewardResult, combine, needs_process_score
 from recode_rl.rewards.scorer import ProcessScorer, check_scores
 from recode_rl.rewards.verify import ExecutorFn, default_parse, verify_batch
 
@@ -52,12 +53,12 @@ __all__ = ["score_batch", "summarize"]
 def _check_kinds(problems: Sequence[Problem], cfg: RewardConfig) -> None:
     """Math rewards need gold answers, code rewards need tests: a mismatch is a data error."""
     for p in problems:
-        if cfg.kind == "math" and not p.is_math:
+        if cfg.kind in MATH_KINDS and not p.is_math:
             raise DataError.at(f"problem {p.task_id}", "the math reward needs the gold answer as a string "
                                "(this problem has tests)", field="answer")
-        if cfg.kind != "math" and p.is_math:
+        if cfg.kind not in MATH_KINDS and p.is_math:
             raise DataError.at(f"problem {p.task_id}", f"reward kind {cfg.kind!r} runs tests, but this problem "
-                               "has a gold answer (use reward kind 'math')", field="tests")
+                               "has a gold answer (use reward kind 'math' or 'math-outcome')", field="tests")
 
 
 def score_batch(
@@ -94,7 +95,8 @@ def score_batch(
     latency = 0.0
     if to_score:
         ts = time.perf_counter()
-        raw = scorer.score([problems[i].prompt for i in to_score], [parsed[i].think or "" for i in to_score])
+        # the RM's problem text is the one it was trained on: statement + starter code (problem_text)
+        raw = scorer.score([problem_text(problems[i]) for i in to_score], [parsed[i].think or "" for i in to_score])
         latency = time.perf_counter() - ts
         for i, s in zip(to_score, check_scores(raw, len(to_score), getattr(scorer, "name", type(scorer).__name__))):
             process[i] = s

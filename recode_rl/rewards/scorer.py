@@ -13,7 +13,11 @@ Bradley-Terry head, as in the paper (Part 1, step 4). Build one from a `ScorerCo
                anything else   our JSON protocol (below), e.g. `recode serve-scorer`.
                For vLLM we render the text client-side with the scoring card's template, ask
                for the raw head output (`use_activation: false`, vLLM >= 0.11.2) and apply the
-               sigmoid here, so local and remote scores agree. vLLM's `/score` endpoint is not
+               sigmoid here, so local and remote scores agree. Older servers ignore the field
+               and return probabilities (a second sigmoid would squeeze every score into
+               0.5-0.73), so before its first batch the client probes the server
+               (`check_vllm_activation`) and raises `ScorerError` unless it honours the field.
+               vLLM's `/score` endpoint is not
                supported: it encodes a *pair* with the model's cross-encoder template, which
                is not the template the reward model was trained on.
 - `NoScorer`   (kind `none`) outcome-only training; `enabled` is False and calling it is an error.
@@ -26,7 +30,9 @@ Our JSON protocol (one request scores a batch; `make_server` serves any scorer w
 
 For vLLM the client has no tokenizer: we send `truncate_prompt_tokens=max_length` with
 `truncation_side` "right" for the `right` policy and "left" otherwise (an approximation of the
-`reasoning_*` policies that always keeps the end of the reasoning). Without a card, `DEFAULT_CARD`.
+`reasoning_*` policies that always keeps the end of the reasoning). The card is the reward model's
+own (`rewards.config.http_card`: `scorer.card`, or the served model's folder); `DEFAULT_CARD` only
+when none is known. The problem text is `prompts.problem_text` on every path (see pipeline.py).
 
 Nothing heavy is imported at module level.
 """
@@ -35,13 +41,15 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol, Sequence, runtime_checkable
 
 from recode_rl.reward_model.scoring import DEFAULT_CARD, ScoringCard, sigmoid
 
-__all__ = ["ProcessScorer", "ScorerError", "HTTPScorer", "NoScorer", "make_server", "serve", "check_scores"]
+__all__ = ["ProcessScorer", "ScorerError", "HTTPScorer", "NoScorer", "make_server", "serve", "check_scores",
+           "activation_verdict"]
 
 
 class ScorerError(RuntimeError):
@@ -72,6 +80,34 @@ def check_scores(scores: Any, n: int, source: str) -> list[float]:
 def _check_inputs(problems: Sequence[str], reasonings: Sequence[str]) -> None:
     if len(problems) != len(reasonings):
         raise ValueError(f"score(): {len(problems)} problems but {len(reasonings)} reasonings")
+
+
+# Two fixed (problem, reasoning) pairs for the vLLM start-up probe: two inputs, because one input
+# whose logit sits near sigmoid's fixed point (x = sigmoid(x) at x ~ 0.659) cannot tell raw from activated.
+_PROBE = (("Print the sum of two integers.", "Read both numbers, add them and print the sum."),
+          ("Return the n-th Fibonacci number.", "Loop n times keeping the last two values; a list is not needed."))
+_PROBE_TOL = 0.02   # on the probability scale; covers bf16 batch-to-batch noise between the two requests
+
+
+def activation_verdict(raw: Sequence[float], activated: Sequence[float], tol: float = _PROBE_TOL) -> str:
+    """Classify a vLLM server from the same inputs sent with `use_activation` false (`raw`) and true.
+
+    "raw"        the server honours the field: activated = sigmoid(raw), and not = raw somewhere
+    "always_raw" it ignores the field but returns logits anyway (values outside [0, 1]; e.g. an old
+                 server started with activation off in its pooler config): usable as is
+    "ignored"    the server ignores it (vLLM < 0.11.2): both replies equal (probabilities)
+    "ambiguous"  every value sits at sigmoid's fixed point: both explanations fit
+    "unexpected" neither fits (e.g. a softmax head, a proxy rewriting replies)
+    """
+    fits_raw = [abs(a - sigmoid(r)) <= tol for r, a in zip(raw, activated)]
+    fits_ignored = [abs(a - r) <= tol for r, a in zip(raw, activated)]
+    if all(fits_raw) and all(fits_ignored):
+        return "ambiguous"
+    if all(fits_raw):
+        return "raw"
+    if all(fits_ignored):
+        return "always_raw" if any(not 0.0 <= r <= 1.0 for r in raw) else "ignored"
+    return "unexpected"
 
 
 # ----------------------------------------------------------------------------------------
@@ -110,16 +146,20 @@ class HTTPScorer:
         self.batch_size = batch_size
         self.card = card or DEFAULT_CARD
         self._client = httpx.Client(timeout=timeout, headers=headers)
+        self._probed = self.protocol == "recode"   # only vLLM servers are probed
+        self._probe_lock = threading.Lock()
 
     def close(self) -> None:
         self._client.close()
 
-    def _payload(self, problems: list[str], reasonings: list[str]) -> dict[str, Any]:
+    def _payload(self, problems: list[str], reasonings: list[str], activation: bool = False) -> dict[str, Any]:
         if self.protocol == "recode":
             return {"problems": problems, "reasonings": reasonings}
+        # Only `use_activation`: the deprecated `activation` is read as True whenever present by some
+        # vLLM releases (`if activation := getattr(o, "activation", None) is not None` binds the bool).
         payload: dict[str, Any] = {
             "input": [self.card.render(p, r) for p, r in zip(problems, reasonings)],
-            "use_activation": False,
+            "use_activation": activation,
             "truncate_prompt_tokens": self.card.max_length,
             "truncation_side": "right" if self.card.truncation == "right" else "left",
         }
@@ -160,6 +200,10 @@ class HTTPScorer:
             if not isinstance(body, dict) or "scores" not in body:
                 raise ScorerError(f"{self.name}: reply has no 'scores' field: {str(body)[:200]}")
             return check_scores(body["scores"], n, self.name)
+        return check_scores([sigmoid(x) for x in self._head_outputs(body, n)], n, self.name)
+
+    def _head_outputs(self, body: Any, n: int) -> list[float]:
+        """vLLM reply -> one head output per input, in input order."""
         data = body.get("data") if isinstance(body, dict) else None
         if not isinstance(data, list) or len(data) != n:
             raise ScorerError(f"{self.name}: expected 'data' with {n} items: {str(body)[:200]}")
@@ -174,11 +218,49 @@ class HTTPScorer:
                 value = value[-1]
             if not isinstance(value, list) or len(value) != 1:
                 raise ScorerError(f"{self.name}: expected one head output per input (num_labels=1), got {str(value)[:100]}")
-            raw.append(value[0])
-        return check_scores([sigmoid(float(x)) for x in raw], n, self.name)
+            if isinstance(value[0], bool) or not isinstance(value[0], (int, float)) or not math.isfinite(value[0]):
+                raise ScorerError(f"{self.name}: head output {value[0]!r} is not a finite number")
+            raw.append(float(value[0]))
+        return raw
+
+    def check_vllm_activation(self) -> None:
+        """Probe a vLLM server once: the same fixed inputs with `use_activation` false and true.
+
+        A server that honours the field returns raw logits for false and their sigmoid for true;
+        one that predates it (vLLM < 0.11.2) returns the same probabilities twice. Anything but the
+        first raises `ScorerError` naming the URL and the fix, before a single training score is
+        computed from a doubly-squashed value."""
+        problems, reasonings = [p for p, _ in _PROBE], [r for _, r in _PROBE]
+        n = len(problems)
+        raw = self._head_outputs(self._post(self._payload(problems, reasonings, activation=False)), n)
+        act = self._head_outputs(self._post(self._payload(problems, reasonings, activation=True)), n)
+        verdict = activation_verdict(raw, act)
+        if verdict in ("raw", "always_raw"):
+            return
+        seen = f"use_activation=false gave {[round(x, 4) for x in raw]}, true gave {[round(x, 4) for x in act]}"
+        if verdict == "ignored":
+            raise ScorerError(
+                f"{self.url} ignores `use_activation: false` ({seen}): it returns probabilities, and the "
+                "sigmoid applied here would squeeze every process score into 0.5-0.73. The field exists from "
+                "vLLM 0.11.2: upgrade the server (pip install 'vllm>=0.11.2'), or serve the reward model with "
+                "`recode serve-scorer --scorer-path RM` and set scorer.url to its /score.")
+        raise ScorerError(
+            f"{self.url}: cannot confirm that the server returns the raw reward-model logit ({verdict}: {seen}; "
+            "expected true = sigmoid(false)). Check that it serves a num_labels=1 sequence-classification "
+            "model with `--runner pooling` and no proxy rewrites replies, or use `recode serve-scorer`.")
+
+    def _ensure_probed(self) -> None:
+        if self._probed:
+            return
+        with self._probe_lock:     # veRL calls one scorer from many threads: probe once
+            if not self._probed:
+                self.check_vllm_activation()
+                self._probed = True
 
     def score(self, problems: list[str], reasonings: list[str]) -> list[float]:
         _check_inputs(problems, reasonings)
+        if problems:
+            self._ensure_probed()
         out: list[float] = []
         for start in range(0, len(problems), self.batch_size):
             p, r = problems[start:start + self.batch_size], reasonings[start:start + self.batch_size]

@@ -9,7 +9,8 @@ TRL calling convention (trl 1.x, `GRPOTrainer._calculate_rewards`): keyword argu
 `prompts`, `completions` (strings, or lists of chat messages for conversational datasets),
 `completion_ids`, every extra dataset column as a list (one entry per completion), and
 `trainer_state`, `log_metric(name, value)`, `log_extra(column, values)`. The dataset must carry:
-    problem         the problem statement (what the process scorer sees)
+    problem         the problem as the process scorer sees it: `prompts.problem_text` (statement +
+                    starter code), the text the reward model was trained on
     tests           JSON text of `TestSuite.to_dict()` (or the dict itself); None for math rows
     answer          math rows only: the gold answer (`Problem.answer`), checked with math-verify
     program_prefix  optional: judge prelude prepended before execution (Problem.metadata)
@@ -33,7 +34,7 @@ from typing import Any, Sequence
 from recode_rl.data.schema import Problem
 from recode_rl.errors import DataError
 from recode_rl.execution.types import Limits, TestSuite
-from recode_rl.prompts import math_messages, policy_messages
+from recode_rl.prompts import math_messages, policy_messages, problem_text
 from recode_rl.rewards.core import RewardConfig
 from recode_rl.rewards.pipeline import score_batch
 from recode_rl.rewards.scorer import NoScorer, ProcessScorer
@@ -66,7 +67,7 @@ def trl_dataset_rows(problems: Sequence[Problem]) -> list[dict[str, Any]]:
     for p in problems:
         row = {
             "prompt": math_messages(p.prompt) if p.is_math else policy_messages(p),
-            "problem": p.prompt,
+            "problem": problem_text(p),
             "tests": json.dumps(p.tests.to_dict()) if p.tests is not None else None,
             "program_prefix": str(p.metadata.get("program_prefix", "")),
             "task_id": p.task_id,

@@ -5,8 +5,9 @@
     prompt        the policy prompt, `recode_rl.prompts.policy_messages` (math: `math_messages`)
     ability       "code" ("math" for problems with a gold answer)
     reward_model  {"style": "rule", "ground_truth": JSON of TestSuite.to_dict(), or of
-                   {"answer": Problem.answer} for math}
-    extra_info    {"task_id", "problem" (statement for the process scorer),
+                   {"answer": Problem.answer} for math}  ("rule": veRL's `_validate` skips
+                   validation for "model" rows when reward_model.enable)
+    extra_info    {"task_id", "problem" (the process scorer's text: `prompts.problem_text`, statement + starter code),
                    "program_prefix" (judge prelude prepended before execution), "split", "index"}
 `recode_rl.rewards.verl_reward.compute_score` reads exactly these back.
 
@@ -24,7 +25,7 @@ from typing import Any, Sequence
 from recode_rl.data.schema import Problem
 from recode_rl.errors import DataError
 from recode_rl.execution.types import TestSuite
-from recode_rl.prompts import math_messages, policy_messages
+from recode_rl.prompts import math_messages, policy_messages, problem_text
 
 __all__ = ["verl_row", "write_verl_parquet", "checker_from_ground_truth"]
 
@@ -42,7 +43,7 @@ def verl_row(problem: Problem, index: int, split: str = "train", data_source: st
         "reward_model": {"style": "rule", "ground_truth": json.dumps(truth)},
         "extra_info": {
             "task_id": problem.task_id,
-            "problem": problem.prompt,
+            "problem": problem_text(problem),
             "program_prefix": str(problem.metadata.get("program_prefix", "")),
             "split": split,
             "index": index,

@@ -1,20 +1,20 @@
 """veRL adapter: `custom_reward_function.path` = this file, `name` = `compute_score`.
 
-veRL (checked against its reward loop, `verl/experimental/reward_loop`, and the legacy
-`NaiveRewardManager`) calls, once per response,
-    compute_score(data_source=..., solution_str=..., ground_truth=..., extra_info=...,
-                  [reward_router_address="host:port", reward_model_tokenizer=..., model_name=...],
-                  **custom_reward_function.reward_kwargs)
-running a synchronous function in a thread pool. A returned dict becomes
-`{"reward_score": d["score"], "reward_extra_info": d}`; veRL builds the extra-info arrays from
-the FIRST sample's keys, so every sample returns the same numeric keys. veRL's `batch` reward
-manager calls `compute_score(data_sources=, solution_strs=, ground_truths=, extra_infos=)`
-instead; point `name` at `compute_score_batch` for it — that path gets one executor batch and one
-scorer call for the whole batch, so the gate saves real scorer calls.
+veRL (read at volcengine/verl b178a3cd; docs/integration.md) calls `compute_score` three ways:
+- reward loop (`reward_model.use_reward_loop: true`, training), once per response in a thread pool:
+      compute_score(data_source=, solution_str=, ground_truth=, extra_info=,
+                    [reward_router_address="host:port", reward_model_tokenizer=...], **reward_kwargs)
+  the router keys only when `reward_model.enable` (its vLLM reward model).
+- legacy `naive` manager (validation, `val_reward_fn`): the same keywords, never a router.
+- legacy `batch` manager (`use_reward_loop: false` only; the reward loop has no `batch`):
+      compute_score_batch(data_sources=, solution_strs=, ground_truths=, extra_infos=, **kwargs)
+  one executor batch and one scorer call for the whole batch.
+A returned dict gives veRL the score (`score`) and per-sample extra info; veRL builds its arrays
+from the FIRST sample's keys, so every sample returns the same float keys.
 
 Data: parquet written by `recode_rl.rewards.verl_data.write_verl_parquet` (ground_truth = JSON
-of the test suite, or of the gold answer for math; extra_info carries the problem statement and
-the judge prefix).
+of the test suite, or of the gold answer for math; extra_info carries the problem statement, the
+judge prefix and the split).
 
 Configuration, most specific first:
     reward kind   reward_kwargs `reward` > env RECODE_REWARD > "recode"; any other
@@ -23,16 +23,24 @@ Configuration, most specific first:
                   as a mapping or its JSON text, e.g. {kind: http, url: "http://rm:8001/score"}
                   > env RECODE_SCORER (the same JSON)
                   > veRL's reward-model router: `reward_router_address` -> vLLM
-                    `http://<address>/classify` with `model=model_name`; the scoring card is read
-                    from reward_kwargs `scoring_card` or from `model_name` if it is a local folder
-                  > none (outcome-only kinds only)
+                    `http://<address>/classify`; the scoring card is read from reward_kwargs
+                    `scoring_card` (or `model_name`, if given and a local folder)
+                  > none
     limits        reward_kwargs `timeout` (seconds per test), `memory_mb` (`LimitsConfig` keys)
-Other keyword arguments veRL passes (sampling_params, reward_model_tokenizer, ...) are ignored.
-Scorers are built once per configuration and reused across calls and threads.
+Other keyword arguments veRL passes (reward_model_tokenizer, ...) are ignored. Scorers are built
+once per configuration and reused across calls and threads.
 
-Returned keys (all floats; `process` is NaN when the scorer was not called for the sample,
-`compiler` only for compiler kinds): score, format, outcome, pass_rate, process, process_term,
-gate_open, timeout, runtime_error, syntax_error, no_code.
+No scorer and no router for a kind with a process term: veRL's validation call (the colocated
+reward model sleeps and its router is not passed). For samples whose `extra_info.split` is set
+and not "train" the process term is withheld, not faked: `score` = format + outcome terms, `process` NaN,
+`process_withheld` 1 (veRL logs it as val-aux/<source>/process_withheld/mean@N), a warning once.
+For a "train" sample (or one without a split) it is a ConfigError: training must never lose the
+process term silently.
+
+Returned keys (all floats; `process` is NaN when no score was computed, `compiler` only for
+compiler kinds): score, acc (= outcome: veRL's core validation metric, pass@1), format, outcome,
+pass_rate, process, process_term, process_withheld, gate_open, timeout, runtime_error,
+syntax_error, no_code.
 """
 
 from __future__ import annotations
@@ -41,6 +49,8 @@ import json
 import math
 import os
 import threading
+import warnings
+from collections.abc import Mapping
 from typing import Any, Sequence
 
 from pydantic import ValidationError
@@ -51,21 +61,32 @@ from recode_rl.errors import DataError
 from recode_rl.execution.config import LimitsConfig
 from recode_rl.execution.types import Limits
 from recode_rl.rewards.config import ScorerConfig, build_scorer, scorer_config
-from recode_rl.rewards.core import RewardConfig, RewardResult
+from recode_rl.rewards.core import RewardConfig, RewardResult, combine
 from recode_rl.rewards.pipeline import score_batch
 from recode_rl.rewards.scorer import ProcessScorer
+from recode_rl.rewards.verify import default_parse, verify_batch
 from recode_rl.rewards.verl_data import checker_from_ground_truth
 
 __all__ = ["compute_score", "compute_score_batch", "resolve", "to_verl_dict"]
 
 _CONFIG_FIELDS = set(RewardConfig.model_fields)
+_WITHOUT_PROCESS = ("outcome", "compiler")   # the kinds without a process term (rewards.core)
 _SCORERS: dict[str, ProcessScorer] = {}
 _LOCK = threading.Lock()
 
 
+def _plain(value: Any) -> Any:
+    """OmegaConf containers (veRL hands reward_kwargs over as DictConfig/ListConfig) -> dict/list."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
+        return [_plain(v) for v in value]
+    return value
+
+
 def _scorer_settings(kwargs: dict[str, Any]) -> ScorerConfig:
     if kwargs.get("scorer") is not None:
-        return scorer_config(kwargs["scorer"], "veRL reward_kwargs.scorer")
+        return scorer_config(_plain(kwargs["scorer"]), "veRL reward_kwargs.scorer")
     if os.environ.get("RECODE_SCORER"):
         return scorer_config(os.environ["RECODE_SCORER"], "env RECODE_SCORER")
     router, model_name = kwargs.get("reward_router_address"), kwargs.get("model_name")
@@ -113,15 +134,18 @@ def _problem(ground_truth: Any, extra_info: Any, where: str) -> Problem:
                    **checker_from_ground_truth(ground_truth, where))
 
 
-def to_verl_dict(cfg: RewardConfig, r: RewardResult) -> dict[str, float]:
+def to_verl_dict(cfg: RewardConfig, r: RewardResult, withheld: bool = False) -> dict[str, float]:
+    """One sample's veRL dict; `withheld`: its process score was needed but no scorer was reachable."""
     verdict = r.verdict["verdict"] if r.verdict else None
     out = {
         "score": float(r.reward),
+        "acc": r.outcome,
         "format": r.format,
         "outcome": r.outcome,
         "pass_rate": r.pass_rate,
         "process": math.nan if r.process is None else float(r.process),
         "process_term": r.process_term,
+        "process_withheld": 1.0 if withheld else 0.0,
         "gate_open": 1.0 if r.gate_open else 0.0,
         "timeout": 1.0 if verdict == "timeout" else 0.0,
         "runtime_error": 1.0 if verdict == "runtime_error" else 0.0,
@@ -133,22 +157,54 @@ def to_verl_dict(cfg: RewardConfig, r: RewardResult) -> dict[str, float]:
     return out
 
 
+def _split(info: Any) -> str | None:
+    return info.get("split") if isinstance(info, Mapping) else None
+
+
+def _withheld(problems: list[Problem], responses: list[str], splits: list[str | None], cfg: RewardConfig,
+              limits: Limits, max_workers: int | None) -> list[dict[str, float]]:
+    """Format and outcome as usual, no process term: veRL's validation call without a scorer."""
+    parsed = [default_parse(p, r) for p, r in zip(problems, responses)]
+    verified = verify_batch(problems, responses, parsed=parsed, limits=limits, max_workers=max_workers)
+    # combine() records "process score required ... none was given" in RewardResult.errors for
+    # the samples whose gate is open: the missing term is marked, never a silent 0.
+    results = [combine(cfg, x, v.result, None) for x, v in zip(parsed, verified)]
+    withheld = [r.gate_open and bool(x.think and x.think.strip()) for r, x in zip(results, parsed)]
+    if any(w and split in ("train", None) for w, split in zip(withheld, splits)):   # unknown split: strict
+        raise ConfigError(
+            f"reward kind {cfg.kind!r} needs a process scorer, but veRL called compute_score for a training "
+            "sample (extra_info.split 'train' or missing) without `reward_router_address` and no scorer is "
+            "configured: enable reward_model (use_reward_loop: true) or set "
+            "custom_reward_function.reward_kwargs.scorer (or env RECODE_SCORER) to a scorer server, "
+            "e.g. {kind: http, url: 'http://rm-host:8001/score'}")
+    if any(withheld):
+        warnings.warn("veRL validation without a reachable process scorer: rewards are format + outcome only "
+                      "(process_withheld = 1); set reward_kwargs.scorer or RECODE_SCORER to score reasoning in "
+                      "validation too", RuntimeWarning, stacklevel=3)
+    return [to_verl_dict(cfg, r, withheld=w) for r, w in zip(results, withheld)]
+
+
+def _score(problems: list[Problem], responses: list[str], splits: list[str | None], kwargs: dict[str, Any],
+           max_workers: int | None) -> list[dict[str, float]]:
+    cfg, scorer, limits = resolve(kwargs)
+    if not getattr(scorer, "enabled", True) and cfg.kind not in _WITHOUT_PROCESS:
+        return _withheld(problems, responses, splits, cfg, limits, max_workers)
+    results, _ = score_batch(problems, responses, cfg, scorer, limits=limits, max_workers=max_workers)
+    return [to_verl_dict(cfg, r) for r in results]
+
+
 def compute_score(data_source: str, solution_str: str, ground_truth: Any, extra_info: Any = None,
                   **kwargs: Any) -> dict[str, float]:
     """One response -> {"score": reward, component: value, ...} (see module doc)."""
-    cfg, scorer, limits = resolve(kwargs)
     problem = _problem(ground_truth, extra_info, f"veRL sample ({data_source})")
-    results, _ = score_batch([problem], [solution_str], cfg, scorer, limits=limits, max_workers=1)
-    return to_verl_dict(cfg, results[0])
+    return _score([problem], [solution_str], [_split(extra_info)], kwargs, max_workers=1)[0]
 
 
 def compute_score_batch(data_sources: Sequence[str], solution_strs: Sequence[str], ground_truths: Sequence[Any],
                         extra_infos: Sequence[Any] | None = None, **kwargs: Any) -> list[dict[str, float]]:
-    """For veRL's `batch` reward manager: the whole batch in one executor batch and one scorer call."""
-    cfg, scorer, limits = resolve(kwargs)
+    """For veRL's legacy `batch` reward manager: the whole batch in one executor batch and one scorer call."""
     n = len(solution_strs)
     infos = list(extra_infos) if extra_infos is not None else [None] * n
     problems = [_problem(ground_truths[i], infos[i], f"veRL batch sample {i} ({data_sources[i]})") for i in range(n)]
-    results, _ = score_batch(problems, list(solution_strs), cfg, scorer, limits=limits,
-                             max_workers=kwargs.get("max_workers"))
-    return [to_verl_dict(cfg, r) for r in results]
+    return _score(problems, list(solution_strs), [_split(x) for x in infos], kwargs,
+                  max_workers=kwargs.get("max_workers"))

@@ -15,7 +15,9 @@ ppo_mini_batch_size = train_batch_size), and refuses shapes that do not divide.
 
 Departures from the paper: the paper does not state the group size G; we default to 8 in the
 paper config (DeepCoder's recipe uses 8 or 16). Temperature 1.0 and top_p 1.0 are our choices.
-`reward.score_failing` (monitoring) and the hacking monitor are ours.
+`reward.score_failing` (monitoring) and the hacking monitor are ours. As in the paper's veRL setup,
+prompts over `data.max_prompt_length` (2048) tokens are dropped and TRL's vLLM importance-sampling
+correction is off (`vllm.importance_sampling_correction`; TRL's own default is on).
 """
 
 from __future__ import annotations
@@ -26,8 +28,9 @@ from pydantic import Field, field_validator, model_validator
 
 from recode_rl.config import ConfigError, StageConfig
 from recode_rl.execution.config import LimitsConfig
+from recode_rl.models import training_dtype
 from recode_rl.rewards.config import ScorerConfig
-from recode_rl.rewards.core import RewardConfig
+from recode_rl.rewards.core import MATH_KINDS, NO_PROCESS_KINDS, RewardConfig
 
 __all__ = ["ProblemSource", "ModelSection", "DataSection", "LimitsSection", "TrainSection",
            "VLLMSection", "MonitorSection", "Config", "grpo_kwargs", "needs_scorer",
@@ -55,6 +58,10 @@ class DataSection(StageConfig):
     exclude: list[str] = Field(default_factory=list)   # task ids left out (e.g. a held-out split)
     prompt: Literal["code", "math"] = "code"           # policy prompt: code block, or \boxed{} answer
     shuffle_seed: int = 0                              # order of the problem list before limits
+    # prompts longer than this (policy prompt, chat template applied) are dropped before training and
+    # counted (log, `report/train_data.json`); veRL's max_prompt_length, 2048 in the paper's recipe.
+    # train-rl only (train-sft truncates at train.max_length). None = keep every prompt.
+    max_prompt_length: int | None = Field(2048, ge=16)
 
     @field_validator("train", mode="before")
     @classmethod
@@ -72,7 +79,9 @@ class ModelSection(StageConfig):
 class LimitsSection(LimitsConfig):
     """The executor's limits plus how many sandboxes run in parallel."""
 
-    max_workers: int | None = Field(None, ge=1)   # parallel sandboxes; None = the executor's default
+    # parallel sandboxes PER RANK (every training process runs its own executor): 32 on 8 ranks is 256
+    # sandboxes on the node. None = the executor's default.
+    max_workers: int | None = Field(None, ge=1)
 
 
 class TrainSection(StageConfig):
@@ -129,6 +138,9 @@ class VLLMSection(StageConfig):
     server_host: str = "0.0.0.0"
     server_port: int = 8000
     server_timeout: float = 240.0
+    # TRL's truncated importance-sampling correction for the vLLM/trainer logprob mismatch. TRL turns it
+    # on by default; the paper (veRL) does not use it, so neither do we unless asked.
+    importance_sampling_correction: bool = False
 
 
 class MonitorSection(StageConfig):
@@ -157,9 +169,10 @@ class Config(StageConfig):
 
     @model_validator(mode="after")
     def _consistent(self) -> "Config":
-        if self.reward.kind == "math" and self.data.prompt != "math":
-            raise ValueError("reward.kind 'math' needs data.prompt: math (answers in \\boxed{}, not code)")
-        if self.data.prompt == "math" and self.reward.kind != "math":
+        if self.reward.kind in MATH_KINDS and self.data.prompt != "math":
+            raise ValueError(f"reward.kind {self.reward.kind!r} needs data.prompt: math "
+                             "(answers in \\boxed{}, not code)")
+        if self.data.prompt == "math" and self.reward.kind not in MATH_KINDS:
             raise ValueError(f"data.prompt 'math' asks for \\boxed{{}} answers; reward.kind {self.reward.kind!r} "
                              "scores code")
         if self.vllm.enabled and self.train.use_cpu:
@@ -222,19 +235,25 @@ def grpo_kwargs(cfg: Config, output_dir: str, world_size: int = 1) -> dict[str, 
         "use_cpu": t.use_cpu,
         "remove_unused_columns": False,         # the reward reads the problem/tests columns
         "disable_dropout": True,
-        "model_init_kwargs": {"dtype": cfg.model.dtype, "trust_remote_code": cfg.model.trust_remote_code,
+        # fp32 master weights unless DeepSpeed keeps them (recode_rl.models.training_dtype)
+        "model_init_kwargs": {"dtype": training_dtype(cfg.model.dtype, t.deepspeed),
+                              "trust_remote_code": cfg.model.trust_remote_code,
                               **({"attn_implementation": cfg.model.attn_implementation}
                                  if cfg.model.attn_implementation else {})},
+        "trust_remote_code": cfg.model.trust_remote_code,
         "use_vllm": v.enabled,
     }
     if t.deepspeed:
         kwargs["deepspeed"] = t.deepspeed
     if v.enabled:
         kwargs["vllm_mode"] = v.mode
-        kwargs["vllm_enable_sleep_mode"] = v.enable_sleep_mode
-        if v.max_model_length:
-            kwargs["vllm_max_model_length"] = v.max_model_length
+        kwargs["vllm_importance_sampling_correction"] = v.importance_sampling_correction
+        # each mode gets only its own flags: the engine settings belong to the colocated engine (a
+        # server takes them on the `trl vllm-serve` command line), the address to server mode
         if v.mode == "colocate":
+            kwargs["vllm_enable_sleep_mode"] = v.enable_sleep_mode
+            if v.max_model_length:
+                kwargs["vllm_max_model_length"] = v.max_model_length
             kwargs["vllm_gpu_memory_utilization"] = v.gpu_memory_utilization
             kwargs["vllm_tensor_parallel_size"] = v.tensor_parallel_size
         else:

@@ -21,7 +21,7 @@ from recode_rl.data.schema import Problem
 from recode_rl.errors import DataError
 from recode_rl.rl.config import DataSection
 
-__all__ = ["load_training_problems", "dataset_rows", "split_holdout"]
+__all__ = ["load_training_problems", "dataset_rows", "drop_long_prompts", "split_holdout"]
 
 
 def load_training_problems(section: DataSection) -> list[Problem]:
@@ -57,6 +57,34 @@ def dataset_rows(problems: Sequence[Problem], prompt: str = "code") -> list[dict
         raise DataError(f"data.prompt {prompt!r} needs problems with {need}; {len(wrong)} do not "
                         f"(e.g. {wrong[0]!r})")
     return trl_dataset_rows(problems)  # math problems get `math_messages` and an `answer` column
+
+
+def prompt_tokens(tokenizer: Any, messages: list[dict[str, str]]) -> int:
+    """Tokens of a conversational prompt as the policy sees it (chat template + generation prompt)."""
+    ids = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True)
+    if isinstance(ids, dict) or hasattr(ids, "keys"):   # some tokenizers return a BatchEncoding
+        ids = ids["input_ids"]
+    return len(ids)
+
+
+def drop_long_prompts(rows: list[dict[str, Any]], tokenizer: Any, max_tokens: int | None
+                      ) -> tuple[list[dict[str, Any]], list[str]]:
+    """(kept rows, task ids dropped): prompts over `max_tokens` tokens leave the training set.
+
+    A long prompt eats the completion budget (vLLM's max_model_length is prompt + completion) or
+    fails in vLLM; veRL filters them the same way (`data.filter_overlong_prompts`). The caller
+    reports the count; it is never silent."""
+    if max_tokens is None:
+        return rows, []
+    kept, dropped = [], []
+    for row in rows:
+        if prompt_tokens(tokenizer, row["prompt"]) > max_tokens:
+            dropped.append(str(row.get("task_id", "?")))
+        else:
+            kept.append(row)
+    if not kept:
+        raise DataError(f"data.max_prompt_length={max_tokens}: every one of the {len(rows)} prompts is longer")
+    return kept, dropped
 
 
 def split_holdout(problems: Sequence[Problem], fraction: float, seed: int = 0) -> tuple[list[Problem], list[Problem]]:

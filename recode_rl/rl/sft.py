@@ -44,6 +44,8 @@ from recode_rl.data.records import write_records
 from recode_rl.data.schema import Problem
 from recode_rl.errors import DataError
 from recode_rl.rl.config import LimitsSection, SFTConfig, TargetsSection
+from recode_rl.models import training_dtype
+from recode_rl.preflight.checks import require_ok
 from recode_rl.rundir import RunDir
 
 __all__ = ["format_target", "build_targets", "train_sft", "SFTResult"]
@@ -132,7 +134,8 @@ def _sft_args(cfg: SFTConfig, output_dir: str) -> dict[str, Any]:
         "gradient_checkpointing": t.gradient_checkpointing, "seed": t.seed, "data_seed": t.seed,
         "save_strategy": "steps", "save_steps": t.save_steps, "save_total_limit": t.save_total_limit,
         "logging_steps": t.logging_steps, "report_to": t.report_to, "use_cpu": t.use_cpu,
-        "model_init_kwargs": {"dtype": cfg.model.dtype, "trust_remote_code": cfg.model.trust_remote_code,
+        # fp32 master weights unless DeepSpeed keeps them (recode_rl.models.training_dtype)
+        "model_init_kwargs": {"dtype": training_dtype(cfg.model.dtype, t.deepspeed), "trust_remote_code": cfg.model.trust_remote_code,
                               **({"attn_implementation": cfg.model.attn_implementation}
                                  if cfg.model.attn_implementation else {})},
     }
@@ -143,6 +146,7 @@ def _sft_args(cfg: SFTConfig, output_dir: str) -> dict[str, Any]:
 
 def train_sft(cfg: SFTConfig, *, callbacks: Sequence[Any] = (), tokenizer: Any = None) -> SFTResult:
     """Build verified targets, then run (or resume) SFTTrainer; final model in checkpoints/final."""
+    require_ok(STAGE, cfg)                          # `recode preflight`'s checks, before importing/loading anything
     import torch
     from datasets import Dataset
     from trl import SFTConfig as TRLSFTConfig

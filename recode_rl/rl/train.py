@@ -4,16 +4,20 @@
     result = train(cfg)              # or `recode train-rl --config ...`
 
 Reads top to bottom:
+0. `recode preflight`'s checks (`recode_rl.preflight.checks.require_ok`) before importing TRL or
+   loading anything: data splits, batch shape, DeepSpeed JSON, scorer placement, loggers installed.
 1. Run dir (`RunDir`): resolved config `config.train-rl.yaml`, checkpoints in `checkpoints/`
    (`checkpoint-<step>`, TRL/transformers format with optimizer, scheduler, RNG and data state),
    `metrics.jsonl`, `report/`. Rerunning on the same run dir resumes from the last checkpoint.
 2. Problems from `data.train` -> conversational rows: the policy prompt (rendered by TRL with the
-   model's chat template) plus the problem statement and the tests as columns.
+   model's chat template) plus the problem statement and the tests as columns. Prompts over
+   `data.max_prompt_length` tokens are dropped and counted (`report/train_data.json`).
 3. ONE reward callable (`ReCodeReward`): format + tests in one parallel executor batch + the process
-   scorer on the samples the gate lets through (`recode_rl.rewards`). The scorer is a reward-model
-   folder, possibly on its own device (`scorer.device`), or an HTTP server, so it can run apart
-   from the policy's GPUs.
-4. `GRPOTrainer` with `grpo_kwargs(cfg)` (beta 0, dapo token-level loss, clip-higher, constant lr);
+   scorer on the samples the gate lets through (`recode_rl.rewards`). The scorer is an HTTP server
+   (`recode serve-scorer`, one for all ranks: the multi-GPU default) or, in a single process, a
+   reward-model folder on a named device (`scorer.device`).
+4. `GRPOTrainer` with `grpo_kwargs(cfg)` (beta 0, dapo token-level loss, clip-higher, constant lr;
+   the policy loaded in fp32 unless DeepSpeed keeps fp32 master weights);
    generation by transformers on CPU or vLLM (colocate / server) on GPU.
 5. Final policy saved to `checkpoints/final` (HF folder + tokenizer).
 
@@ -29,6 +33,7 @@ recipe is in recipes/verl/). Everything else is mapped in `recode_rl.rl.config`.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import time
@@ -38,6 +43,7 @@ from typing import Any, Sequence
 
 from recode_rl.config import ConfigError, dump_config
 from recode_rl.data.schema import Problem
+from recode_rl.preflight.checks import require_ok
 from recode_rl.rewards.scorer import ProcessScorer
 from recode_rl.rl.config import Config, grpo_kwargs, needs_scorer
 from recode_rl.rundir import RunDir
@@ -109,6 +115,7 @@ def _check_resume(run: RunDir, cfg: Config) -> None:
 
 def train(cfg: Config, *, callbacks: Sequence[Any] = (), model: Any = None, tokenizer: Any = None) -> TrainResult:
     """Run (or resume) CG-GRPO as configured; see the module doc. `model`/`tokenizer` override model.path."""
+    require_ok(STAGE, cfg)                           # `recode preflight`'s checks, before importing/loading anything
     import torch
     from datasets import Dataset
     from trl import GRPOConfig, GRPOTrainer
@@ -116,7 +123,7 @@ def train(cfg: Config, *, callbacks: Sequence[Any] = (), model: Any = None, toke
     from recode_rl.models import resolve_model
     from recode_rl.rewards.monitor import HackingMonitor
     from recode_rl.rl.callbacks import RunDirMetrics, TimedReward, truncate_metrics
-    from recode_rl.rl.data import dataset_rows, load_training_problems
+    from recode_rl.rl.data import dataset_rows, drop_long_prompts, load_training_problems
     from recode_rl.trainer_progress import show_progress
 
     start = time.perf_counter()
@@ -134,11 +141,15 @@ def train(cfg: Config, *, callbacks: Sequence[Any] = (), model: Any = None, toke
         run.write_config(cfg, STAGE)
 
     problems = load_training_problems(cfg.data)
-    dataset = Dataset.from_list(dataset_rows(problems, cfg.data.prompt))
-    log.info("train-rl: %d problems, reward %s, run dir %s", len(problems), cfg.reward.kind, run.root)
     model_path = resolve_model(cfg.model.path)
     if tokenizer is None:
         tokenizer = load_tokenizer(model_path, cfg.model.trust_remote_code)
+    rows, too_long = drop_long_prompts(dataset_rows(problems, cfg.data.prompt), tokenizer, cfg.data.max_prompt_length)
+    if too_long:
+        log.warning("train-rl: dropped %d of %d prompts longer than data.max_prompt_length=%d tokens (e.g. %s)",
+                    len(too_long), len(problems), cfg.data.max_prompt_length, ", ".join(too_long[:3]))
+    dataset = Dataset.from_list(rows)
+    log.info("train-rl: %d problems, reward %s, run dir %s", len(rows), cfg.reward.kind, run.root)
 
     resume = last_checkpoint(run.checkpoints) if cfg.resume else None
     metrics_cb = RunDirMetrics(run, HackingMonitor(
@@ -152,6 +163,10 @@ def train(cfg: Config, *, callbacks: Sequence[Any] = (), model: Any = None, toke
         log.info("resuming from %s (dropped %d metrics lines logged after it)", resume, dropped)
     elif main_process and run.metrics_path.exists():
         run.metrics_path.unlink()  # a fresh start in an old run dir: no stale curves
+    if main_process:   # the prompt-length filter's count, beside the run's other reports
+        (run.report / "train_data.json").write_text(json.dumps(
+            {"problems": len(problems), "prompts": len(rows), "prompts_too_long": len(too_long),
+             "max_prompt_length": cfg.data.max_prompt_length, "dropped_task_ids": too_long}, indent=1) + "\n")
 
     reward = TimedReward(build_reward(cfg, scorer))  # also a callback: it times generation
     trainer = GRPOTrainer(

@@ -1,4 +1,4 @@
-"""Parse generator output into base reasoning, rewritten reasoning and flaw scores.
+"""Parse generator output into base reasoning, rewritten reasoning and quality scores.
 
 Every parser returns a `Parsed` with either the kept text or a drop `reason` from a
 fixed vocabulary (counted in stats.json), plus non-fatal `notes`. Nothing malformed is
@@ -30,8 +30,9 @@ Rules (documented in docs/synthesis.md):
   except for a rewrite whose `[Explanation]` had already started (its CoT is complete).
 - A rewrite equal to the original after normalising case, whitespace and Markdown marks
   is dropped (`unchanged`): it carries no preference signal.
-- Flaw scores: one `<flaw>: <number>` per flaw, number in [0, 1] (or `x/10`); values off
-  the 0.1 grid are rounded (note `off_grid`); the overall score is the mean of the five.
+- Scores (score-based baseline, paper Fig. 10): one number in [0, 1] (or `x/10`), the first in
+  the reply; values off the 0.1 grid are rounded (note `off_grid`). A reply in the per-flaw
+  format (`<flaw>: <number>` for each of five flaws) gives overall = the mean of the five.
 """
 
 from __future__ import annotations
@@ -268,19 +269,24 @@ def parse_rewrite(completion: Completion, kind: Literal["optimized", "degraded"]
 # ---------------------------------------------------------------- methods named in explanations
 # Keyword patterns per method (matched case-insensitively in the explanation). The prompt
 # asks for the method names verbatim, so the first pattern of each is the name itself.
-DEGRADATION_METHODS: dict[str, tuple[str, ...]] = {
-    "factual_error": (r"factual", r"wrong formula", r"misstat", r"(wrong|incorrect) (complexity|constraint|formula)"),
-    "irrelevant_steps": (r"irrelevant", r"misleading", r"unnecessary step", r"distract"),
+DEGRADATION_METHODS: dict[str, tuple[str, ...]] = {  # the paper's five (Appendix A.6, Fig. 7)
+    "factually_incorrect_reasoning": (r"factual", r"wrong formula", r"misstat",
+                                      r"(wrong|incorrect) (complexity|constraint|formula)"),
+    "irrelevant_or_misleading_path": (r"irrelevant", r"misleading", r"unnecessary step", r"distract"),
     "incomplete_reasoning": (r"incomplete", r"stops? (before|early)", r"cut (it )?(off|short)", r"unfinished"),
-    "logical_gap": (r"logical gap", r"\bgaps?\b", r"(removed|omitted|skipp?ed|missing) (a |the )?(key )?step"),
-    "chaotic_order": (r"chaotic", r"acausal", r"non-causal", r"out of order", r"confusing order", r"(shuffl|scrambl)"),
+    "logical_gap_jump": (r"logical gap", r"\bgaps?\b", r"\bjump",
+                         r"(removed|omitted|skipp?ed|missing) (a |the )?(key )?step"),
+    "chaotic_or_acausal_reasoning": (r"chaotic", r"acausal", r"non-causal", r"out of order", r"confusing order",
+                                     r"(shuffl|scrambl)"),
 }
-OPTIMIZATION_METHODS: dict[str, tuple[str, ...]] = {
-    "correct_factual_errors": (r"correct(ed|ing)? factual", r"factual", r"fix(ed)? .*(error|mistake|formula|complexity)"),
-    "remove_redundancy": (r"redundan", r"irrelevant", r"remov(e|ed|ing) .*(step|repetit)", r"concise"),
-    "complete_reasoning": (r"complete reasoning", r"complet(ed|ing) the", r"finish", r"incomplete"),
-    "bridge_logical_gaps": (r"bridg", r"logical gap", r"\bgaps?\b", r"missing (key )?step"),
-    "reorder_for_clarity": (r"reorder", r"re-order", r"(clear|logical|causal) (flow|order)", r"restructur", r"reorganiz"),
+OPTIMIZATION_METHODS: dict[str, tuple[str, ...]] = {  # the paper's five (Appendix A.6, Fig. 8)
+    "factual_verification_correction": (r"factual verification", r"factual", r"correct(ed|ing)? .*(error|mistake)",
+                                        r"fix(ed)? .*(error|mistake|formula|complexity)"),
+    "focusing_logic": (r"focusing logic", r"redundan", r"irrelevant", r"remov(e|ed|ing) .*(step|repetit)", r"concise"),
+    "comprehensive_reasoning": (r"comprehensive", r"complete reasoning", r"complet(ed|ing) the", r"finish", r"incomplete"),
+    "bridging_logical_gaps": (r"bridg", r"logical gap", r"\bgaps?\b", r"missing (key )?step"),
+    "enhancing_logical_flow": (r"logical flow", r"reorder", r"re-order", r"(clear|logical|causal) (flow|order)",
+                               r"restructur", r"reorganiz"),
 }
 
 
@@ -290,8 +296,10 @@ def find_methods(explanation: str, methods: dict[str, tuple[str, ...]]) -> list[
     return [name for name, patterns in methods.items() if any(re.search(p, low) for p in patterns)]
 
 
-# ---------------------------------------------------------------- flaw scores
-FLAWS: dict[str, str] = {  # flaw -> pattern matched against the label before the number
+# ---------------------------------------------------------------- scores
+# Per-flaw labels (a user template may ask for one score per flaw, the format we used before
+# following Fig. 10): flaw -> pattern matched against the label before the number.
+FLAWS: dict[str, str] = {
     "factual_error": r"factual",
     "irrelevant_steps": r"irrelevant|redundan",
     "incomplete_reasoning": r"incomplete",
@@ -301,18 +309,37 @@ FLAWS: dict[str, str] = {  # flaw -> pattern matched against the label before th
 _SCORE_LINE = re.compile(
     r"^[ \t>*_#\-\d.)]*?(?P<label>[A-Za-z][A-Za-z /&-]*?)[ \t*_]*[:=][ \t*_]*"
     r"(?P<num>\d+(?:\.\d+)?|\.\d+)(?:[ \t]*/[ \t]*(?P<den>10|1(?:\.0)?)\b)?", re.M)
+_NUMBER = re.compile(r"(?<![\w.])(?P<num>\d+(?:\.\d+)?|\.\d+)(?:[ \t]*/[ \t]*(?P<den>10|1(?:\.0)?)\b)?")
 
 
 @dataclass(frozen=True)
 class ScoresParsed:
-    scores: dict[str, float] | None
+    scores: dict[str, float] | None   # {"score": x} (one overall score), or the five per-flaw scores
     overall: float | None = None
     reason: str | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
+def _value(m: re.Match[str]) -> float:
+    value = float(m.group("num"))
+    return value / 10.0 if m.group("den") == "10" else value
+
+
+def _snap(value: float, notes: list[str]) -> float:
+    snapped = round(value * 10) / 10
+    if abs(snapped - value) > 1e-9:
+        notes.append("off_grid")
+    return snapped
+
+
 def parse_scores(completion: Completion) -> ScoresParsed:
-    """Five flaw scores in [0, 1] on the 0.1 grid (1.0 = free of that flaw); overall = their mean."""
+    """The score-based baseline's label: ONE quality score in [0, 1] on the 0.1 grid (paper Fig. 10).
+
+    The reply should be the score alone ("0.7"); `Score: 0.7`, `**0.7**` and `7/10` are read too,
+    and the first number counts (note `extra_text` when more text follows). A reply with per-flaw
+    lines (`Factual ...: 0.8`, one per flaw of FLAWS, the format of a per-flaw template) gives
+    five scores and overall = their mean; some but not all five is `missing_scores`.
+    """
     if completion.finish_reason == "error":
         return ScoresParsed(None, reason="generation_error")
     notes: list[str] = []
@@ -325,16 +352,22 @@ def parse_scores(completion: Completion) -> ScoresParsed:
         if flaw in scores:
             notes.append("duplicate_score")
             continue
-        value = float(m.group("num"))
-        if m.group("den") in ("10",):
-            value /= 10.0
+        value = _value(m)
         if not 0.0 <= value <= 1.0:
             return ScoresParsed(None, reason="out_of_range", notes=tuple(notes))
-        snapped = round(value * 10) / 10
-        if abs(snapped - value) > 1e-9:
-            notes.append("off_grid")
-        scores[flaw] = snapped
-    if len(scores) < len(FLAWS):
-        return ScoresParsed(None, reason="missing_scores", notes=tuple(notes))
-    ordered = {f: scores[f] for f in FLAWS}
-    return ScoresParsed(ordered, round(sum(ordered.values()) / len(ordered), 4), None, tuple(notes))
+        scores[flaw] = _snap(value, notes)
+    if scores:
+        if len(scores) < len(FLAWS):
+            return ScoresParsed(None, reason="missing_scores", notes=tuple(notes))
+        ordered = {f: scores[f] for f in FLAWS}
+        return ScoresParsed(ordered, round(sum(ordered.values()) / len(ordered), 4), None, tuple(notes + ["per_flaw"]))
+    numbers = list(_NUMBER.finditer(completion.text))
+    if not numbers:
+        return ScoresParsed(None, reason="missing_scores")
+    value = _value(numbers[0])
+    if not 0.0 <= value <= 1.0:
+        return ScoresParsed(None, reason="out_of_range")
+    if len(numbers) > 1 or completion.text[numbers[0].end():].strip(" \t\n*_`.)]"):
+        notes.append("extra_text")
+    score = _snap(value, notes)
+    return ScoresParsed({"score": score}, score, None, tuple(notes))

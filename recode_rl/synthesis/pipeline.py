@@ -4,7 +4,7 @@ Reads top to bottom as the paper's recipe (MISSION.md Part 1):
   1. base     the generator writes a reasoning-only chain of thought t per problem;
   2. rewrite  it rewrites each kept t into k optimized and k degraded versions, explaining
               which methods it used;
-  3. scores   (optional, score-based baseline) it scores each kept t on the five flaws;
+  3. scores   (optional, score-based baseline) it gives each kept t one 0-1 score (paper Fig. 10);
   4. pairs    opt>deg / opt>ori / ori>deg pairs, split 9:1 by problem.
 Every LLM call goes through a `CachedGenerator` on `<run>/data/llm_calls.jsonl`, so an
 interrupted run resumes where it stopped. Outputs (all under `<run>/data/`):
@@ -122,7 +122,7 @@ def run_synthesis(cfg: Config, problems: Sequence[Problem], generators: dict[str
                                            "methods": methods, "notes": list(parsed.notes), "raw": completion.text,
                                            "finish_reason": completion.finish_reason})
 
-        # 3. score-based baseline: five flaw scores per kept t
+        # 3. score-based baseline: one quality score per kept t
         score_rows: list[dict[str, Any]] = []
         if cfg.score_based:
             score_prompts = {pid: templates["score"].render(problem=texts[pid], reasoning=t) for pid, t in base.items()}

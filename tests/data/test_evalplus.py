@@ -84,7 +84,7 @@ def test_outputs_computed_once_cached_and_failures_counted(tmp_path: Path) -> No
     assert p0.tests.inputs == ([1], [2], [5]) and p0.tests.outputs == (10, 5, 2)
     assert p0.metadata["n_base"] == 1 and p0.metadata["dropped_base"] == 1 and p0.metadata["dropped_plus"] == 1
     assert "ZeroDivisionError" in next(iter(p0.metadata["errors"].values()))
-    assert p0.tests.kind == "functional" and p0.tests.fn_name == "f" and p0.tests.atol is None
+    assert p0.tests.kind == "functional" and p0.tests.fn_name == "f" and p0.tests.atol == 0.0  # EvalPlus rules, even at atol 0
     assert p1.tests.outputs == ((3, 3),) and p1.tests.atol == 1e-6  # tuples survive the cache
     assert p0.reference_solution == "def f(x):\n    return 10 // x\n"
     # second load: everything from the cache, identical problems

@@ -50,3 +50,29 @@ def test_local_files_detect_math_and_round_trip_problem_dicts(tmp_path: Path) ->
     ours = tmp_path / "ours.jsonl"
     ours.write_text(json.dumps(p.to_dict()) + "\n")
     assert load_problems(ours) == [p]
+
+
+def test_dapo_rows_become_bare_statements_without_duplicates(tmp_path, monkeypatch):
+    pq = pytest.importorskip("pyarrow.parquet")
+    import pyarrow as pa
+
+    from recode_rl.data import load_problems
+
+    def row(statement, answer, index):
+        content = ("Solve the following math problem step by step. The last line of your response should be of the "
+                   "form Answer: $Answer (without quotes) where $Answer is the answer to the problem.\n\n"
+                   f"{statement}\n\nRemember to put your answer on its own line after \"Answer:\".")
+        return {"data_source": "math_dapo", "prompt": [{"content": content, "role": "user"}], "ability": "MATH",
+                "reward_model": {"ground_truth": answer, "style": "rule-lighteval/MATH_v2"},
+                "extra_info": {"index": index}}
+
+    rows = [row("What is $1+1$?", "2", "a"), row("What is $1+1$?", "2", "b"), row("Find $x$ if $2x = 6$.", "3", "c")]
+    path = tmp_path / "cache/data/math_train/dapo-math-17k.parquet"
+    path.parent.mkdir(parents=True)
+    pq.write_table(pa.Table.from_pylist(rows), path)
+    monkeypatch.setenv("RECODE_DATA_DIR", str(tmp_path / "empty"))
+    monkeypatch.setenv("RECODE_CACHE_DIR", str(tmp_path / "cache"))
+    problems = load_problems("dapo-math-17k")
+    assert [(p.task_id, p.prompt, p.answer) for p in problems] == [
+        ("dapo/a", "What is $1+1$?", "2"), ("dapo/c", "Find $x$ if $2x = 6$.", "3")]
+    assert all(p.is_math and p.source == "dapo-math-17k" for p in problems)

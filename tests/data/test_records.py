@@ -73,9 +73,10 @@ def test_field_errors_name_field() -> None:
 
 def test_missing_data_file_says_which_variable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RECODE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("RECODE_CACHE_DIR", str(tmp_path / "cache"))
     with pytest.raises(DataError, match="RECODE_DATA_DIR") as err:
         find_data_file("mbpp/mbpp.jsonl")
-    assert "mbpp/mbpp.jsonl" in str(err.value)
+    assert "mbpp/mbpp.jsonl" in str(err.value) and "`recode data fetch mbpp`" in str(err.value)
 
 
 def test_whitespace_only_lines_are_blank(tmp_path: Path) -> None:

@@ -137,3 +137,17 @@ def test_other_data_options_do_not_mix_samples(shared_data, tmp_path):
     assert len(gen.prompts_seen) == 2
     with pytest.raises(ConfigError, match="different settings"):
         evaluate_benchmarks([{**lcb, "start": "2024-01-01"}], gen, tmp_path, sampling=GREEDY, progress=False)
+
+
+def test_bad_benchmark_fails_before_the_model_is_built(tmp_path, capsys, monkeypatch):
+    import recode_rl.evaluation.config as eval_config
+    from recode_rl.cli import main
+
+    def never(cfg):
+        raise AssertionError("the model must not be loaded before the benchmarks are checked")
+
+    monkeypatch.setattr(eval_config, "build_eval_generator", never)
+    code = main(["eval", "--run-dir", str(tmp_path / "e"), "benchmarks=[{name: mbpp+, path: /no/such/file.jsonl.gz}]"])
+    assert code == 2 and "/no/such/file.jsonl.gz" in capsys.readouterr().err
+    code = main(["eval", "--run-dir", str(tmp_path / "e"), "benchmarks=[{name: humaneval, start: 3}]"])
+    assert code == 2 and "start" in capsys.readouterr().err

@@ -46,7 +46,7 @@ def _policy(prompt, j):
 
 
 def _judge(prompt, j):
-    reasoning = prompt_text(prompt).split("## Reasoning")[1]
+    reasoning = prompt_text(prompt).split("[Solution]")[1]
     return next(reply for tag, reply in JUDGE.items() if tag in reasoning)
 
 
@@ -67,13 +67,18 @@ def test_build_lcbrb_offline(tmp_path):
     assert s["samples"]["samples"] == 16 and s["samples"]["no_reasoning_or_code"] == 1 and s["samples"]["kept"] == 15
     assert s["passed"] == 10 and s["failed"] == 5
     assert s["judge_labels"] == {"sound": 7, "flawed": 6, "inconsistent": 1, "unparseable": 1}
-    # A: 2 rejected x chosen A#0; E: 2 rejected x one of E#0/E#1; B has no chosen, D no rejected
-    assert (s["pairs"], s["problems_without_chosen"], s["problems_without_rejected"]) == (4, 1, 1)
+    # outcome rule: chosen = sound + passed, rejected = flawed + failed. A: rejected A#1 x chosen A#0
+    # (A#2 is flawed but passed: dropped); E: 2 rejected x one of E#0/E#1; B has no chosen, D no
+    # rejected (D#1 is sound but failed: dropped)
+    assert (s["pairs"], s["problems_without_chosen"], s["problems_without_rejected"]) == (3, 1, 1)
+    assert (s["dropped_flawed_but_passed"], s["dropped_sound_but_failed"]) == (2, 1)
     assert s["labels_from"].startswith("LLM judge only")
 
     pairs = load_pairs(tmp_path / "data" / "lcbrb_pairs.jsonl")
-    assert len(pairs) == 4 and {p.meta["pair_type"] for p in pairs} == {"lcbrb"}
+    assert len(pairs) == 3 and {p.meta["pair_type"] for p in pairs} == {"lcbrb"}
     assert all("SOUND" in p.chosen and "FLAWED" in p.rejected for p in pairs)
+    rows = [json.loads(x) for x in (tmp_path / "data" / "lcbrb_pairs.jsonl").read_text().splitlines()]
+    assert all(r["chosen_passed"] is True and r["rejected_passed"] is False for r in rows)
     assert all(p.meta["problem_id"] in ("A", "E") and p.subset == "easy" for p in pairs)
     judged = [json.loads(x) for x in (tmp_path / "data" / "lcbrb_judged.jsonl").read_text().splitlines()]
     assert len(judged) == 15 and all("passed" in r and "label" in r for r in judged)
@@ -81,7 +86,10 @@ def test_build_lcbrb_offline(tmp_path):
     # rerun: every LLM call comes from the cache, same pairs
     before = (len(policy.prompts_seen), len(judge.prompts_seen))
     s2 = build_lcbrb(cfg, tmp_path, policy, judge, problems=_problems())
-    assert (len(policy.prompts_seen), len(judge.prompts_seen)) == before and s2["pairs"] == 4
+    assert (len(policy.prompts_seen), len(judge.prompts_seen)) == before and s2["pairs"] == 3
+    # the label-only rule (not the paper's) also pairs A's flawed-but-passing A#2
+    s_label = build_lcbrb(Config(n=4, seed=3, pair_rule="label"), tmp_path, policy, judge, problems=_problems())
+    assert s_label["pairs"] == 4 and s_label["pair_rule"] == "label"
 
     # annotators: agree except on A#2 (annotator 2 says sound, no resolution -> dropped)
     sheet = tmp_path / "data" / "lcbrb_adjudication.csv"
@@ -105,6 +113,8 @@ def test_build_lcbrb_offline(tmp_path):
 def test_pairs_are_seeded_per_problem():
     items = [{"item_id": f"P#{j}", "problem_id": "P", "sample": j, "problem": "p", "reasoning": f"r{j}",
               "code": "c", "contest_date": None} for j in range(12)]
+    for it in items:
+        it["passed"] = it["sample"] < 6
     labels = {f"P#{j}": "sound" if j < 6 else "flawed" for j in range(12)}
     a, _ = build_pairs(items, labels, seed=1)
     b, _ = build_pairs(list(reversed(items)), labels, seed=1)
@@ -112,3 +122,17 @@ def test_pairs_are_seeded_per_problem():
     choices = {tuple(p["chosen"] for p in build_pairs(items, labels, seed=s)[0]) for s in range(8)}
     assert len(choices) > 1                                           # the seed matters
     assert all(p["chosen"] in {f"r{j}" for j in range(6)} for p in a) and len(a) == 6
+
+
+def test_judge_prompt_can_be_replaced_from_a_file(tmp_path):
+    from recode_rl.config import ConfigError
+    from recode_rl.evaluation.lcbrb import _judge_template
+    from recode_rl.prompts import LCBRB_JUDGE_PROMPT
+
+    assert _judge_template(Config()) == LCBRB_JUDGE_PROMPT
+    f = tmp_path / "judge.txt"
+    f.write_text("Q: {problem}\nT: {reasoning}\nC: {code}\nYes/No/None?")
+    assert _judge_template(Config(judge_prompt_file=str(f))) == f.read_text()
+    f.write_text("Q: {problem}\nT: {reasoning}")
+    with pytest.raises(ConfigError, match=r"must contain \{code\}"):
+        _judge_template(Config(judge_prompt_file=str(f)))

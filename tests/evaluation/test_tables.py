@@ -1,3 +1,5 @@
+import pytest
+
 from recode_rl.evaluation.tables import main_cells, render_markdown
 
 
@@ -32,3 +34,22 @@ def test_partial_table_marks_average_and_falls_back():
     md = render_markdown({"model": "m", "benchmarks": benches, "sampling": {}})
     row = next(line for line in md.splitlines() if line.startswith("| m |"))
     assert row.endswith("| 30.0 (3/9) |") and "| — |" in row
+
+
+def test_token_reduction_reproduces_table_8():
+    """Table 8 (LiveCodeBench): GRPO 427.3/568.2/813.6 tokens, ReCode 324.1/441.7/619.8 -> -23.4%."""
+    from recode_rl.evaluation.tables import token_reduction
+
+    grpo = {"mean_tokens": 999.0, "by_difficulty": {"easy": {"mean_tokens": 427.3}, "medium": {"mean_tokens": 568.2},
+                                                    "hard": {"mean_tokens": 813.6}}}
+    recode = {"mean_tokens": 1.0, "by_difficulty": {"easy": {"mean_tokens": 324.1}, "medium": {"mean_tokens": 441.7},
+                                                    "hard": {"mean_tokens": 619.8}}}
+    r = token_reduction(grpo, recode)
+    # (427.3 + 568.2 + 813.6) / 3 = 603.033; (324.1 + 441.7 + 619.8) / 3 = 461.867; 461.867 / 603.033 - 1
+    assert r["baseline_tokens"] == pytest.approx(603.0333, abs=1e-3)
+    assert r["tokens"] == pytest.approx(461.8667, abs=1e-3)
+    assert round(100 * r["change"], 1) == -23.4 and r["levels"] == ["easy", "hard", "medium"]
+    # only the levels both runs have; without levels, the benchmark means; nothing -> None
+    assert token_reduction(grpo, {"by_difficulty": {"easy": {"mean_tokens": 213.65}}})["change"] == pytest.approx(-0.5)
+    assert token_reduction({"mean_tokens": 200.0}, {"mean_tokens": 150.0})["change"] == pytest.approx(-0.25)
+    assert token_reduction({"mean_tokens": None}, {"mean_tokens": 150.0}) is None

@@ -88,7 +88,7 @@ HOSTILE = {
             def __eq__(self, other): return True
             __hash__ = int.__hash__
         def add(a, b): return Sneaky(0)
-        """), ASSERT, {Verdict.WRONG_ANSWER}),
+        """), ASSERT, {Verdict.RUNTIME_ERROR}),  # "unserializable return value": exact types only
     "forged_eq_in_list": (prog("""
         class Always:
             def __eq__(self, other): return True
@@ -129,7 +129,7 @@ HOSTILE = {
                     except OSError:
                         pass
                 return 4
-        """), FUNC, {Verdict.WRONG_ANSWER}),
+        """), FUNC, {Verdict.RUNTIME_ERROR}),  # extra lines on its channel: a malformed observation
     "kill_parent": (prog("""
         import os, signal
         for target in (os.getppid(), 1):

@@ -15,11 +15,22 @@ def test_shipped_templates_and_rendering():
     assert set(t) == {"base_cot", "optimize", "degrade", "score"}
     assert "[Optimized CoT]" in t["optimize"].text and "[Explanation]" in t["optimize"].text
     assert "[Degraded CoT]" in t["degrade"].text
-    for name in ("Factual Error", "Irrelevant Steps", "Incomplete Reasoning", "Logical Gap", "Chaotic Order"):
-        assert name in t["degrade"].text and name in t["score"].text
+    # the paper's method names (Appendix A.6, Figs. 7 and 8), its sections and its score rubric (Fig. 10)
+    for name in ("Factually Incorrect Reasoning", "Irrelevant or Misleading Path", "Incomplete Reasoning",
+                 "Logical Gap / Jump", "Chaotic or Acausal Reasoning"):
+        assert f"**{name}:**" in t["degrade"].text
+    for name in ("Factual Verification & Correction", "Focusing Logic", "Comprehensive Reasoning",
+                 "Bridging Logical Gaps", "Enhancing Logical Flow"):
+        assert f"**{name}:**" in t["optimize"].text
+    for part in ("[Problem Statement]", "[Golden Chain-of-Thought]"):
+        assert part in t["optimize"].text and part in t["degrade"].text
+    assert "[Problem Statement]" in t["base_cot"].text and "[Reasoning Process]" in t["score"].text
+    for anchor in ("1.0:", "0.7 - 0.9:", "0.3 - 0.6:", "0.0 - 0.2:"):
+        assert anchor in t["score"].text
+    assert "score only" in t["score"].text
     # braces in problems need no escaping, and substituted text is not re-scanned
     out = t["optimize"].render(problem="sum {a, b} {{reasoning}}", reasoning="R")
-    assert "sum {a, b} {{reasoning}}" in out and out.count("\nR") == 1
+    assert "sum {a, b} {{reasoning}}" in out and out.count("\nR\n") == 1
 
 
 def test_user_template_override_and_errors(tmp_path):

@@ -50,6 +50,20 @@ def test_report_collects_every_stage_and_renders(tmp_path):
     assert html.count("data:image/png;base64,") >= 2 and "<table>" in html
 
 
+def test_report_gives_the_relative_token_change_against_the_first_run(tmp_path):
+    for name, tokens in (("eval-grpo", (427.3, 568.2, 813.6)), ("eval-recode", (324.1, 441.7, 619.8))):
+        ev = tmp_path / name / "report"
+        ev.mkdir(parents=True)
+        levels = {d: {"pass@1": 10.0, "mean_tokens": t} for d, t in zip(("easy", "medium", "hard"), tokens)}
+        (ev / "eval_summary.json").write_text(json.dumps({
+            "model": name[5:], "table": {}, "benchmarks": {"livecodebench": {"mean_tokens": 500.0,
+                                                                             "by_difficulty": levels}}}))
+    found = collect([tmp_path / "eval-grpo", tmp_path / "eval-recode"])
+    text = render(found, tmp_path / "out")[0].read_text()
+    assert "Mean generated tokens relative to grpo" in text
+    assert "| recode | livecodebench | mean of easy/hard/medium | 603.0 | 461.9 | -23.4% |" in text
+
+
 def test_report_cli(tmp_path, capsys):
     _tree(tmp_path)
     assert main(["report", str(tmp_path), "--out", str(tmp_path / "r")]) == 0

@@ -22,7 +22,10 @@ def test_train_configs_parse(path):
 def test_paper_config_is_the_paper():
     cfg = load_config(TrainConfig, ROOT / "train-rm" / "paper.yaml")
     assert cfg.model.backbone == "Qwen/Qwen2.5-Coder-7B"
-    assert cfg.train.per_device_batch_size * cfg.train.gradient_accumulation_steps == 128
+    from recode_rl.reward_model.config import gradient_accumulation
+
+    for world in (1, 8):   # the same effective batch on 1 or 8 GPUs
+        assert cfg.train.per_device_batch_size * gradient_accumulation(cfg.train, world) * world == 128
     assert (cfg.train.learning_rate, cfg.train.epochs, cfg.train.objective) == (1e-6, 2, "bradley-terry")
     assert cfg.train.early_stopping_patience and cfg.train.bf16
 

@@ -89,6 +89,11 @@ CASES = [
     ("math", MATH_OK, ONE_PASS, 0.7, 2.7, 1.0, 1.0, 0.7, True, None),       # 1 + 1 + 0.7
     ("math", MATH_OK, ONE_WRONG, 0.7, 1.0, 0.0, 0.0, 0.0, False, None),     # 1 + 0
     ("math", NO_CODE, ONE_PASS, 0.5, 1.5, 1.0, 1.0, 0.5, True, None),       # 0 + 1 + 0.5: code irrelevant for math
+    # math-outcome (Table 3's +GRPO): R_fmt + R_out, a process score is never used
+    ("math-outcome", MATH_OK, ONE_PASS, 0.7, 2.0, 1.0, 1.0, 0.0, False, None),   # 1 + 1 (score ignored)
+    ("math-outcome", MATH_OK, ONE_WRONG, None, 1.0, 0.0, 0.0, 0.0, False, None),  # 1 + 0
+    ("math-outcome", NO_CODE, ONE_PASS, None, 1.0, 1.0, 1.0, 0.0, False, None),   # 0 + 1: bad format, right answer
+    ("math-outcome", NO_CODE, ONE_WRONG, None, 0.0, 0.0, 0.0, 0.0, False, None),  # 0 + 0
 ]
 
 
@@ -147,6 +152,7 @@ def test_code_without_result_is_an_error():
     assert r.errors == ["no execution result for a response that has code"]
     r = combine(cfg("math"), MATH_OK, None, None)
     assert r.errors == ["no answer check result for a response that has an answer"]
+    assert combine(cfg("math-outcome"), MATH_OK, None, None).errors == r.errors
 
 
 def test_result_without_code_is_ignored_with_an_error():
@@ -188,12 +194,13 @@ def test_compiler_term_mapping():
     ("soft", OK, PARTIAL, True), ("soft", OK, ALL_FAIL, False), ("soft", NO_CODE, None, False),
     ("direct", OK, ALL_FAIL, True), ("direct", NO_CODE, None, True), ("direct", NO_THINK, ALL_PASS, False),
     ("outcome", OK, ALL_PASS, False), ("compiler", OK, ALL_PASS, False),
+    ("math-outcome", MATH_OK, ONE_PASS, False), ("math-outcome", MATH_OK, ONE_WRONG, False),
 ])
 def test_needs_process_score(kind, parsed, res, expected):
     assert needs_process_score(cfg(kind), parsed, res) is expected
 
 
-@pytest.mark.parametrize("kind", ["recode", "soft", "outcome", "compiler", "compiler+recode", "math"])
+@pytest.mark.parametrize("kind", ["recode", "soft", "outcome", "compiler", "compiler+recode", "math", "math-outcome"])
 def test_score_failing_scores_but_never_rewards(kind):
     c = cfg(kind, score_failing=True)
     assert needs_process_score(c, OK, ALL_FAIL)

@@ -321,11 +321,17 @@ def test_http_4xx_is_not_retried(raw_server):
     assert len(server.requests) == 1
 
 
+def _act(body, logit: float) -> float:
+    """What vLLM >= 0.11.2 returns for one input: the logit, or its sigmoid unless use_activation is false."""
+    return logit if body.get("use_activation") is False else 1 / (1 + math.exp(-logit))
+
+
 def test_vllm_classify_protocol(raw_server):
     server, url = raw_server
     # vLLM returns items with an index; we apply the sigmoid to the raw logit ourselves
+    # (the reply honours use_activation like vLLM >= 0.11.2: the start-up probe, test_scorer_vllm.py)
     server.reply = lambda body: (200, {"object": "list", "data": [
-        {"index": i, "label": "LABEL_0", "probs": [math.log(3) * (1 if i == 0 else -1)], "num_classes": 1}
+        {"index": i, "label": "LABEL_0", "probs": [_act(body, math.log(3) * (1 if i == 0 else -1))], "num_classes": 1}
         for i in reversed(range(len(body["input"])))]})
     card = ScoringCard(template="[{problem}] {reasoning}", max_length=128)
     client = HTTPScorer(url + "/classify", model="rm", card=card)
@@ -343,7 +349,8 @@ def test_vllm_classify_protocol(raw_server):
 def test_vllm_pooling_protocol(raw_server):
     server, url = raw_server
     # sequence-level [logit] and token-level [[...], [logit_last]] outputs are both accepted
-    server.reply = lambda body: (200, {"data": [{"index": 0, "data": [0.0]}, {"index": 1, "data": [[5.0], [math.log(3)]]}]})
+    server.reply = lambda body: (200, {"data": [{"index": 0, "data": [_act(body, 0.0)]},
+                                                {"index": 1, "data": [[5.0], [_act(body, math.log(3))]]}]})
     client = HTTPScorer(url + "/pooling")
     assert client.score(["A", "B"], ["x", "y"]) == pytest.approx([0.5, 0.75])
     assert server.requests[-1][1]["task"] == "classify" and "model" not in server.requests[-1][1]

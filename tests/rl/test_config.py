@@ -54,6 +54,36 @@ def test_vllm_server_mode_switches():
     assert (kw["vllm_server_host"], kw["vllm_server_port"]) == ("0.0.0.0", 8000)
 
 
+def test_each_vllm_mode_gets_only_its_own_flags_and_no_importance_sampling():
+    """Issue 10, defect 8: engine flags only in colocate, address flags only in server mode; TRL's vLLM
+    importance-sampling correction (on by default in TRL) is off like the paper, and visible."""
+    cfg = load_config(Config, RL / "paper.yaml")
+    kw = grpo_kwargs(cfg, "out", world_size=8)
+    assert kw["vllm_importance_sampling_correction"] is False
+    assert not any(k.startswith("vllm_server") for k in kw)
+    assert kw["vllm_enable_sleep_mode"] is True and kw["vllm_max_model_length"] == 6144
+    kw = grpo_kwargs(load_config(Config, RL / "paper.yaml", ["vllm.mode=server"]), "out", world_size=8)
+    assert not {"vllm_enable_sleep_mode", "vllm_max_model_length", "vllm_gpu_memory_utilization",
+                "vllm_tensor_parallel_size"} & set(kw)
+    kw = grpo_kwargs(load_config(Config, RL / "paper.yaml", ["vllm.importance_sampling_correction=true"]), "out", 8)
+    assert kw["vllm_importance_sampling_correction"] is True
+
+
+def test_trust_remote_code_reaches_grpoconfig():
+    kw = grpo_kwargs(load_config(Config, None, ["model.trust_remote_code=true"]), "out")
+    assert kw["trust_remote_code"] is True and kw["model_init_kwargs"]["trust_remote_code"] is True
+
+
+def test_pyproject_offers_every_gpu_feature_and_the_transformers_floor():
+    import tomllib
+
+    project = tomllib.loads((RL.parents[1] / "pyproject.toml").read_text())["project"]
+    extras = project["optional-dependencies"]
+    assert {"vllm", "deepspeed", "flash-attn", "tensorboard", "wandb"} <= set(extras)
+    transformers = next(r for r in extras["train"] if r.startswith("transformers"))
+    assert ">=5" in transformers   # warmup_steps as a ratio (grpo_kwargs) needs transformers 5
+
+
 def test_batch_that_does_not_divide_is_an_error():
     cfg = load_config(Config, None, ["train.prompts_per_step=3", "train.num_generations=4",
                                      "train.per_device_batch_size=8"])
@@ -110,6 +140,22 @@ def test_math_config_uses_the_math_prompt_and_900_steps():
     cfg = load_config(Config, RL / "paper-math.yaml")
     assert (cfg.reward.kind, cfg.data.prompt, cfg.train.max_steps) == ("math", "math", 900)
     assert cfg.model.path == "Qwen/Qwen2.5-Math-7B"
+
+
+def test_math_grpo_config_is_paper_math_with_the_outcome_only_reward():
+    """Table 3's +GRPO row: the math run without a process reward, nothing else changed."""
+    from recode_rl.rl.config import needs_scorer
+
+    recode = load_config(Config, RL / "paper-math.yaml")
+    grpo = load_config(Config, RL / "paper-math-grpo.yaml")
+    assert (grpo.reward.kind, grpo.scorer.kind) == ("math-outcome", "none") and not needs_scorer(grpo)
+    assert needs_scorer(recode)
+    a, b = recode.model_dump(), grpo.model_dump()
+    for key in a:
+        if key not in ("reward", "scorer"):
+            assert a[key] == b[key], f"paper-math-grpo.yaml differs from paper-math.yaml in {key}"
+    with pytest.raises(Exception, match="needs data.prompt: math"):
+        load_config(Config, None, ["reward.kind=math-outcome"])
 
 
 def test_shipped_yaml_has_no_unknown_keys():

@@ -77,3 +77,19 @@ def test_math_reward_reads_the_answer_column(tmp_path):
                  answer=[row["answer"]] * 2, **cols)
     # right: 1 (format) + 1 (answer) + len("one plus one")/10 capped at 1 = 3; wrong: format only = 1
     assert out == pytest.approx([3.0, 1.0])
+
+
+def test_prompts_over_the_limit_are_dropped_and_named():
+    """Issue 10, defect 8: long prompts leave the training set, counted, never silently."""
+    from recode_rl.rl.data import drop_long_prompts, prompt_tokens
+    from tests.rl.tiny import chat_tokenizer
+
+    tok = chat_tokenizer()
+    rows = [{"task_id": f"t{n}", "prompt": [{"role": "user", "content": "x" * n}]} for n in (5, 50, 500)]
+    sizes = [prompt_tokens(tok, r["prompt"]) for r in rows]
+    assert sizes[0] < sizes[1] < 100 < sizes[2]
+    kept, dropped = drop_long_prompts(rows, tok, 100)
+    assert [r["task_id"] for r in kept] == ["t5", "t50"] and dropped == ["t500"]
+    assert drop_long_prompts(rows, tok, None) == (rows, [])
+    with pytest.raises(DataError, match="max_prompt_length"):
+        drop_long_prompts(rows, tok, 3)

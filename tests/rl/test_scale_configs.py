@@ -48,7 +48,7 @@ def test_verl_recipe_names_our_reward_function_and_the_paper_settings():
     assert cfg["algorithm"]["adv_estimator"] == "grpo" and cfg["algorithm"]["use_kl_in_reward"] is False
     assert actor["use_kl_loss"] is False and actor["loss_agg_mode"] == "token-mean"
     assert (actor["clip_ratio_low"], actor["clip_ratio_high"]) == (0.2, 0.28)
-    assert actor["optim"]["lr"] == 1e-6 and actor["optim"]["warmup_style"] == "constant"
+    assert actor["optim"]["lr"] == 1e-6 and actor["optim"]["lr_scheduler_type"] == "constant"
     assert cfg["data"]["train_batch_size"] == 32 and cfg["data"]["max_response_length"] == 4096
     assert actor["ppo_mini_batch_size"] == cfg["data"]["train_batch_size"]  # on-policy: one update per step
     assert cfg["trainer"]["total_training_steps"] == 1600

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from recode_rl.rl.callbacks import StopAfter
@@ -57,6 +59,8 @@ def test_grpo_steps_change_parameters_and_log_reward_components(tmp_path, policy
     run = RunDir(tmp_path / "run")
     records = run.read_metrics()
     assert [r["step"] for r in records] == [1, 2]
+    data = json.loads((result.run_dir / "report" / "train_data.json").read_text())
+    assert data["prompts_too_long"] == 0 and data["prompts"] > 0     # the prompt-length filter reports
     for r in records:
         for key in ("recode/format_rate", "recode/outcome_rate", "recode/test_pass_rate", "recode/reward_mean",
                     "recode/process_term_mean", "recode/scorer_calls", "recode/time_execution_s",

@@ -21,17 +21,16 @@ def problem_no(prompt: str) -> int:
 
 def default_answer(prompt: str, sampling: SamplingParams) -> str:
     i = problem_no(prompt)
-    if "Write the reasoning you would follow" in prompt:
+    if "step-by-step chain of thought" in prompt:  # base (Fig. 6 structure)
         return f"Reasoning {i}: read the numbers, add them up one by one, print the total. Seed {sampling.seed}."
-    if "into a better version" in prompt:
+    if "reasoning optimizer" in prompt:  # optimize (Fig. 8)
         return (f"[Optimized CoT]\nBetter reasoning {i}: read all numbers at once, sum them in O(n), print.\n"
-                f"Seed {sampling.seed}.\n\n[Explanation]\nRemove Redundancy.")
-    if "into a worse version" in prompt:
+                f"Seed {sampling.seed}.\n\n[Explanation]\nFocusing Logic.")
+    if "red-teaming agent" in prompt:  # degrade (Fig. 7)
         return (f"[Degraded CoT]\nWorse reasoning {i}: sort the numbers in O(n^2) first, then add, print.\n"
-                f"Seed {sampling.seed}.\n\n[Explanation]\nFactual Error and Irrelevant Steps.")
-    if "Judge the quality" in prompt:
-        return ("Factual Error: 0.9\nIrrelevant Steps: 1.0\nIncomplete Reasoning: 0.8\n"
-                "Logical Gap: 0.7\nChaotic Order: 1.0")
+                f"Seed {sampling.seed}.\n\n[Explanation]\nFactually Incorrect Reasoning and Irrelevant or Misleading Path.")
+    if "ONE score" in prompt:  # score (Fig. 10): the score only
+        return "0.9"
     raise AssertionError(f"unexpected prompt: {prompt[:80]}")
 
 

@@ -133,7 +133,18 @@ def test_parse_scores_variants():
     # 8/10 -> 0.8; 0.33 -> 0.3 (off grid); mean = (0.8+0.3+0.6+0.5+0.0)/5 = 0.44; "Overall" ignored
     assert p.scores == {"factual_error": 0.8, "irrelevant_steps": 0.3, "incomplete_reasoning": 0.6,
                         "logical_gap": 0.5, "chaotic_order": 0.0}
-    assert p.overall == pytest.approx(0.44) and p.notes == ("off_grid",)
+    assert p.overall == pytest.approx(0.44) and p.notes == ("off_grid", "per_flaw")
+
+
+def test_parse_single_score_as_in_the_paper():
+    """Fig. 10: one overall score in {0, 0.1, ..., 1.0}, the score only."""
+    for text, score, notes in [("0.7", 0.7, ()), ("**0.7**", 0.7, ()), ("Score: 1.0", 1.0, ()), ("1", 1.0, ()),
+                               ("7/10", 0.7, ()), ("0.66", 0.7, ("off_grid",)),
+                               ("0.3\nThe plan skips the edge case n = 0.", 0.3, ("extra_text",))]:
+        p = parse_scores(Completion(text, "stop"))
+        assert (p.scores, p.overall, p.reason, p.notes) == ({"score": score}, score, None, notes), text
+    assert parse_scores(Completion("1.5", "stop")).reason == "out_of_range"
+    assert parse_scores(Completion("8", "stop")).reason == "out_of_range"
 
 
 def test_parse_scores_drops():
@@ -144,10 +155,16 @@ def test_parse_scores_drops():
 
 
 def test_find_methods():
-    assert find_methods("Used Factual Error (wrong complexity) and Chaotic Order.", DEGRADATION_METHODS) == [
-        "factual_error", "chaotic_order"]
-    assert find_methods("I stopped early: Incomplete Reasoning; also a Logical Gap.", DEGRADATION_METHODS) == [
-        "incomplete_reasoning", "logical_gap"]
-    assert find_methods("Remove Redundancy and Reorder for Clarity.", OPTIMIZATION_METHODS) == [
-        "remove_redundancy", "reorder_for_clarity"]
+    # the paper's method names (Figs. 7 and 8), as the prompts ask for them
+    assert find_methods("Used Factually Incorrect Reasoning (wrong complexity) and Chaotic or Acausal Reasoning.",
+                        DEGRADATION_METHODS) == ["factually_incorrect_reasoning", "chaotic_or_acausal_reasoning"]
+    assert find_methods("I stopped early: Incomplete Reasoning; also a Logical Gap / Jump.", DEGRADATION_METHODS) == [
+        "incomplete_reasoning", "logical_gap_jump"]
+    assert find_methods("Irrelevant or Misleading Path: a detour.", DEGRADATION_METHODS) == [
+        "irrelevant_or_misleading_path"]
+    assert find_methods("Focusing Logic and Enhancing Logical Flow.", OPTIMIZATION_METHODS) == [
+        "focusing_logic", "enhancing_logical_flow"]
+    assert find_methods("Factual Verification & Correction, Comprehensive Reasoning, Bridging Logical Gaps.",
+                        OPTIMIZATION_METHODS) == ["factual_verification_correction", "comprehensive_reasoning",
+                                                  "bridging_logical_gaps"]
     assert find_methods("Looks good.", OPTIMIZATION_METHODS) == []

@@ -33,8 +33,8 @@ def test_full_run_outputs_and_stats(tmp_path):
     # validation: round(6 * 0.1) = 1 problem (its 6 pairs)
     assert {k: s["pairs"][k] for k in ("opt>deg", "opt>ori", "ori>deg", "train", "validation")} == {
         "opt>deg": 12, "opt>ori": 12, "ori>deg": 12, "train": 30, "validation": 6}
-    assert s["methods"] == {"optimization": {"remove_redundancy": 12},
-                            "degradation": {"factual_error": 12, "irrelevant_steps": 12}}
+    assert s["methods"] == {"optimization": {"focusing_logic": 12},
+                            "degradation": {"factually_incorrect_reasoning": 12, "irrelevant_or_misleading_path": 12}}
     assert s["lengths"]["base"]["count"] == 6
     train, val = read_jsonl(out.train_pairs), read_jsonl(out.validation_pairs)
     assert {p["problem_id"] for p in train}.isdisjoint({p["problem_id"] for p in val})
@@ -44,19 +44,19 @@ def test_full_run_outputs_and_stats(tmp_path):
     assert pair["chosen"].startswith(f"Better reasoning {i}") and pair["rejected"].startswith(f"Worse reasoning {i}")
     assert pair["generator"] == "fake"
     scores = read_jsonl(out.scores[0]) + read_jsonl(out.scores[1])
-    assert len(scores) == 6 and scores[0]["overall"] == pytest.approx(0.88)  # (0.9+1+0.8+0.7+1)/5
+    assert len(scores) == 6 and scores[0]["overall"] == pytest.approx(0.9)  # the one score
     assert json.loads(out.stats.read_text()) == json.loads(json.dumps(s))
     assert len(read_jsonl(out.synth)) == 6
 
 
 def flaky_answer(prompt, sampling):
     i = problem_no(prompt)
-    if i == 2 and "Write the reasoning" in prompt:
+    if i == 2 and "step-by-step chain of thought" in prompt:
         return "```python\nimport sys\nprint(sum(map(int, sys.stdin.read().split())))\n```"
-    if i == 1 and "into a worse version" in prompt:
+    if i == 1 and "red-teaming agent" in prompt:
         return "Here it is, a worse one: nothing in the expected format at all, sadly."
-    if i == 3 and "Judge the quality" in prompt:
-        return "Factual Error: 0.9\nThe rest looks fine."
+    if i == 3 and "ONE score" in prompt:
+        return "The rest looks fine."
     return default_answer(prompt, sampling)
 
 
