@@ -5,7 +5,9 @@ leaves `<root>/<marks>/<name>.done` (its wall time), so rerunning the chain skip
 commands themselves resume inside a step (cached LLM calls, trainer checkpoints, finished eval
 samples). `always=True` steps (the report) run every time. A step with a `launch` prefix (e.g.
 `accelerate launch ... -m recode_rl.cli`, for multi-GPU training) runs as that subprocess; the
-others run in this process. `recode demo` and `recode
+others run in this process. A step may need a `Service` (the reward-model server every rank of a
+multi-GPU RL run calls): it is started before the step unless its health URL already answers,
+and stopped after it. `recode demo` and `recode
 reproduce` both run through `run_chain`; `resolve_step` parses a step with the real CLI and
 builds its config through the command's own config class, which is what `--dry-run` prints.
 """
@@ -15,6 +17,8 @@ from __future__ import annotations
 import argparse
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +26,62 @@ from pydantic import BaseModel
 
 from recode_rl.errors import DataError
 
-__all__ = ["Step", "configs_dir", "run_chain", "resolve_step"]
+__all__ = ["Service", "Step", "configs_dir", "run_chain", "resolve_step", "running"]
+
+
+@dataclass(frozen=True)
+class Service:
+    """A server a step calls: `command` runs in the background until `health` answers 200."""
+
+    command: tuple[str, ...]
+    health: str
+    env: tuple[tuple[str, str], ...] = ()   # extra environment, e.g. (("CUDA_VISIBLE_DEVICES", "7"),)
+    timeout: float = 900.0                   # seconds to wait for it to come up (a 7B RM loads in minutes)
+
+    def command_line(self) -> str:
+        import shlex
+
+        return shlex.join([*(f"{k}={v}" for k, v in self.env), *self.command])
+
+
+def _answers(url: str) -> bool:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=5) as resp:
+            return resp.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@contextmanager
+def running(service: Service | None, prog: str) -> Iterator[None]:
+    """Start `service` (unless one already answers at its health URL) for the duration of the block."""
+    if service is None or _answers(service.health):
+        yield
+        return
+    import os
+
+    print(f"{prog}: starting {service.command_line()}", flush=True)
+    proc = subprocess.Popen(list(service.command), env={**os.environ, **dict(service.env)})
+    try:
+        deadline = time.monotonic() + service.timeout
+        while not _answers(service.health):
+            if proc.poll() is not None:
+                raise DataError(f"{prog}: the server exited with code {proc.returncode} before answering "
+                                f"{service.health}: {service.command_line()}")
+            if time.monotonic() > deadline:
+                raise DataError(f"{prog}: no answer from {service.health} after {service.timeout:.0f}s")
+            time.sleep(1.0)
+        yield
+    finally:
+        proc.terminate()  # only the process this chain started
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 @dataclass(frozen=True)
@@ -31,6 +90,7 @@ class Step:
     argv: list[str]          # a `recode` command line
     always: bool = False     # rerun even when marked done (cheap steps such as the report)
     launch: tuple[str, ...] = ()  # run as `launch + argv` in a subprocess (a multi-GPU launcher)
+    service: Service | None = None  # a server this step calls, started for it if not already up
 
     def command_line(self) -> str:
         import shlex
@@ -71,7 +131,8 @@ def run_chain(steps: list[Step], root: str | Path, *, marks: str, prog: str) -> 
             continue
         print(f"\n[{i}/{n}] {step.name}: {step.command_line()}", flush=True)
         t0 = time.monotonic()
-        code = subprocess.call([*step.launch, *step.argv]) if step.launch else main(step.argv)
+        with running(step.service, prog):
+            code = subprocess.call([*step.launch, *step.argv]) if step.launch else main(step.argv)
         if code != 0:
             print(f"{prog}: stage {step.name} failed (exit {code}); fix and rerun to resume from it")
             return code

@@ -15,8 +15,12 @@ __all__ = ["VARS", "PAPER_STAGES", "CPU_STAGES", "EXPERIMENTS", "QWEN3"]
 
 # user-settable placeholders (`recode reproduce ID --var rewardbench=FILE`)
 VARS: dict[str, str] = {
-    "rewardbench": "data/rewardbench/filtered.jsonl",     # RewardBench `filtered` split (hep-*, math-prm)
+    # RewardBench `filtered` split (hep-*, math-prm); `data:` = the data layout (`recode data fetch rewardbench`)
+    "rewardbench": "data:rewardbench/filtered-00000-of-00001.parquet",
     "other_rm_url": "http://rm-host:8001/classify",      # Skywork-Reward-Llama-3.1-8B served for RL (Figure 3c)
+    # where the chain serves a CRPL reward model to the gated RL runs (docs/training.md: GPU 7, port 8001)
+    "scorer_gpu": "7",
+    "scorer_port": "8001",
     # how paper-scale training stages start (one node, 8 GPUs, as the paper*.yaml headers say)
     "launch": "accelerate launch --config_file {configs}/accelerate/zero3.yaml -m recode_rl.cli",
 }
@@ -27,8 +31,9 @@ _RM = "{run}/{rm}/checkpoints/reward_model"
 _CUDA = "device=cuda"
 
 
-def _s(name: str, *argv: str, after: tuple[str, ...] = (), launched: bool = False) -> tuple[str, StageSpec]:
-    return name, StageSpec(name, tuple(argv), after, launched)
+def _s(name: str, *argv: str, after: tuple[str, ...] = (), launched: bool = False,
+       serves: str | None = None) -> tuple[str, StageSpec]:
+    return name, StageSpec(name, tuple(argv), after, launched, serves)
 
 
 def _rm_path(stage: str) -> str:
@@ -37,14 +42,10 @@ def _rm_path(stage: str) -> str:
 
 # ---- paper scale ------------------------------------------------------------------------------
 
-# the paper's effective batch of 128 on 8 GPUs (4 per device x 4 accumulation x 8), as configs/train-rm/paper.yaml says
-_RM_8GPU = ("train.gradient_accumulation_steps=4", "train.deepspeed={configs}/deepspeed/zero3.json")
-
-
 def _train_rm(name: str, config: str, synth: str, stem: str, *extra: str) -> tuple[str, StageSpec]:
     return _s(name, "train-rm", "--config", f"{{configs}}/train-rm/{config}", "--run-dir", f"{{run}}/{name}",
               f"data.train={{run}}/{synth}/data/{stem}.train.jsonl",
-              f"data.validation={{run}}/{synth}/data/{stem}.validation.jsonl", *_RM_8GPU, *extra, after=(synth,),
+              f"data.validation={{run}}/{synth}/data/{stem}.validation.jsonl", *extra, after=(synth,),
               launched=True)
 
 
@@ -101,9 +102,10 @@ def _eval_rm_stages(scorers: dict[str, tuple[tuple[str, ...], tuple[str, ...], b
 
 
 def _rl(name: str, config: str, *extra: str, rm: str | None = "rm-crpl-7b") -> tuple[str, StageSpec]:
-    scorer = ("--scorer-path", _rm_path(rm)) if rm else ()
+    # the RM is served once for the 8 ranks (`recode serve-scorer`, started by the chain for this stage)
+    scorer = ("--scorer-url", "http://localhost:{scorer_port}/score") if rm else ()
     return _s(name, "train-rl", "--config", f"{{configs}}/train-rl/{config}", "--run-dir", f"{{run}}/{name}",
-              *scorer, *extra, after=(rm,) if rm else (), launched=True)
+              *scorer, *extra, after=(rm,) if rm else (), launched=True, serves=rm)
 
 
 def _eval(name: str, config: str, model: str, label: str, after: str | None) -> tuple[str, StageSpec]:
@@ -156,8 +158,8 @@ PAPER_STAGES: dict[str, StageSpec] = dict([
     # Table 4: Qwen3-4B-Instruct, same setup, 400 steps, the RQ1 reward model
     _rl("rl-qwen3-grpo", "paper-outcome.yaml", "--model", QWEN3, "--max-steps", "400", rm=None),
     _rl("rl-qwen3-recode", "paper.yaml", "--model", QWEN3, "--max-steps", "400"),
-    # Table 3: Qwen2.5-Math-7B on DAPO-Math-17k, 900 steps (paper-math.yaml); +GRPO is outcome-only
-    _rl("rl-math-grpo", "paper-math.yaml", "scorer.kind=none", rm=None),
+    # Table 3: Qwen2.5-Math-7B on DAPO-Math-17k, 900 steps; +GRPO is the outcome-only math reward
+    _rl("rl-math-grpo", "paper-math-grpo.yaml", rm=None),
     _rl("rl-math-recode", "paper-math.yaml"),
     # evaluation: the full suite (Table 1), LiveCodeBench (Tables 4, 5), math (Table 3)
     _eval("eval-base", "paper.yaml", _CODER7, "Qwen2.5-Coder-7B-Instruct", None),
@@ -288,7 +290,7 @@ def _rm_row(id_: str, title: str, scorer: str, values: tuple[float | None, ...],
                       cpu_note or "needs the model or API it evaluates, LCB-RB and RewardBench", ours)
 
 
-_RM_DATA = ["LCB-RB (built by `recode build-lcbrb`)", "RewardBench filtered (hep-*, math-prm)"]
+_RM_DATA = ["LCB-RB (built by `recode build-lcbrb`)", "RewardBench filtered (`recode data fetch rewardbench`)"]
 _SYNTH = "Qwen2.5-Coder-32B-Instruct (OpenAI-compatible server) for CRPL synthesis"
 _LCBRB = "LCB-RB construction: a generator server + OPENAI_API_KEY (GPT-4o judge) + human adjudication"
 
@@ -348,7 +350,7 @@ EXPERIMENTS: list[Experiment] = [
                {"gpus": _8GPU + "; 900 steps", "servers": [],
                 "data": ["DAPO-Math-17k", "MATH500", "Minerva Math", "AIME 2024"]},
                _paper(_MATH, (83.0, 34.2, 26.7), 48.0), ("eval-math-grpo",), None,
-               "no CPU twin (needs the outcome-only math reward kind; scorer.kind=none here)",
+               "no CPU twin (a 7B math policy)",
                _eval_cells("eval-math-grpo", _MATH, "math_table")),
     Experiment("table3-recode", "Table 3", "Qwen2.5-Math-7B +ReCode (the RQ1 reward model, 900 steps)",
                {"gpus": _8GPU + "; 900 steps", "servers": [_SYNTH],

@@ -42,13 +42,25 @@ def select(ids: list[str], scale: str) -> list[Experiment]:
     return chosen
 
 
+def data_path(value: str) -> str:
+    """`data:REL` -> the file in the data layout (`$RECODE_DATA_DIR`, then the fetch cache), or where
+    `recode data fetch` puts it when it is not there yet (a dry run must not need the data)."""
+    if not value.startswith("data:"):
+        return value
+    from recode_rl.data.fetch import data_search_dirs
+
+    relative = value.removeprefix("data:")
+    dirs = data_search_dirs()
+    return str(next((d / relative for d in dirs if (d / relative).exists()), dirs[-1] / relative))
+
+
 def plan(cfg: ReproduceConfig) -> list[Step]:
     unknown = set(cfg.vars) - set(VARS)
     if unknown:
         raise ConfigError(f"vars: unknown {sorted(unknown)}; known: {sorted(VARS)}")
     root = cfg.root()
     base = {"run": root, "configs": str(configs_dir())}
-    values = {**{k: expand(v, base) for k, v in {**VARS, **cfg.vars}.items()}, **base}
+    values = {**{k: data_path(expand(v, base)) for k, v in {**VARS, **cfg.vars}.items()}, **base}
     table = PAPER_STAGES if cfg.scale == "paper" else CPU_STAGES
     return plan_steps(table, select(cfg.experiments, cfg.scale), cfg.scale, values, f"{root}/report")
 
@@ -66,7 +78,10 @@ def dry_run(steps: list[Step]) -> list[dict[str, Any]]:
             raise ConfigError(f"stage {step.name}: recode {' '.join(step.argv)}\n{exc}") from None
         except SystemExit:  # argparse already printed why
             raise ConfigError(f"stage {step.name}: the command line does not parse: recode {' '.join(step.argv)}") from None
-        out.append({"stage": step.name, "command": command, "argv": step.argv, "config": cfg})
+        item = {"stage": step.name, "command": command, "argv": step.argv, "config": cfg}
+        if step.service is not None and step.service.command[1:3] == ("-m", "recode_rl.cli"):
+            item["service_config"] = resolve_step(list(step.service.command[3:]), parser)[1]
+        out.append(item)
     return out
 
 
@@ -74,6 +89,10 @@ def run(cfg: ReproduceConfig) -> int:
     steps = plan(cfg)
     if cfg.dry_run:
         for i, item in enumerate(dry_run(steps), 1):
+            service = steps[i - 1].service
+            if service is not None:
+                print(f"# [{i}/{len(steps)}] {item['stage']}: serves (unless {service.health} answers): "
+                      f"{service.command_line()}")
             print(f"# [{i}/{len(steps)}] {item['stage']}\n{steps[i - 1].command_line()}")
             print("  " + dump_config(item["config"]).rstrip().replace("\n", "\n  ") + "\n")
         print(f"recode reproduce: {len(steps)} stages resolve (scale {cfg.scale}, run directory {cfg.root()}); "

@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from recode_rl.config import ConfigError
-from recode_rl.reproduce.chain import Step
+from recode_rl.reproduce.chain import Service, Step
 
-__all__ = ["Metric", "Ratio", "StageSpec", "Experiment", "plan_stages", "plan_steps", "expand"]
+__all__ = ["Metric", "Ratio", "StageSpec", "Experiment", "plan_stages", "plan_steps", "expand", "scorer_service"]
 
 SCALES = ("paper", "cpu")
 
@@ -95,6 +95,7 @@ class StageSpec:
     argv: tuple[str, ...]                # a `recode` command line with {placeholders}
     after: tuple[str, ...] = ()          # stages whose outputs it reads
     launched: bool = False               # multi-GPU training: run under the `{launch}` prefix
+    serves: str | None = None            # a train-rm stage whose RM `recode serve-scorer` serves to this one
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,20 @@ def plan_stages(table: dict[str, StageSpec], finals: tuple[str, ...]) -> list[St
     return [spec for name, spec in table.items() if name in wanted]
 
 
+def scorer_service(rm_stage: str | None, values: dict[str, str]) -> Service | None:
+    """`recode serve-scorer` of a train-rm stage's checkpoint on `{scorer_gpu}`, port `{scorer_port}`:
+    under a multi-process launch every rank calls this one server (docs/training.md)."""
+    if rm_stage is None:
+        return None
+    import sys
+
+    port = values["scorer_port"]
+    argv = ("serve-scorer", "--scorer-path", f"{values['run']}/{rm_stage}/checkpoints/reward_model",
+            "--port", port, "scorer.device=cuda")
+    return Service((sys.executable, "-m", "recode_rl.cli", *argv), f"http://localhost:{port}/health",
+                   (("CUDA_VISIBLE_DEVICES", values["scorer_gpu"]),))
+
+
 def plan_steps(table: dict[str, StageSpec], experiments: list[Experiment], scale: str, values: dict[str, str],
                report_out: str) -> list[Step]:
     """Steps for several experiments sharing one run directory, then one report comparing them to the paper."""
@@ -178,7 +193,7 @@ def plan_steps(table: dict[str, StageSpec], experiments: list[Experiment], scale
         finals += [s for s in stages if s not in finals]
     launch = tuple(shlex.split(values.get("launch", "")))
     steps = [Step(spec.name, flags_first([expand(a, values) for a in spec.argv]),
-                  launch=launch if spec.launched else ())
+                  launch=launch if spec.launched else (), service=scorer_service(spec.serves, values))
              for spec in plan_stages(table, tuple(finals))]
     ids = ",".join(e.id for e in experiments)
     steps.append(Step("report", flags_first(["report", values["run"], "--out", report_out, f"experiments=[{ids}]",

@@ -8,7 +8,10 @@ analysis and report stages on them. The whole chain runs by hand with
 
 import json
 
+import pytest
+
 from recode_rl.cli import main
+from recode_rl.errors import DataError
 from recode_rl.reproduce.config import ReproduceConfig
 from recode_rl.reproduce.plan import find, plan
 from recode_rl.report.paper import comparison_rows
@@ -102,3 +105,65 @@ def test_a_launched_step_runs_as_a_subprocess(tmp_path):
     failing = Step("bad", ["analyze", "--run-dir", str(tmp_path / "bad")], launch=(sys.executable, "-m", "recode_rl.cli"))
     assert run_chain([failing], tmp_path, marks=".m", prog="test") != 0  # nothing to analyze: exit 2, no marker
     assert not (tmp_path / ".m" / "bad.done").exists()
+
+
+def test_gated_rl_runs_get_the_reward_model_served(tmp_path):
+    from recode_rl.reproduce.plan import dry_run
+
+    cfg = ReproduceConfig(experiments=["table1-recode", "table1-grpo"], run_dir=str(tmp_path),
+                          vars={"scorer_port": "8123", "scorer_gpu": "6"})
+    steps = {s.name: s for s in plan(cfg)}
+    service = steps["rl-recode"].service
+    assert service is not None and not steps["rl-grpo"].service and not steps["eval-recode"].service
+    assert steps["rl-recode"].argv[steps["rl-recode"].argv.index("--scorer-url") + 1] == "http://localhost:8123/score"
+    assert service.health == "http://localhost:8123/health" and ("CUDA_VISIBLE_DEVICES", "6") in service.env
+    assert f"{tmp_path}/rm-crpl-7b/checkpoints/reward_model" in service.command
+    served = next(i for i in dry_run(list(steps.values())) if i["stage"] == "rl-recode")["service_config"]
+    assert served.port == 8123 and served.scorer.kind == "hf"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+_SERVER = """
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200); self.end_headers(); self.wfile.write(b"ok")
+    def log_message(self, *a): pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+"""
+
+
+def test_a_service_runs_for_its_step_and_is_stopped(tmp_path):
+    import sys
+
+    from recode_rl.reproduce.chain import Service, Step, _answers, run_chain
+
+    port = _free_port()
+    health = f"http://127.0.0.1:{port}/health"
+    service = Service((sys.executable, "-c", _SERVER, str(port)), health, timeout=60)
+    probe = (sys.executable, "-c", f"import urllib.request; urllib.request.urlopen({health!r}, timeout=5)")
+    assert run_chain([Step("uses-it", [], launch=probe, service=service)], tmp_path, marks=".m", prog="test") == 0
+    assert not _answers(health), "the chain stops the server it started"
+    broken = Service((sys.executable, "-c", "raise SystemExit(3)"), health, timeout=60)
+    with pytest.raises(DataError, match="exited with code 3"):
+        run_chain([Step("never", [], launch=probe, service=broken)], tmp_path, marks=".m", prog="test")
+
+
+def test_rewardbench_defaults_to_the_data_layout(tmp_path, monkeypatch):
+    from recode_rl.reproduce.plan import data_path
+
+    monkeypatch.setenv("RECODE_DATA_DIR", str(tmp_path / "shared"))
+    monkeypatch.setenv("RECODE_CACHE_DIR", str(tmp_path / "cache"))
+    rel = "rewardbench/filtered-00000-of-00001.parquet"
+    assert data_path(f"data:{rel}") == str(tmp_path / "cache" / "data" / rel)  # where fetch will put it
+    (tmp_path / "shared" / "rewardbench").mkdir(parents=True)
+    (tmp_path / "shared" / rel).write_bytes(b"x")
+    assert data_path(f"data:{rel}") == str(tmp_path / "shared" / rel)
+    assert data_path("/my/rb.jsonl") == "/my/rb.jsonl"
