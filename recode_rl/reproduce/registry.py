@@ -2,7 +2,8 @@
 
 A `StageSpec` is one `recode` command line with placeholders (`{run}` the run directory,
 `{configs}` the shipped configs folder, and the user-settable `VARS` such as `{rewardbench}`),
-plus the stages it reads from (`after`). Stage names are shared by every experiment: Table 1's
+plus the stages it reads from (`after`), whether it is multi-GPU training run under the `{launch}`
+prefix (`launched`), and which reward model is served to it while it runs (`serves`). Stage names are shared by every experiment: Table 1's
 +ReCode row, Table 8 and Figure 3a all plan the stage `rl-recode`, so in one run directory it
 runs once, and one reward model (`rm-crpl-7b`) serves every RL run that uses it. The paper scale
 and the CPU scale have one table of stages each, under the same names (the CPU twin of
@@ -26,7 +27,8 @@ from typing import Any
 from recode_rl.config import ConfigError
 from recode_rl.reproduce.chain import Service, Step
 
-__all__ = ["Metric", "Ratio", "StageSpec", "Experiment", "plan_stages", "plan_steps", "expand", "scorer_service"]
+__all__ = ["Metric", "Ratio", "StageSpec", "Experiment", "plan_stages", "plan_steps", "expand", "flags_first",
+           "scorer_service"]
 
 SCALES = ("paper", "cpu")
 
