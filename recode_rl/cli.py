@@ -4,8 +4,8 @@ Each command lives in its stage's `cli.py` module, a thin shell that exposes `Co
 stage's config class, defined in `<stage>/config.py`), `add_arguments(parser)`, `run(args) -> int`
 and optionally `FLAGS` (argparse dest -> dotted key, applied by `recode_rl.config.config_from_args`),
 `OVERRIDE_EXAMPLE` (shown in `--help`) and `resolve_config(args)` (for commands whose positionals
-mix with the KEY=VALUE overrides; `resolve_config` below is how every command's config is built). Command modules must not import torch (or anything
-heavy) at module level: `recode --help` and `recode <cmd> --help` stay instant. Heavy imports go
+mix with the KEY=VALUE overrides; `resolve_config` below is how every command's config is built).
+Command modules must not import torch (or anything heavy) at module level: `recode --help` and `recode <cmd> --help` stay instant. Heavy imports go
 inside `run`; library functions live in the library.
 
 Common to every command: `--config FILE.yaml`, trailing `key.sub=value` overrides (`list.0.key=v`

@@ -3,17 +3,17 @@
 A `StageSpec` is one `recode` command line with placeholders (`{run}` the run directory,
 `{configs}` the shipped configs folder, and the user-settable `VARS` such as `{rewardbench}`),
 plus the stages it reads from (`after`), whether it is multi-GPU training run under the `{launch}`
-prefix (`launched`), and which reward model is served to it while it runs (`serves`). Stage names are shared by every experiment: Table 1's
-+ReCode row, Table 8 and Figure 3a all plan the stage `rl-recode`, so in one run directory it
-runs once, and one reward model (`rm-crpl-7b`) serves every RL run that uses it. The paper scale
-and the CPU scale have one table of stages each, under the same names (the CPU twin of
-`rm-crpl-7b` is a tiny reward model trained on the embedded generator's pairs), so an
-experiment's `ours` metrics point at the same stage either way.
+prefix (`launched`), and which reward model is served to it while it runs (`serves`). Stage
+names are shared by every experiment: Table 1's +ReCode row, Table 8 and Figure 3a all plan the
+stage `rl-recode`, so in one run directory it runs once, and one reward model (`rm-crpl-7b`)
+serves every RL run that uses it. The paper scale and the CPU scale have one table of stages
+each, under the same names (the CPU twin of `rm-crpl-7b` is a tiny reward model trained on the
+embedded generator's pairs), so an experiment's `ours` metrics point at the same stage either way.
 
 An `Experiment` names a table row or figure of the paper (`ref` exactly "Table 5" or
 "Figure 3c"), what it needs, the paper's numbers (`paper`), the stages it ends with at each
 scale (`None` at CPU scale = no CPU twin, with `cpu_note` saying why) and where each of our
-numbers is found (`ours`: paper key -> `Metric`).
+numbers is found (`ours`: paper key -> `Metric`, or a `Ratio` of other keys).
 """
 
 from __future__ import annotations
