@@ -5,8 +5,9 @@ stage's config class, defined in `<stage>/config.py`), `add_arguments(parser)`, 
 and optionally `FLAGS` (argparse dest -> dotted key, applied by `recode_rl.config.config_from_args`),
 `OVERRIDE_EXAMPLE` (shown in `--help`) and `resolve_config(args)` (for commands whose positionals
 mix with the KEY=VALUE overrides; `resolve_config` below is how every command's config is built).
-Command modules must not import torch (or anything heavy) at module level: `recode --help` and `recode <cmd> --help` stay instant. Heavy imports go
-inside `run`; library functions live in the library.
+Command modules must not import torch (or anything heavy) at module level: `recode --help` and
+`recode <cmd> --help` stay instant. Heavy imports go inside `run`; library functions live in the
+library.
 
 Common to every command: `--config FILE.yaml`, trailing `key.sub=value` overrides (`list.0.key=v`
 indexes a list, `key+=[v]` appends), and `--print-config` (print the resolved config as YAML, run
