@@ -2,10 +2,12 @@
 
 Each command lives in its stage's `cli.py` module, a thin shell that exposes `Config` (the
 stage's config class, defined in `<stage>/config.py`), `add_arguments(parser)`, `run(args) -> int`
-and optionally `FLAGS` (argparse dest -> dotted key, applied by `recode_rl.config.config_from_args`)
-and `OVERRIDE_EXAMPLE` (shown in `--help`). Command modules must not import torch (or anything
-heavy) at module level: `recode --help` and `recode <cmd> --help` stay instant. Heavy imports go
-inside `run`; library functions live in the library.
+and optionally `FLAGS` (argparse dest -> dotted key, applied by `recode_rl.config.config_from_args`),
+`OVERRIDE_EXAMPLE` (shown in `--help`) and `resolve_config(args)` (for commands whose positionals
+mix with the KEY=VALUE overrides; `resolve_config` below is how every command's config is built).
+Command modules must not import torch (or anything heavy) at module level: `recode --help` and
+`recode <cmd> --help` stay instant. Heavy imports go inside `run`; library functions live in the
+library.
 
 Common to every command: `--config FILE.yaml`, trailing `key.sub=value` overrides (`list.0.key=v`
 indexes a list, `key+=[v]` appends), and `--print-config` (print the resolved config as YAML, run
@@ -39,13 +41,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "train-sft": ("recode_rl.rl.sft_cli", "SFT baseline on verified think/answer targets (TRL's SFTTrainer)"),
     "preflight": ("recode_rl.preflight.cli", "check a train-rl/train-rm/train-sft/synth/eval config for N GPUs on CPU before launching"),
     "demo": ("recode_rl.demo", "the whole method end to end, offline on CPU, on the embedded default"),
+    "reproduce": ("recode_rl.reproduce.cli", "reproduce one experiment of the paper (table row or figure): its whole chain, resumable"),
     "report": ("recode_rl.report.cli", "tables and plots from run directories (markdown + self-contained HTML)"),
 }
 
 
 # Commands that keep finished work on disk (caches, sample stores, checkpoints) and resume from it
 # when rerun with the same run directory; the others redo everything after an interrupt.
-RESUMABLE = {"synth", "train-rm", "eval-rm", "eval", "build-lcbrb", "train-rl", "train-sft", "demo"}
+RESUMABLE = {"synth", "train-rm", "eval-rm", "eval", "build-lcbrb", "train-rl", "train-sft", "demo", "reproduce"}
 
 
 # The embedded default (offline, CPU, small) each command runs when no --config is given: the same
@@ -103,11 +106,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _print_config(args: argparse.Namespace) -> int:
-    from recode_rl.config import config_from_args, dump_config
+def resolve_config(args: argparse.Namespace) -> Any:
+    """The config a parsed command line runs with: the command's `resolve_config`, else
+    `--config` + overrides + FLAGS through `config_from_args` (validated, nothing run)."""
+    from recode_rl.config import config_from_args
 
     module = args._module
-    print(dump_config(config_from_args(module.Config, args, getattr(module, "FLAGS", None))), end="")
+    own = getattr(module, "resolve_config", None)
+    return own(args) if own else config_from_args(module.Config, args, getattr(module, "FLAGS", None))
+
+
+def _print_config(args: argparse.Namespace) -> int:
+    from recode_rl.config import dump_config
+
+    print(dump_config(resolve_config(args)), end="")
     return 0
 
 

@@ -22,13 +22,12 @@ shipped `paper*.yaml` configs are the real experiments (GPU).
 from __future__ import annotations
 
 import argparse
-import time
 from pathlib import Path
 
 from pydantic import Field
 
 from recode_rl.config import Flags, StageConfig, config_from_args
-from recode_rl.errors import DataError
+from recode_rl.reproduce.chain import Step, configs_dir, run_chain
 
 __all__ = ["Config", "FLAGS", "add_arguments", "run", "stages"]
 
@@ -52,19 +51,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--run-dir", metavar="DIR", help="demo run directory (default runs/demo; reuse to resume)")
 
 
-def _configs_dir() -> Path:
-    import recode_rl
-
-    path = Path(recode_rl.__file__).resolve().parents[1] / "configs"
-    if not path.is_dir():
-        raise DataError(f"shipped configs not found at {path}: run `recode demo` from a source checkout "
-                        "(pip install -e .)")
-    return path
-
-
 def stages(cfg: Config) -> list[tuple[str, list[str]]]:
     """(name, argv for `recode`) per stage, in order."""
-    c, r = _configs_dir(), Path(cfg.run_dir)
+    c, r = configs_dir(), Path(cfg.run_dir)
     rm = r / "rm" / "checkpoints" / "reward_model"
     out = [
         ("synth", ["synth", "--config", str(c / "synth/default.yaml"), "--run-dir", str(r / "synth"),
@@ -96,27 +85,8 @@ def stages(cfg: Config) -> list[tuple[str, list[str]]]:
 
 def run(args: argparse.Namespace) -> int:
     cfg = config_from_args(Config, args, FLAGS)
-    from recode_rl.cli import main
-
     root = Path(cfg.run_dir)
-    marks = root / ".demo"
-    marks.mkdir(parents=True, exist_ok=True)
-    plan = stages(cfg)
-    t_all = time.monotonic()
-    for i, (name, argv) in enumerate(plan, 1):
-        mark = marks / f"{name}.done"
-        if mark.exists():
-            print(f"[{i}/{len(plan)}] {name}: done earlier, skipped", flush=True)
-            continue
-        print(f"\n[{i}/{len(plan)}] {name}: recode {' '.join(argv)}", flush=True)
-        t0 = time.monotonic()
-        code = main(argv)
-        if code != 0:
-            print(f"recode demo: stage {name} failed (exit {code}); fix and rerun to resume from it")
-            return code
-        mark.write_text(f"{time.monotonic() - t0:.1f}\n")
-        print(f"[{i}/{len(plan)}] {name}: finished in {time.monotonic() - t0:.0f}s "
-              f"(total {time.monotonic() - t_all:.0f}s)", flush=True)
-    print(f"\nrecode demo: done in {time.monotonic() - t_all:.0f}s")
-    print(f"report: {root / 'report' / 'report.html'}")
-    return 0
+    code = run_chain([Step(name, argv) for name, argv in stages(cfg)], root, marks=".demo", prog="recode demo")
+    if code == 0:
+        print(f"report: {root / 'report' / 'report.html'}")
+    return code

@@ -5,7 +5,8 @@ HE | HE+ | MBPP | MBPP+ | LCB E/M/H | BCB full/hard | Avg (greedy pass@1, %); re
 pairwise accuracy per preference file; training as curves of test pass rate and process
 reward per reward variant, with the reward-hacking monitor's flags. Whatever was not run is
 simply absent; every caveat a stage recorded (public tests only, skipped tasks, untrained
-scorer, ...) is carried into the notes.
+scorer, ...) is carried into the notes. With `experiments` (`recode reproduce` ids) the page opens
+with the paper's numbers beside ours for each (`recode_rl/report/paper.py`).
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ import base64
 import html
 import time
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 from recode_rl.report.collect import Found
+from recode_rl.report.paper import paper_vs_ours
 from recode_rl.report.figures import plot_efficiency, plot_training
 
 __all__ = ["render"]
@@ -170,10 +173,42 @@ def _rl_section(found: Found, figdir: Path) -> tuple[list[str], list[tuple[str, 
     return md, plots
 
 
-def render(found: Found, out_dir: Path, title: str = "ReCode report") -> tuple[Path, Path]:
+def _analysis_section(found: Found, figdir: Path) -> tuple[list[str], list[tuple[str, Path]]]:
+    """Each `recode analyze` run's own page (headings one level down) with its figures copied in."""
+    import re
+    import shutil
+
+    md: list[str] = []
+    plots: list[tuple[str, Path]] = []
+    for label, run in found.analyses:
+        md += [f"## Analysis: {label}", ""]
+        prefix = re.sub(r"[^A-Za-z0-9]+", "_", label).strip("_")
+        for line in (run / "report" / "analysis.md").read_text().splitlines():
+            if line.startswith("# "):
+                continue  # its title; ours is the heading above
+            if line.startswith("!["):  # figures/<name>.png of that run -> a unique name in ours
+                alt, src = line[2:].split("](", 1)
+                source = run / "report" / src.rstrip(")")
+                if not source.is_file():
+                    continue
+                figdir.mkdir(parents=True, exist_ok=True)
+                target = figdir / f"{prefix}_{source.name}"
+                shutil.copyfile(source, target)
+                plots.append((alt, target))
+                line = f"![{alt}](figures/{target.name})"
+            md.append("#" + line if line.startswith("#") else line)
+        md.append("")
+    return md, plots
+
+
+def render(found: Found, out_dir: Path, title: str = "ReCode report", *, experiments: Sequence[str] = (),
+           scale: str = "paper") -> tuple[Path, Path]:
+    """`experiments` (`recode reproduce` ids) add a paper-vs-ours table each, read from `found.roots[0]`."""
     out_dir.mkdir(parents=True, exist_ok=True)
     figdir = out_dir / "figures"
     md = [f"# {title}", "", f"Generated {time.strftime('%Y-%m-%d %H:%M:%S')} by `recode report`.", ""]
+    if experiments:
+        md += paper_vs_ours(experiments, found.roots[0], scale)
     md += _policy_section(found)
     rl_md, plots = _rl_section(found, figdir)
     md += rl_md
@@ -188,11 +223,14 @@ def render(found: Found, out_dir: Path, title: str = "ReCode report") -> tuple[P
         plots.append(("generation efficiency", eff_plot))
     for title_, path in plots:
         md += [f"![{title_}](figures/{path.name})", ""]
+    an_md, an_plots = _analysis_section(found, figdir)
+    md += an_md
+    plots += an_plots
     md += _rm_section(found)
     md += _synth_section(found)
     if found.problems:
         md += ["## Problems reading the run directories", "", *[f"- {p}" for p in found.problems], ""]
-    if found.empty():
+    if found.empty() and not experiments:
         md += ["Nothing to report: no stage outputs were found in the given run directories.", ""]
     md_path = out_dir / "report.md"
     md_path.write_text("\n".join(md))

@@ -2,6 +2,7 @@
 
     recode report runs/demo                      # nested stage directories are found
     recode report runs/eval-base runs/eval-recode --out reports/ablation
+    recode report runs/reproduce-paper experiments=[table1-recode,table8]   # paper vs ours first
 
 Tables in the paper's layout for whatever was run, plots of training curves, reward dynamics
 (with the reward-hacking monitor's flags) and generation efficiency.
@@ -27,12 +28,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", metavar="DIR", help="output folder (default: <first run dir>/report)")
 
 
-def run(args: argparse.Namespace) -> int:
+def resolve_config(args: argparse.Namespace) -> Config:
+    """The config this command runs with (also used by `recode reproduce --dry-run`)."""
     # positional RUN_DIRs and KEY=VALUE overrides share argparse's positional slots
     positional = [*args.run_dirs_pos, *args.overrides]
     args.run_dirs_pos = [a for a in positional if "=" not in a]
     args.overrides = [a for a in positional if "=" in a]
-    cfg = config_from_args(Config, args, FLAGS)
+    return config_from_args(Config, args, FLAGS)
+
+
+def run(args: argparse.Namespace) -> int:
+    cfg = resolve_config(args)
     dirs = cfg.run_dirs
     if not dirs:
         raise DataError("give at least one run directory")
@@ -42,11 +48,11 @@ def run(args: argparse.Namespace) -> int:
     from recode_rl.report import collect, render
 
     found = collect(dirs)
-    if found.empty():
+    if found.empty() and not cfg.experiments:  # a paper-vs-ours table may be all there is (Table 7)
         raise DataError(f"nothing to report in {', '.join(dirs)}: no stage outputs (report/*.json, data/stats.json, "
                         "metrics.jsonl) found")
     out = Path(cfg.out or Path(dirs[0]) / "report")
-    md, page = render(found, out, cfg.title)
+    md, page = render(found, out, cfg.title, experiments=cfg.experiments, scale=cfg.scale)
     for problem in found.problems:
         print(f"warning: {problem}")
     print(f"report: {page}\nmarkdown: {md}")

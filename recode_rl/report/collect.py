@@ -3,6 +3,7 @@
     report/eval_summary.json   recode eval        (policy benchmarks, paper-layout cells)
     report/eval_rm.json        recode eval-rm     (pairwise accuracy per file)
     report/train_rm.json       recode train-rm    (reward-model training summary)
+    report/analysis.md         recode analyze     (correlation study, training dynamics + figures)
     data/stats.json            recode synth       (CRPL synthesis counts)
     metrics.jsonl + config.train-rl.yaml          recode train-rl (per-step training metrics)
 
@@ -33,10 +34,12 @@ class Found:
     rm_trains: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     synths: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     rl_runs: list[tuple[str, dict[str, Any], list[dict[str, Any]]]] = field(default_factory=list)
+    analyses: list[tuple[str, Path]] = field(default_factory=list)  # (label, run dir) of `recode analyze` runs
     problems: list[str] = field(default_factory=list)
+    roots: list[Path] = field(default_factory=list)       # the run directories given, resolved
 
     def empty(self) -> bool:
-        return not (self.evals or self.rm_evals or self.rm_trains or self.synths or self.rl_runs)
+        return not (self.evals or self.rm_evals or self.rm_trains or self.synths or self.rl_runs or self.analyses)
 
 
 def _load_json(path: Path, found: Found) -> dict[str, Any] | None:
@@ -75,6 +78,7 @@ def _rl_config(run: Path) -> dict[str, Any]:
 def collect(run_dirs: list[str | Path]) -> Found:
     found = Found()
     roots = [Path(d).resolve() for d in run_dirs]
+    found.roots = roots
     seen: set[Path] = set()
     for root in roots:
         if not root.is_dir():
@@ -106,13 +110,15 @@ def collect(run_dirs: list[str | Path]) -> Found:
                 except DataError as exc:  # the report still shows the records before the bad line
                     found.problems.append(f"{run}: {exc} (rest of metrics.jsonl skipped)")
                 found.rl_runs.append((label, cfg, records))
+            if (rep / "analysis.md").exists():
+                found.analyses.append((label, run))
             for stage in _stages(run) - _SHOWN:
                 found.problems.append(f"{label}: a {stage} run; the report has no section for {stage} (not shown)")
     return found
 
 
 # stages whose outputs the report renders; a run dir of any other stage is named, never silently skipped
-_SHOWN = {"synth", "train-rm", "eval-rm", "train-rl", "eval"}
+_SHOWN = {"synth", "train-rm", "eval-rm", "train-rl", "eval", "analyze"}
 
 
 def _stages(run: Path) -> set[str]:

@@ -1,0 +1,1 @@
+"""`recode reproduce`: every experiment of the paper with results, one command each (see docs/reproduce.md)."""
