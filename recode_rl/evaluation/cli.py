@@ -3,6 +3,7 @@
     recode eval generator.model=runs/train-rl-.../checkpoints/final benchmarks=[humaneval,mbpp]
     recode eval --config configs/eval/paper.yaml generator.backend=openai generator.model=Qwen/Qwen2.5-Coder-7B-Instruct
     recode eval --config configs/eval/embedded.yaml        # SmolLM2-135M on a few HumanEval tasks, CPU
+    recode eval --config configs/eval/livecodebench.yaml snapshots_of=runs/recode-7b   # pass@1 over RL steps
 
 Benchmarks: humaneval, humaneval+, mbpp, mbpp+, livecodebench, bigcodebench, bigcodebench-hard,
 bigcodebench-sample, math500, minerva, aime24 — a name, or `{name, path, limit, task_ids, start,
@@ -34,6 +35,13 @@ def run(args: argparse.Namespace) -> int:
     from recode_rl.rundir import RunDir
 
     cfg = config_from_args(Config, args, FLAGS)
+    if cfg.snapshots_of:   # the pass@1 curve of an RL run's kept snapshots, into that run's metrics
+        from recode_rl.evaluation.curve import evaluate_snapshots
+
+        for rec in evaluate_snapshots(cfg, cfg.snapshots_of):
+            print(f"step {rec['step']}: " + ", ".join(f"{k} {v:.1f}" for k, v in rec.items() if k != "step"))
+        print(f"curve: {cfg.snapshots_of}/metrics.jsonl (eval/<benchmark>/pass@1)")
+        return 0
     if cfg.n > 1 and cfg.sampling.temperature == 0:
         print("recode eval: warning: n > 1 with greedy decoding gives n identical samples")
     run_dir = RunDir.create(cfg.run_dir, stage="eval")

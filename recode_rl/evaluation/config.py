@@ -48,6 +48,7 @@ class EvalConfig(StageConfig):
     max_workers: int | None = None       # executor workers (default: CPU count)
     chunk_size: int = Field(32, ge=1)    # prompts per generate -> score -> save step
     math_timeout: float = Field(5.0, gt=0)
+    snapshots_of: str | None = None      # an RL run dir: evaluate its checkpoints/eval-step-N (evaluation/curve.py)
 
     @field_validator("benchmarks", mode="before")
     @classmethod

@@ -124,10 +124,19 @@ def _dynamics(stage: str, labels: tuple[str, ...]) -> dict[str, Metric]:
             for what, key in (("pass rate", "pass_rate_last"), ("process reward", "process_last"))}
 
 
-def _analyze_runs(name: str, runs: dict[str, str]) -> tuple[str, StageSpec]:
+def _analyze_runs(name: str, runs: dict[str, str], pass_key: str | None = None,
+                  after: tuple[str, ...] = ()) -> tuple[str, StageSpec]:
+    """Training dynamics of `runs`; `pass_key` picks the held-out curve (eval/<benchmark>/pass@1)."""
     dirs = ",".join(f"{{run}}/{r}" for r in runs)
+    key = (f"pass_key={pass_key}",) if pass_key else ()
     return _s(name, "analyze", "--run-dir", f"{{run}}/{name}", f"runs=[{dirs}]", f"labels=[{','.join(runs.values())}]",
-              after=tuple(runs))
+              *key, after=(*runs, *after))
+
+
+def _curve(rl_stage: str, config: str, *overrides: str) -> tuple[str, StageSpec]:
+    """Held-out pass@1 of the snapshots an RL run kept (`eval.every`), into its metrics (Figures 3a-3c)."""
+    return _s(f"curve-{rl_stage}", "eval", "--config", f"{{configs}}/eval/{config}", "--run-dir",
+              f"{{run}}/curve-{rl_stage}", f"snapshots_of={{run}}/{rl_stage}", *overrides, after=(rl_stage,))
 
 
 _CODER7 = "Qwen/Qwen2.5-Coder-7B-Instruct"
@@ -179,10 +188,16 @@ PAPER_STAGES: dict[str, StageSpec] = dict([
     _eval("eval-math-recode", "math.yaml", _final("rl-math-recode"), "Qwen2.5-Math-7B +ReCode", "rl-math-recode"),
     # analyses
     _s("table7", "analyze", "--run-dir", "{run}/table7", "judged=[{run}/correlation]", after=("correlation",)),
-    _analyze_runs("curves-lcb", {"rl-recode": "ReCode", "rl-grpo": "GRPO"}),
-    _analyze_runs("curves-aime", {"rl-math-recode": "ReCode", "rl-math-grpo": "GRPO"}),
+    # Figures 3a-3c: each RL run keeps a snapshot every eval.every steps (paper configs); evaluate them
+    *(_curve(rl, "livecodebench.yaml") for rl in ("rl-recode", "rl-grpo", "rl-direct", "rl-soft", "rl-other-rm")),
+    *(_curve(rl, "math.yaml", "benchmarks=[aime24]") for rl in ("rl-math-recode", "rl-math-grpo")),
+    _analyze_runs("curves-lcb", {"rl-recode": "ReCode", "rl-grpo": "GRPO"}, "eval/livecodebench/pass@1",
+                  after=("curve-rl-recode", "curve-rl-grpo")),
+    _analyze_runs("curves-aime", {"rl-math-recode": "ReCode", "rl-math-grpo": "GRPO"}, "eval/aime24/pass@1",
+                  after=("curve-rl-math-recode", "curve-rl-math-grpo")),
     _analyze_runs("curves-ablation", {"rl-recode": "ReCode", "rl-direct": "Direct", "rl-soft": "Soft",
-                                      "rl-other-rm": "Skywork RM"}),
+                                      "rl-other-rm": "Skywork RM"}, "eval/livecodebench/pass@1",
+                  after=("curve-rl-recode", "curve-rl-direct", "curve-rl-soft", "curve-rl-other-rm")),
     _analyze_runs("hacking", {"rl-direct": "Direct", "rl-recode": "ReCode"}),
 ])
 
@@ -427,12 +442,12 @@ EXPERIMENTS: list[Experiment] = [
     Experiment("figure3a", "Figure 3a", "LiveCodeBench pass@1 over training steps, ReCode vs GRPO", _RL_NEEDS,
                {"finding": "ReCode stays above outcome-only GRPO throughout training (1600 steps)"},
                ("curves-lcb",), None,
-               "no CPU twin; the curve needs periodic LiveCodeBench evaluation during train-rl (issue 11)",
+               "no CPU twin; held-out LiveCodeBench pass@1 of the snapshots kept every eval.every steps",
                _dynamics("curves-lcb", ("ReCode", "GRPO"))),
     Experiment("figure3b", "Figure 3b", "AIME24 accuracy over training steps, ReCode vs GRPO (math)",
                {"gpus": _8GPU + "; 900 steps", "servers": [], "data": ["DAPO-Math-17k", "AIME 2024"]},
                {"finding": "ReCode outperforms GRPO without reasoning rewards throughout training"},
-               ("curves-aime",), None, "no CPU twin; needs periodic AIME24 evaluation during train-rl (issue 11)",
+               ("curves-aime",), None, "no CPU twin; held-out AIME24 pass@1 of the snapshots kept every eval.every steps",
                _dynamics("curves-aime", ("ReCode", "GRPO"))),
     Experiment("figure3c", "Figure 3c",
                "Reward formulation and reward-model ablations over the first 500 steps (LiveCodeBench)",
