@@ -80,10 +80,11 @@ def _config_from_args(args: argparse.Namespace) -> Config:
 def run(args: argparse.Namespace) -> int:
     from recode_rl.data import load_problems
     from recode_rl.data.records import Where
-    from recode_rl.rewards.config import build_scorer
+    from recode_rl.rewards.config import ready_scorer
     from recode_rl.rewards.pipeline import score_batch, summarize
 
     cfg = _config_from_args(args)
+    scorer = ready_scorer(cfg.scorer)   # before reading responses or running programs
     records = read_responses(cfg.responses)
     problems = {p.task_id: p for p in load_problems(cfg.problems)}
     for line_no, rec in records:
@@ -91,7 +92,6 @@ def run(args: argparse.Namespace) -> int:
             raise Where(Path(cfg.responses).name, line=line_no).error(
                 "task_id", f"unknown task_id {rec['task_id']!r} (not in {cfg.problems})")
     out_path = Path(cfg.out) if cfg.out else Path(cfg.responses).with_suffix(".scored.jsonl")
-    scorer = build_scorer(cfg.scorer)
     limits = cfg.limits.to_limits()
 
     results, timing = [], {"scorer_calls": 0, "scorer_calls_saved": 0, "scorer_latency_s": 0.0, "time_parse_s": 0.0,

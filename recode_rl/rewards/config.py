@@ -26,7 +26,7 @@ from recode_rl.execution.config import LimitsConfig
 from recode_rl.rewards.core import RewardConfig
 from recode_rl.rewards.scorer import ProcessScorer
 
-__all__ = ["ScorerConfig", "build_scorer", "http_card", "scorer_config", "add_scorer_arguments", "SCORER_FLAGS",
+__all__ = ["ScorerConfig", "build_scorer", "ready_scorer", "http_card", "scorer_config", "add_scorer_arguments", "SCORER_FLAGS",
            "ScoreConfig", "ServeScorerConfig"]
 
 _DOTTED = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_][\w.]*")
@@ -117,6 +117,21 @@ def http_card(cfg: ScorerConfig) -> Any:
     if cfg.max_length is not None:
         card = dataclasses.replace(card, max_length=cfg.max_length)
     return card
+
+
+def ready_scorer(cfg: ScorerConfig) -> ProcessScorer:
+    """`build_scorer`, then a check that a remote scorer answers like one (`HTTPScorer.check`): an
+    unreachable or wrong server is a ConfigError naming `scorer.url` before any work starts."""
+    from recode_rl.rewards.scorer import ScorerError
+
+    scorer = build_scorer(cfg)
+    check = getattr(scorer, "check", None)
+    if callable(check):
+        try:
+            check()
+        except ScorerError as exc:
+            raise ConfigError(f"scorer.url={cfg.url!r} is not usable: {exc}") from None
+    return scorer
 
 
 def build_scorer(cfg: ScorerConfig) -> ProcessScorer:

@@ -249,6 +249,15 @@ class HTTPScorer:
             "expected true = sigmoid(false)). Check that it serves a num_labels=1 sequence-classification "
             "model with `--runner pooling` and no proxy rewrites replies, or use `recode serve-scorer`.")
 
+    def check(self) -> None:
+        """Fail now, not at the first passing sample hours into a run: score the fixed probe pair once
+        (our protocol) or run the activation probe (vLLM). Raises ScorerError naming the URL."""
+        if self.protocol == "recode":
+            problems, reasonings = [p for p, _ in _PROBE], [r for _, r in _PROBE]
+            self._parse(self._post(self._payload(problems, reasonings)), len(problems))
+        else:
+            self._ensure_probed()
+
     def _ensure_probed(self) -> None:
         if self._probed:
             return

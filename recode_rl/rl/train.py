@@ -67,7 +67,7 @@ class TrainResult:
 
 def rl_scorer(cfg: Config) -> ProcessScorer:
     """The process scorer of `cfg.scorer` (NoScorer when the reward never asks); errors early if the kind needs one."""
-    from recode_rl.rewards.config import ScorerConfig, build_scorer
+    from recode_rl.rewards.config import ScorerConfig, build_scorer, ready_scorer
 
     if needs_scorer(cfg) and not cfg.scorer.enabled:
         raise ConfigError(f"reward.kind {cfg.reward.kind!r} needs a process scorer: set scorer.kind (hf with scorer.path "
@@ -75,7 +75,7 @@ def rl_scorer(cfg: Config) -> ProcessScorer:
                           "scorer.factory), e.g. --scorer-path DIR")
     if not needs_scorer(cfg) and not cfg.reward.score_failing:
         return build_scorer(ScorerConfig())  # outcome / compiler: never called
-    return build_scorer(cfg.scorer)
+    return ready_scorer(cfg.scorer)         # a remote scorer must answer now, not at the first passing sample
 
 
 def build_reward(cfg: Config, scorer: ProcessScorer) -> Any:

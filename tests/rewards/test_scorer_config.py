@@ -156,3 +156,42 @@ def test_serve_scorer_cli_resolves_its_config(monkeypatch, tmp_path):
                  "scorer.kwargs={value: 0.2}", "--port", "0"]) == 0
     assert served["port"] == 0 and served["scorer"].score(["p"], ["r"]) == [0.2]
     assert main(["serve-scorer"]) == 2   # nothing to serve
+
+
+def test_ready_scorer_checks_a_remote_scorer_before_any_work():
+    import threading
+
+    from recode_rl.rewards.config import ready_scorer
+
+    server = make_server(Fixed(0.75), "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        assert ready_scorer(ScorerConfig(kind="http", url=base + "/score", retries=0)).score(["p"], ["r"]) == [0.75]
+    finally:
+        server.shutdown()
+        server.server_close()
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Page(BaseHTTPRequestHandler):   # a web page where a scorer should be
+        def do_POST(self):
+            body = b"<html>login</html>"
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *a):
+            pass
+
+    page = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    threading.Thread(target=page.serve_forever, daemon=True).start()
+    try:
+        with pytest.raises(ConfigError, match=r"scorer.url=.*is not usable.*not JSON"):
+            ready_scorer(ScorerConfig(kind="http", url=f"http://127.0.0.1:{page.server_address[1]}/score", retries=0))
+    finally:
+        page.shutdown()
+        page.server_close()
+    with pytest.raises(ConfigError, match=r"scorer.url='http://127.0.0.1:9/score' is not usable.*connection failed"):
+        ready_scorer(ScorerConfig(kind="http", url="http://127.0.0.1:9/score", retries=0))
+    assert ready_scorer(ScorerConfig()).enabled is False     # nothing to check
