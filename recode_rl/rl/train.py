@@ -123,9 +123,12 @@ def plan_rerun(cfg: Config | Any, stage: str, max_steps: int, epochs: float | No
 
 
 def _finished(run_dir: Path, step: int, start: float) -> TrainResult:
+    from recode_rl.data.records import load_records
+
     run = RunDir(run_dir)
+    flags = load_records(run.report / "hacking_flags.jsonl", missing_ok=True)   # what RunDirMetrics recorded
     return TrainResult(run_dir=run.root, final_model=run.checkpoints / "final", global_step=step, resumed_from=None,
-                       metrics=run.read_metrics(), hacking_flags=[], seconds=time.perf_counter() - start,
+                       metrics=run.read_metrics(), hacking_flags=flags, seconds=time.perf_counter() - start,
                        already_finished=True)
 
 
