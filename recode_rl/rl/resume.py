@@ -4,8 +4,8 @@
 
 - fresh start: no checkpoint (or `resume: false`);
 - no-op: the run FINISHED (its last checkpoint reached the `max_steps` it was trained for and
-  `checkpoints/final` exists) and the config asks for no more steps than that: nothing is trained
-  and nothing is written;
+  `checkpoints/final` holds that step, per its `trainer_state.json`) and the config asks for no
+  more steps than that: nothing is trained and nothing is written;
 - resume from the last checkpoint (`checkpoint-<step>`, TRL/transformers format), also to EXTEND a
   finished run when `train.max_steps` (or `train.epochs`) asks for more than it trained.
 
@@ -118,7 +118,12 @@ def plan_resume(root: Path, stage: str, cfg: BaseModel, *, max_steps: int, epoch
             f"{root} was trained up to step {step} with other settings ({lines}); a resumed run restores the "
             "optimizer, schedule and data state from its checkpoint, so these cannot take effect. Use a new "
             f"--run-dir, or --no-resume to start {root} over (see docs/training.md, 'Reruns and resume')")
-    finished = (checkpoints / "final").is_dir() and step >= int(state.get("max_steps", step + 1))
+    final = checkpoints / "final"
+    if (final / "trainer_state.json").is_file():   # `final` records its step: it must be the checkpoint's
+        final_ok = int(_state(str(final)).get("global_step", -1)) >= step
+    else:                                           # a run dir written before final/trainer_state.json
+        final_ok = final.is_dir()
+    finished = final_ok and step >= int(state.get("max_steps", step + 1))
     if max_steps > 0:
         more = max_steps > step
     else:   # epochs decide (train-sft): more epochs than the finished run was planned for

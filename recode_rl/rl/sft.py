@@ -213,6 +213,7 @@ def train_sft(cfg: SFTConfig, *, callbacks: Sequence[Any] = (), tokenizer: Any =
     if trainer.accelerator.is_main_process:
         tokenizer.padding_side = "left"
         tokenizer.save_pretrained(str(final))
+        trainer.state.save_to_json(str(final / "trainer_state.json"))   # the step `final` holds (plan_resume)
     return SFTResult(run_dir=run.root, final_model=final, global_step=trainer.state.global_step,
                      resumed_from=resume, targets=stats, seconds=time.perf_counter() - start)
 

@@ -204,6 +204,7 @@ def train(cfg: Config, *, callbacks: Sequence[Any] = (), model: Any = None, toke
     trainer.save_model(str(final))
     if trainer.accelerator.is_main_process:
         tokenizer.save_pretrained(str(final))
+        trainer.state.save_to_json(str(final / "trainer_state.json"))   # the step `final` holds (plan_resume)
     return TrainResult(run_dir=run.root, final_model=final, global_step=trainer.state.global_step,
                        resumed_from=resume, metrics=run.read_metrics(), hacking_flags=metrics_cb.flags,
                        seconds=time.perf_counter() - start)

@@ -113,3 +113,15 @@ def test_config_changes_compare_leaves_present_on_both_sides():
     old = "train:\n  learning_rate: 1.0e-06\n  gone: 1\nmodel:\n  path: a\n"
     cfg = Config.model_validate({"train": {"learning_rate": 2e-6}})
     assert config_changes(old, cfg) == {"model.path": ("a", "embedded:smollm2"), "train.learning_rate": (1e-6, 2e-6)}
+
+
+def test_a_final_folder_older_than_the_last_checkpoint_is_not_a_finished_run(tmp_path):
+    """Extended 2 -> 4 and killed after checkpoint-4 but before `final` was rewritten: finish it."""
+    run = tmp_path / "run"
+    cfg = _cfg(run, max_steps=4)
+    _trained(run, cfg, step=4, max_steps=4, finished=True)
+    (run / "checkpoints" / "final" / "trainer_state.json").write_text(json.dumps({"global_step": 2}))
+    plan = plan_resume(run, "train-rl", cfg, max_steps=4)
+    assert plan.finished_step is None and plan.checkpoint.endswith("checkpoint-4")
+    (run / "checkpoints" / "final" / "trainer_state.json").write_text(json.dumps({"global_step": 4}))
+    assert plan_resume(run, "train-rl", cfg, max_steps=4).finished_step == 4
