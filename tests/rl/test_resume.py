@@ -125,3 +125,20 @@ def test_a_final_folder_older_than_the_last_checkpoint_is_not_a_finished_run(tmp
     assert plan.finished_step is None and plan.checkpoint.endswith("checkpoint-4")
     (run / "checkpoints" / "final" / "trainer_state.json").write_text(json.dumps({"global_step": 4}))
     assert plan_resume(run, "train-rl", cfg, max_steps=4).finished_step == 4
+
+
+@pytest.mark.parametrize("command", ["train-rl", "train-sft"])
+def test_cli_rerun_of_a_finished_run_says_so_prints_the_summary_and_exits_0(tmp_path, capsys, caplog, command):
+    from recode_rl.cli import main
+
+    run = tmp_path / "run"
+    argv = [command, "--run-dir", str(run), "train.max_steps=2"]
+    assert main([*argv, "--print-config"]) == 0
+    resolved = capsys.readouterr().out            # the config this command line resolves to
+    _trained(run, Config(), step=2, max_steps=2, finished=True, stage=command)
+    (run / f"config.{command}.yaml").write_text(resolved)
+    assert main(argv) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["already_finished"] is True and summary["global_step"] == 2
+    assert "already finished at step 2" in caplog.text     # the CLI's log goes to stderr
+    assert not (run / "runs.jsonl").exists()      # nothing written
