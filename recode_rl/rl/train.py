@@ -47,7 +47,7 @@ from recode_rl.config import ConfigError
 from recode_rl.data.schema import Problem
 from recode_rl.preflight.checks import require_ok
 from recode_rl.rewards.scorer import ProcessScorer
-from recode_rl.rl.config import Config, grpo_kwargs, needs_scorer
+from recode_rl.rl.config import Config, SFTConfig, grpo_kwargs, needs_scorer
 from recode_rl.rl.resume import ResumePlan, plan_resume
 from recode_rl.rundir import RunDir
 
@@ -104,7 +104,7 @@ def load_tokenizer(path: str, trust_remote_code: bool = False) -> Any:
     return tok
 
 
-def plan_rerun(cfg: Config | Any, stage: str, max_steps: int, epochs: float | None = None) -> ResumePlan:
+def plan_rerun(cfg: Config | SFTConfig, stage: str, max_steps: int, epochs: float | None = None) -> ResumePlan:
     """`plan_resume` on `cfg.run_dir` (a fresh start without one), with the decision logged."""
     if cfg.run_dir is None:
         return ResumePlan()
@@ -115,10 +115,12 @@ def plan_rerun(cfg: Config | Any, stage: str, max_steps: int, epochs: float | No
     elif plan.changed:
         log.info("%s: resuming from step %d with %s", stage, plan.step,
                  ", ".join(f"{k} {old!r} -> {new!r}" for k, (old, new) in plan.changed.items()))
+        # the scheduler is rebuilt for the new total (its state only holds the step): only a constant
+        # rate without warmup is the same curve as one uninterrupted run
         if any(k in ("train.max_steps", "train.epochs") for k in plan.changed) and \
-                getattr(cfg.train, "lr_scheduler", "constant") != "constant":
-            log.warning("%s: the %s learning-rate schedule is rebuilt for the new length from step %d on",
-                        stage, cfg.train.lr_scheduler, plan.step)
+                (cfg.train.lr_scheduler != "constant" or cfg.train.warmup_ratio):
+            log.warning("%s: the %s learning-rate schedule (warmup_ratio %s) is rebuilt for the new length from "
+                        "step %d on", stage, cfg.train.lr_scheduler, cfg.train.warmup_ratio, plan.step)
     return plan
 
 
