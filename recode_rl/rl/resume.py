@@ -15,12 +15,16 @@ while NOT being what trains. Such a change is refused (`ConfigError` naming the 
 out: a new run dir or `--no-resume`). Only `RESUMABLE_KEYS` may differ from the run dir's
 `config.<stage>.yaml`: the length of the run, logging/saving cadence and observers. Each allowed
 change is recorded in that segment's `runs.jsonl` line (`resumed_from_step`, `changed`).
+
+`--no-resume` starts over: `set_aside` first moves the old run's `checkpoint-*` and `final` into
+`checkpoints/superseded-<time>/`, so a later resume can never pick up a checkpoint of the old run.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +34,7 @@ from pydantic import BaseModel
 
 from recode_rl.config import ConfigError, dump_config
 
-__all__ = ["RESUMABLE_KEYS", "ResumePlan", "config_changes", "last_checkpoint", "plan_resume"]
+__all__ = ["RESUMABLE_KEYS", "ResumePlan", "config_changes", "last_checkpoint", "plan_resume", "set_aside"]
 
 # Keys a resumed segment may change (prefix match on the dotted key): they take effect on resume
 # because the trainer reads them from its arguments, not from the checkpoint. Everything else
@@ -134,3 +138,17 @@ def plan_resume(root: Path, stage: str, cfg: BaseModel, *, max_steps: int, epoch
         raise ConfigError(f"train.max_steps={max_steps} is below step {step}, already trained in {ckpt}; ask for at "
                           f"least {step} steps, or --no-resume to start {root} over")
     return ResumePlan(checkpoint=ckpt, step=step, changed=changed)
+
+
+def set_aside(checkpoints: Path) -> Path | None:
+    """Move an old run's `checkpoint-*` and `final` folders into `superseded-<time>/` (a fresh start
+    in a used run dir); returns that folder, or None when there was nothing to move."""
+    old = [p for p in checkpoints.iterdir() if p.is_dir() and (_CHECKPOINT.match(p.name) or p.name == "final")] \
+        if checkpoints.is_dir() else []
+    if not old:
+        return None
+    target = checkpoints / f"superseded-{time.strftime('%Y%m%d-%H%M%S')}"
+    target.mkdir()
+    for path in old:
+        path.rename(target / path.name)
+    return target

@@ -151,6 +151,7 @@ def _sft_args(cfg: SFTConfig, output_dir: str) -> dict[str, Any]:
 def train_sft(cfg: SFTConfig, *, callbacks: Sequence[Any] = (), tokenizer: Any = None) -> SFTResult:
     """Build verified targets, then run (or resume) SFTTrainer; final model in checkpoints/final."""
     require_ok(STAGE, cfg)                          # `recode preflight`'s checks, before importing/loading anything
+    from recode_rl.rl.resume import set_aside
     from recode_rl.rl.train import load_tokenizer, plan_rerun
 
     start = time.perf_counter()
@@ -184,6 +185,8 @@ def train_sft(cfg: SFTConfig, *, callbacks: Sequence[Any] = (), tokenizer: Any =
     main_process = args.process_index == 0          # only rank 0 writes to the run dir
     if main_process:
         run.write_config(cfg, STAGE, plan.record())
+        if not cfg.resume and (aside := set_aside(run.checkpoints)) is not None:   # --no-resume: start over
+            log.info("%s: --no-resume: the previous checkpoints moved to %s", STAGE, aside)
     problems = load_training_problems(cfg.data)
     kept, stats = build_targets(problems, cfg.targets, cfg.limits)
     if main_process:

@@ -48,7 +48,7 @@ from recode_rl.data.schema import Problem
 from recode_rl.preflight.checks import require_ok
 from recode_rl.rewards.scorer import ProcessScorer
 from recode_rl.rl.config import Config, SFTConfig, grpo_kwargs, needs_scorer
-from recode_rl.rl.resume import ResumePlan, plan_resume
+from recode_rl.rl.resume import ResumePlan, plan_resume, set_aside
 from recode_rl.rundir import RunDir
 
 __all__ = ["TrainResult", "build_reward", "rl_scorer", "train", "plan_rerun", "load_tokenizer"]
@@ -166,6 +166,8 @@ def train(cfg: Config, *, callbacks: Sequence[Any] = (), model: Any = None, toke
     main_process = args.process_index == 0          # only rank 0 writes to the run dir
     if main_process:
         run.write_config(cfg, STAGE, plan.record())
+        if not cfg.resume and (aside := set_aside(run.checkpoints)) is not None:   # --no-resume: start over
+            log.info("%s: --no-resume: the previous checkpoints moved to %s", STAGE, aside)
 
     problems = load_training_problems(cfg.data)
     if tokenizer is None:

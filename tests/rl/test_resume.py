@@ -142,3 +142,15 @@ def test_cli_rerun_of_a_finished_run_says_so_prints_the_summary_and_exits_0(tmp_
     assert summary["already_finished"] is True and summary["global_step"] == 2
     assert "already finished at step 2" in caplog.text     # the CLI's log goes to stderr
     assert not (run / "runs.jsonl").exists()      # nothing written
+
+
+def test_no_resume_sets_the_old_checkpoints_aside_so_a_later_resume_cannot_pick_them(tmp_path):
+    from recode_rl.rl.resume import last_checkpoint, set_aside
+
+    run = tmp_path / "run"
+    _trained(run, _cfg(run, max_steps=4), step=4, max_steps=4, finished=True)
+    (run / "checkpoints" / "eval-step-2").mkdir()          # kept in place: not part of the rotation
+    aside = set_aside(run / "checkpoints")
+    assert aside is not None and {p.name for p in aside.iterdir()} == {"checkpoint-4", "final"}
+    assert last_checkpoint(run / "checkpoints") is None and (run / "checkpoints" / "eval-step-2").is_dir()
+    assert set_aside(run / "checkpoints") is None

@@ -140,3 +140,11 @@ def test_rerun_of_a_finished_run_is_a_noop_and_more_steps_extend_it(tmp_path, po
     assert [r["step"] for r in run.read_metrics()] == [1, 2, 3]
     segment = run.read_runs()[-1]
     assert segment["resumed_from_step"] == 2 and segment["changed"] == {"train.max_steps": [2, 3]}
+
+    # --no-resume is the way to other settings: a new run from step 0, the old checkpoints set aside
+    over = train(_cfg(tmp_path, policy, learning_rate=2e-3).model_copy(update={"resume": False}),
+                 tokenizer=chat_tokenizer())
+    assert over.resumed_from is None and over.global_step == 2
+    assert sorted(p.name for p in run.checkpoints.glob("checkpoint-*")) == ["checkpoint-2"]
+    assert [r["step"] for r in run.read_metrics()] == [1, 2]
+    assert any((p / "checkpoint-3").is_dir() for p in run.checkpoints.glob("superseded-*"))
