@@ -133,7 +133,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.print_config:
             return _print_config(args)
-        return int(args._module.run(args) or 0)
+        from recode_rl.rundir import discard_if_unused
+
+        with discard_if_unused():   # a command that fails before working leaves no skeleton run dir
+            return int(args._module.run(args) or 0)
     except (ConfigError, DataError) as exc:
         print(f"recode {args.command}: error: {exc}", file=sys.stderr)
         return 2

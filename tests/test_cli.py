@@ -137,3 +137,14 @@ def test_interrupt_message_tells_the_truth(monkeypatch, capsys, command, said):
     monkeypatch.setattr(sub.choices[command].get_default("_module"), "run", interrupted)
     assert cli.main([command]) == 130
     assert said in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [
+    ["eval", "benchmarks.0.name=nope"],                          # fails after the run dir was made
+    ["train-rl", "model.path=/nonexistent/policy-folder"],       # checked before the run dir is made
+])
+def test_a_command_that_fails_before_working_leaves_no_run_dir(tmp_path, capsys, argv):
+    run_dir = tmp_path / "run"
+    assert main([argv[0], "--run-dir", str(run_dir), *argv[1:]]) == 2
+    assert "error:" in capsys.readouterr().err
+    assert not run_dir.exists()

@@ -36,3 +36,30 @@ def test_metrics_and_default_root(tmp_path):
     run.log_metrics(1, {"loss": 0.5})
     run.log_metrics(2, {"loss": 0.25})
     assert run.read_metrics() == [{"step": 1, "loss": 0.5}, {"step": 2, "loss": 0.25}]
+
+
+def test_a_failed_command_leaves_no_skeleton_but_never_removes_work_or_a_dir_it_did_not_make(tmp_path):
+    import pytest
+
+    from recode_rl.rundir import discard_if_unused
+
+    with pytest.raises(RuntimeError), discard_if_unused():
+        RunDir.create(tmp_path / "new", stage="eval").write_config(_Cfg(), "eval")
+        raise RuntimeError("bad benchmark")
+    assert not (tmp_path / "new").exists()               # only folders + config + runs.jsonl: removed
+
+    with pytest.raises(KeyboardInterrupt), discard_if_unused():
+        run = RunDir.create(tmp_path / "worked", stage="synth")
+        run.log_metrics(1, {"loss": 0.5})                # some work was saved: kept
+        raise KeyboardInterrupt
+    assert (tmp_path / "worked" / "metrics.jsonl").is_file()
+
+    (tmp_path / "mine").mkdir()                          # the user's own (empty) directory: never removed
+    with pytest.raises(RuntimeError), discard_if_unused():
+        RunDir.create(tmp_path / "mine", stage="eval")
+        raise RuntimeError
+    assert (tmp_path / "mine" / "data").is_dir()
+
+    with discard_if_unused():                            # success: nothing removed
+        RunDir.create(tmp_path / "ok", stage="eval")
+    assert (tmp_path / "ok").is_dir()

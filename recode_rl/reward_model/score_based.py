@@ -26,7 +26,7 @@ from recode_rl.reward_model.data import ScoredReasoning, load_scored
 from recode_rl.reward_model.encoding import encode
 from recode_rl.reward_model.scoring import RewardModel, sigmoid
 from recode_rl.reward_model.train import (
-    PROGRESS_FIELDS, MetricsLogger, TruncationStats, backbone_for, export_and_summarize, last_checkpoint,
+    PROGRESS_FIELDS, MetricsLogger, TruncationStats, backbone_for, export_and_summarize, start_metrics,
     model_card, peft_config, split_by_problem, trainer_kwargs,
 )
 from recode_rl.rundir import RunDir
@@ -89,6 +89,7 @@ def train_score_based(cfg: Config, run: RunDir, *, model: Any = None, tokenizer:
     train_ids, train_trunc = _encode(tokenizer, train, cfg)
     val_ids, val_trunc = _encode(tokenizer, val, cfg)
     has_eval = len(val) > 0
+    resume = start_metrics(run)      # before logging: a resumed run's metrics.jsonl has each line once
     run.log_metrics(0, {"data/train_records": len(train), "data/validation_records": len(val),
                         "data/train_records_truncated": train_trunc.touched_records,
                         "data/validation_records_truncated": val_trunc.touched_records})
@@ -116,7 +117,6 @@ def train_score_based(cfg: Config, run: RunDir, *, model: Any = None, tokenizer:
                            data_collator=DataCollatorWithPadding(tokenizer), processing_class=tokenizer,
                            callbacks=callbacks)
     show_progress(trainer, "train-rm", PROGRESS_FIELDS)
-    resume = last_checkpoint(run.checkpoints / "trainer")
     result = trainer.train(resume_from_checkpoint=resume)
 
     final_model, out, summary = export_and_summarize(

@@ -21,6 +21,7 @@ import json
 import logging
 import os
 import random
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +35,7 @@ from recode_rl.reward_model.scoring import RewardModel, ScoringCard, write_card
 from recode_rl.rundir import RunDir
 
 __all__ = ["TruncationStats", "split_by_problem", "encode_pairs", "load_backbone", "train_bradley_terry",
-           "pairwise_accuracy"]
+           "pairwise_accuracy", "start_metrics"]
 
 T = TypeVar("T")
 log = logging.getLogger("recode_rl.reward_model")
@@ -196,12 +197,26 @@ class MetricsLogger:
         return _Logger()
 
 
-def last_checkpoint(folder: Path) -> str | None:
-    if not folder.is_dir():
-        return None
-    from transformers.trainer_utils import get_last_checkpoint
+# metrics.jsonl prefixes train-rm writes: `data/` counts and `final/` scores are logged once per start
+_RM_PREFIXES = ("data/", "train/", "final/")
 
-    return get_last_checkpoint(str(folder))
+
+def start_metrics(run: RunDir) -> str | None:
+    """The trainer checkpoint to resume from (None: fresh start), with metrics.jsonl made to match it.
+
+    Resuming from checkpoint-N keeps train-rm's lines up to step N (the trainer logs later steps
+    again) but not its `data/` and `final/` lines (this start logs them again); a fresh start drops
+    every train-rm line. Other stages' lines in a shared run dir are kept. Only rank 0 writes."""
+    from recode_rl.rl.callbacks import truncate_metrics
+    from recode_rl.rl.resume import last_checkpoint
+
+    resume = last_checkpoint(run.checkpoints / "trainer")
+    if os.environ.get("RANK", "0") == "0":
+        if resume is not None:
+            truncate_metrics(run, int(Path(resume).name.rsplit("-", 1)[-1]), rewritten=("data/", "final/"))
+        else:
+            truncate_metrics(run, sys.maxsize, rewritten=_RM_PREFIXES)
+    return resume
 
 
 def pairwise_accuracy(chosen: Sequence[float], rejected: Sequence[float]) -> float:
@@ -330,6 +345,7 @@ def train_bradley_terry(cfg: Config, run: RunDir, *, model: Any = None, tokenize
     train_ids, train_trunc = encode_pairs(tokenizer, train_pairs, cfg.model)
     val_ids, val_trunc = encode_pairs(tokenizer, val_pairs, cfg.model)
     has_eval = len(val_pairs) > 0
+    resume = start_metrics(run)      # before logging: a resumed run's metrics.jsonl has each line once
     run.log_metrics(0, {"data/train_pairs": len(train_pairs), "data/validation_pairs": len(val_pairs),
                         "data/train_pairs_truncated": train_trunc.touched_records,
                         "data/validation_pairs_truncated": val_trunc.touched_records})
@@ -348,7 +364,6 @@ def train_bradley_terry(cfg: Config, run: RunDir, *, model: Any = None, tokenize
     if len(trainer.train_dataset) != len(train_pairs) or (has_eval and len(trainer.eval_dataset) != len(val_pairs)):
         raise RuntimeError("TRL dropped preference pairs despite truncation; this is a bug, please report it")
 
-    resume = last_checkpoint(run.checkpoints / "trainer")
     result = trainer.train(resume_from_checkpoint=resume)
 
     final_model, out, summary = export_and_summarize(

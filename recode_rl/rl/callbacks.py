@@ -56,10 +56,12 @@ def numeric_logs(logs: dict[str, Any]) -> dict[str, float]:
     return out
 
 
-def truncate_metrics(run: RunDir, step: int) -> int:
-    """Keep only metrics lines with step <= `step`; returns how many lines were dropped."""
+def truncate_metrics(run: RunDir, step: int, *, rewritten: tuple[str, ...] = ()) -> int:
+    """Keep only metrics lines with step <= `step`, minus lines with a key starting with one of
+    `rewritten` (logged again by every start, e.g. train-rm's `data/` counts); returns how many were dropped."""
     records = run.read_metrics()
-    kept = [r for r in records if int(r.get("step", 0)) <= step]
+    kept = [r for r in records if int(r.get("step", 0)) <= step and not any(k.startswith(rewritten) for k in r)
+            ] if rewritten else [r for r in records if int(r.get("step", 0)) <= step]
     if len(kept) != len(records):
         write_records(run.metrics_path, kept)
     return len(records) - len(kept)

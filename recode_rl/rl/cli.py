@@ -4,7 +4,8 @@
     recode train-rl --config configs/train-rl/paper.yaml --scorer-path runs/rm/checkpoints/reward_model
     recode train-rl --config configs/train-rl/default.yaml --reward direct --run-dir runs/rl-direct
 
-Rerun with the same `--run-dir` to resume from its last checkpoint. Multi-GPU: launch the same
+Rerun with the same `--run-dir` to resume from its last checkpoint; rerunning a finished run does
+nothing unless `--max-steps` asks for more steps (then it continues from the last checkpoint). Multi-GPU: launch the same
 command with `accelerate launch --config_file configs/accelerate/<zero2|zero3|ddp>.yaml -m recode_rl.cli
 train-rl ...` (docs/training.md). Flags override `--config` and KEY=VALUE overrides.
 """
@@ -52,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
     summary = {"run_dir": str(result.run_dir), "final_model": str(result.final_model),
                "global_step": result.global_step, "resumed_from": result.resumed_from,
                "seconds": round(result.seconds, 1), "hacking_flags": len(result.hacking_flags),
+               **({"already_finished": True} if result.already_finished else {}),
                **{k: last[k] for k in ("reward", "recode/outcome_rate", "recode/format_rate") if k in last}}
     print(json.dumps(summary))
     return 0

@@ -22,6 +22,8 @@ to `<run_dir>/data/sft_targets.jsonl`. Two sources (`targets.source`):
   way; `targets.max_per_problem` caps how many passing responses per problem are kept.
 
 The loss is on the completion only (TRL's prompt-completion format, `completion_only_loss`).
+Rerunning on the same run dir resumes from the last checkpoint; a rerun of a finished run is a no-op
+unless `train.max_steps` / `train.epochs` ask for more (`recode_rl.rl.resume`).
 The terminal shows one progress bar with the loss; every log dict goes to `<run_dir>/metrics.jsonl`.
 
 Departure from the paper: the paper fine-tunes "on the same dataset using identical hyperparameters"
@@ -122,6 +124,7 @@ class SFTResult:
     resumed_from: str | None
     targets: dict[str, Any]
     seconds: float
+    already_finished: bool = False   # a rerun of a finished run: nothing was trained or written
 
 
 def _sft_args(cfg: SFTConfig, output_dir: str) -> dict[str, Any]:
@@ -148,6 +151,17 @@ def _sft_args(cfg: SFTConfig, output_dir: str) -> dict[str, Any]:
 def train_sft(cfg: SFTConfig, *, callbacks: Sequence[Any] = (), tokenizer: Any = None) -> SFTResult:
     """Build verified targets, then run (or resume) SFTTrainer; final model in checkpoints/final."""
     require_ok(STAGE, cfg)                          # `recode preflight`'s checks, before importing/loading anything
+    from recode_rl.rl.resume import set_aside
+    from recode_rl.rl.train import load_tokenizer, plan_rerun
+
+    start = time.perf_counter()
+    plan = plan_rerun(cfg, STAGE, cfg.train.max_steps, cfg.train.epochs)  # finished: no-op; refused changes fail
+    if plan.finished_step is not None:
+        run = RunDir(Path(str(cfg.run_dir)))
+        stats_path = run.report / "sft_targets.json"
+        stats = json.loads(stats_path.read_text()) if stats_path.is_file() else {}
+        return SFTResult(run_dir=run.root, final_model=run.checkpoints / "final", global_step=plan.finished_step,
+                         resumed_from=None, targets=stats, seconds=time.perf_counter() - start, already_finished=True)
     import torch
     from datasets import Dataset
     from trl import SFTConfig as TRLSFTConfig
@@ -157,21 +171,22 @@ def train_sft(cfg: SFTConfig, *, callbacks: Sequence[Any] = (), tokenizer: Any =
     from recode_rl.prompts import policy_messages
     from recode_rl.rl.callbacks import RunDirMetrics, truncate_metrics
     from recode_rl.rl.data import load_training_problems
-    from recode_rl.rl.train import last_checkpoint, load_tokenizer
     from recode_rl.trainer_progress import show_progress
 
-    start = time.perf_counter()
     if cfg.train.num_threads:
         torch.set_num_threads(cfg.train.num_threads)
     if cfg.data.prompt != "code":
         raise DataError("train-sft: only code problems (data.prompt: code) are supported")
     if int(os.environ.get("WORLD_SIZE", "1")) > 1 and cfg.run_dir is None:
         raise ConfigError("multi-process runs need an explicit run_dir (--run-dir): every rank must use the same one")
+    model_path = resolve_model(cfg.model.path)      # a missing model folder fails before the run dir exists
     run = RunDir.create(cfg.run_dir, stage=STAGE)
     args = TRLSFTConfig(**_sft_args(cfg, str(run.checkpoints)))
     main_process = args.process_index == 0          # only rank 0 writes to the run dir
     if main_process:
-        run.write_config(cfg, STAGE)
+        run.write_config(cfg, STAGE, plan.record())
+        if not cfg.resume and (aside := set_aside(run.checkpoints)) is not None:   # --no-resume: start over
+            log.info("%s: --no-resume: the previous checkpoints moved to %s", STAGE, aside)
     problems = load_training_problems(cfg.data)
     kept, stats = build_targets(problems, cfg.targets, cfg.limits)
     if main_process:
@@ -183,14 +198,13 @@ def train_sft(cfg: SFTConfig, *, callbacks: Sequence[Any] = (), tokenizer: Any =
     dataset = Dataset.from_list([{"prompt": policy_messages(p), "completion": [{"role": "assistant", "content": t}]}
                                  for p, t in kept])
 
-    model_path = resolve_model(cfg.model.path)
     if tokenizer is None:
         tokenizer = load_tokenizer(model_path, cfg.model.trust_remote_code)
     tokenizer.padding_side = "right"  # training: right padding
-    resume = last_checkpoint(run.checkpoints) if cfg.resume else None
+    resume = plan.checkpoint
     metrics_cb = RunDirMetrics(run)
     if resume is not None and main_process:
-        truncate_metrics(run, int(Path(resume).name.rsplit("-", 1)[-1]))
+        truncate_metrics(run, plan.step)
     elif resume is None and main_process and run.metrics_path.exists():
         run.metrics_path.unlink()
     trainer = SFTTrainer(model=model_path, args=args, train_dataset=dataset, processing_class=tokenizer,
@@ -202,6 +216,7 @@ def train_sft(cfg: SFTConfig, *, callbacks: Sequence[Any] = (), tokenizer: Any =
     if trainer.accelerator.is_main_process:
         tokenizer.padding_side = "left"
         tokenizer.save_pretrained(str(final))
+        trainer.state.save_to_json(str(final / "trainer_state.json"))   # the step `final` holds (plan_resume)
     return SFTResult(run_dir=run.root, final_model=final, global_step=trainer.state.global_step,
                      resumed_from=resume, targets=stats, seconds=time.perf_counter() - start)
 

@@ -43,5 +43,6 @@ def run(args: argparse.Namespace) -> int:
     result = train_sft(cfg)
     print(json.dumps({"run_dir": str(result.run_dir), "final_model": str(result.final_model),
                       "global_step": result.global_step, "resumed_from": result.resumed_from,
-                      "targets": result.targets, "seconds": round(result.seconds, 1)}))
+                      "targets": result.targets, "seconds": round(result.seconds, 1),
+                      **({"already_finished": True} if result.already_finished else {})}))
     return 0

@@ -8,7 +8,9 @@ Reads top to bottom:
    loading anything: data splits, batch shape, DeepSpeed JSON, scorer placement, loggers installed.
 1. Run dir (`RunDir`): resolved config `config.train-rl.yaml`, checkpoints in `checkpoints/`
    (`checkpoint-<step>`, TRL/transformers format with optimizer, scheduler, RNG and data state),
-   `metrics.jsonl`, `report/`. Rerunning on the same run dir resumes from the last checkpoint.
+   `metrics.jsonl`, `report/`. Rerunning on the same run dir resumes from the last checkpoint; a
+   rerun of a FINISHED run is a no-op unless `train.max_steps` asks for more, and a change that a
+   resume cannot honour (learning rate, batch, model, data, reward) is refused (`recode_rl.rl.resume`).
 2. Problems from `data.train` -> conversational rows: the policy prompt (rendered by TRL with the
    model's chat template) plus the problem statement and the tests as columns. Prompts over
    `data.max_prompt_length` tokens are dropped and counted (`report/train_data.json`).
@@ -41,14 +43,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-from recode_rl.config import ConfigError, dump_config
+from recode_rl.config import ConfigError
 from recode_rl.data.schema import Problem
 from recode_rl.preflight.checks import require_ok
 from recode_rl.rewards.scorer import ProcessScorer
-from recode_rl.rl.config import Config, grpo_kwargs, needs_scorer
+from recode_rl.rl.config import Config, SFTConfig, grpo_kwargs, needs_scorer
+from recode_rl.rl.resume import ResumePlan, plan_resume, set_aside
 from recode_rl.rundir import RunDir
 
-__all__ = ["TrainResult", "build_reward", "rl_scorer", "train", "last_checkpoint", "load_tokenizer"]
+__all__ = ["TrainResult", "build_reward", "rl_scorer", "train", "plan_rerun", "load_tokenizer"]
 
 log = logging.getLogger("recode_rl.rl")
 STAGE = "train-rl"
@@ -63,6 +66,7 @@ class TrainResult:
     metrics: list[dict[str, Any]]
     hacking_flags: list[dict[str, Any]]
     seconds: float
+    already_finished: bool = False   # a rerun of a finished run: nothing was trained or written
 
 
 def rl_scorer(cfg: Config) -> ProcessScorer:
@@ -85,12 +89,6 @@ def build_reward(cfg: Config, scorer: ProcessScorer) -> Any:
     return ReCodeReward(cfg.reward, scorer, limits=cfg.limits.to_limits(), max_workers=cfg.limits.max_workers)
 
 
-def last_checkpoint(folder: Path) -> str | None:
-    from transformers.trainer_utils import get_last_checkpoint
-
-    return get_last_checkpoint(str(folder)) if folder.is_dir() else None
-
-
 def load_tokenizer(path: str, trust_remote_code: bool = False) -> Any:
     """The policy tokenizer, left-padded for generation, with a pad token."""
     from transformers import AutoTokenizer
@@ -106,16 +104,43 @@ def load_tokenizer(path: str, trust_remote_code: bool = False) -> Any:
     return tok
 
 
-def _check_resume(run: RunDir, cfg: Config) -> None:
-    """Warn when the run dir's previous config differs from this one (resuming with other settings)."""
-    previous = run.root / f"config.{STAGE}.yaml"
-    if previous.is_file() and previous.read_text() != dump_config(cfg):
-        log.warning("%s differs from the config of this run; resuming with the NEW settings", previous)
+def plan_rerun(cfg: Config | SFTConfig, stage: str, max_steps: int, epochs: float | None = None) -> ResumePlan:
+    """`plan_resume` on `cfg.run_dir` (a fresh start without one), with the decision logged."""
+    if cfg.run_dir is None:
+        return ResumePlan()
+    plan = plan_resume(Path(cfg.run_dir), stage, cfg, max_steps=max_steps, epochs=epochs)
+    if plan.finished_step is not None:
+        log.warning("%s: %s already finished at step %d; nothing to train. Ask for more steps (--max-steps) to "
+                    "extend it, or --no-resume to start over", stage, cfg.run_dir, plan.finished_step)
+    elif plan.changed:
+        log.info("%s: resuming from step %d with %s", stage, plan.step,
+                 ", ".join(f"{k} {old!r} -> {new!r}" for k, (old, new) in plan.changed.items()))
+        # the scheduler is rebuilt for the new total (its state only holds the step): only a constant
+        # rate without warmup is the same curve as one uninterrupted run
+        if any(k in ("train.max_steps", "train.epochs") for k in plan.changed) and \
+                (cfg.train.lr_scheduler != "constant" or cfg.train.warmup_ratio):
+            log.warning("%s: the %s learning-rate schedule (warmup_ratio %s) is rebuilt for the new length from "
+                        "step %d on", stage, cfg.train.lr_scheduler, cfg.train.warmup_ratio, plan.step)
+    return plan
+
+
+def _finished(run_dir: Path, step: int, start: float) -> TrainResult:
+    from recode_rl.data.records import load_records
+
+    run = RunDir(run_dir)
+    flags = load_records(run.report / "hacking_flags.jsonl", missing_ok=True)   # what RunDirMetrics recorded
+    return TrainResult(run_dir=run.root, final_model=run.checkpoints / "final", global_step=step, resumed_from=None,
+                       metrics=run.read_metrics(), hacking_flags=flags, seconds=time.perf_counter() - start,
+                       already_finished=True)
 
 
 def train(cfg: Config, *, callbacks: Sequence[Any] = (), model: Any = None, tokenizer: Any = None) -> TrainResult:
     """Run (or resume) CG-GRPO as configured; see the module doc. `model`/`tokenizer` override model.path."""
     require_ok(STAGE, cfg)                           # `recode preflight`'s checks, before importing/loading anything
+    start = time.perf_counter()
+    plan = plan_rerun(cfg, STAGE, cfg.train.max_steps)  # a finished run is a no-op; refused changes fail here
+    if plan.finished_step is not None:
+        return _finished(Path(str(cfg.run_dir)), plan.finished_step, start)
     import torch
     from datasets import Dataset
     from trl import GRPOConfig, GRPOTrainer
@@ -126,9 +151,9 @@ def train(cfg: Config, *, callbacks: Sequence[Any] = (), model: Any = None, toke
     from recode_rl.rl.data import dataset_rows, drop_long_prompts, load_training_problems
     from recode_rl.trainer_progress import show_progress
 
-    start = time.perf_counter()
     if cfg.train.num_threads:
         torch.set_num_threads(cfg.train.num_threads)
+    model_path = resolve_model(cfg.model.path)       # a missing model folder fails before the run dir exists
     scorer = rl_scorer(cfg)                          # fail on a missing scorer before loading anything big
     world_size = int(os.environ.get("WORLD_SIZE", "1"))
     if world_size > 1 and cfg.run_dir is None:
@@ -140,11 +165,11 @@ def train(cfg: Config, *, callbacks: Sequence[Any] = (), model: Any = None, toke
     args = GRPOConfig(**grpo_kwargs(cfg, str(run.checkpoints), world_size))
     main_process = args.process_index == 0          # only rank 0 writes to the run dir
     if main_process:
-        _check_resume(run, cfg)
-        run.write_config(cfg, STAGE)
+        run.write_config(cfg, STAGE, plan.record())
+        if not cfg.resume and (aside := set_aside(run.checkpoints)) is not None:   # --no-resume: start over
+            log.info("%s: --no-resume: the previous checkpoints moved to %s", STAGE, aside)
 
     problems = load_training_problems(cfg.data)
-    model_path = resolve_model(cfg.model.path)
     if tokenizer is None:
         tokenizer = load_tokenizer(model_path, cfg.model.trust_remote_code)
     rows, too_long = drop_long_prompts(dataset_rows(problems, cfg.data.prompt), tokenizer, cfg.data.max_prompt_length)
@@ -154,14 +179,13 @@ def train(cfg: Config, *, callbacks: Sequence[Any] = (), model: Any = None, toke
     dataset = Dataset.from_list(rows)
     log.info("train-rl: %d problems, reward %s, run dir %s", len(rows), cfg.reward.kind, run.root)
 
-    resume = last_checkpoint(run.checkpoints) if cfg.resume else None
+    resume = plan.checkpoint
     metrics_cb = RunDirMetrics(run, HackingMonitor(
         window=cfg.monitor.window, process_key=cfg.monitor.process_key, pass_key=cfg.monitor.pass_key,
         near_max=cfg.monitor.near_max, min_process_rise=cfg.monitor.min_process_rise,
         max_pass_rise=cfg.monitor.max_pass_rise) if cfg.monitor.enabled else None)
     if resume is not None:
-        step = int(Path(resume).name.rsplit("-", 1)[-1])
-        dropped = truncate_metrics(run, step) if main_process else 0
+        dropped = truncate_metrics(run, plan.step) if main_process else 0
         metrics_cb.replay(run.read_metrics())
         log.info("resuming from %s (dropped %d metrics lines logged after it)", resume, dropped)
     elif main_process and run.metrics_path.exists():
@@ -184,6 +208,7 @@ def train(cfg: Config, *, callbacks: Sequence[Any] = (), model: Any = None, toke
     trainer.save_model(str(final))
     if trainer.accelerator.is_main_process:
         tokenizer.save_pretrained(str(final))
+        trainer.state.save_to_json(str(final / "trainer_state.json"))   # the step `final` holds (plan_resume)
     return TrainResult(run_dir=run.root, final_model=final, global_step=trainer.state.global_step,
                        resumed_from=resume, metrics=run.read_metrics(), hacking_flags=metrics_cb.flags,
                        seconds=time.perf_counter() - start)

@@ -8,6 +8,11 @@ in flight. A torn last line (crash mid-write) is cut off on the next open; any o
 unreadable line is a DataError naming the file and line. Failed calls
 (`finish_reason == "error"`) are not cached: a rerun retries them.
 
+One key, one answer: the first answer recorded for a key wins (`put` ignores later ones, `_load`
+keeps the first line of a file written by an older version), and `CachedGenerator` asks the backend
+once for prompts that repeat within a call, so identical prompts (e.g. two LCB-RB samples with the
+same reasoning and code) get the same answer now and on every rerun.
+
 `CachedGenerator` wraps any Generator with the same interface. It asks the inner backend
 only for missing (prompt, sample index) pairs, one sample index at a time, with the
 seed shifted to `seed + index`, so a resumed run draws exactly the samples a fresh run
@@ -48,7 +53,8 @@ class CallCache:
         self.repaired_tail = repair_torn_tail(self.path)
         for where, record in read_records(self.path):
             try:
-                self._entries[record["key"]] = Completion.from_dict(record["completion"])
+                completion = Completion.from_dict(record["completion"])
+                self._entries.setdefault(record["key"], completion)   # the first answer wins
             except (ValueError, KeyError, TypeError) as exc:
                 raise where.error(None, f"unreadable cache entry ({exc}); delete the line or the file") from None
 
@@ -58,11 +64,15 @@ class CallCache:
     def get(self, key: str) -> Completion | None:
         return self._entries.get(key)
 
-    def put(self, key: str, completion: Completion, meta: dict[str, Any] | None = None) -> None:
+    def put(self, key: str, completion: Completion, meta: dict[str, Any] | None = None) -> Completion:
+        """Record `completion` unless the key has an answer already; returns the key's answer (the first)."""
         if completion.finish_reason == "error":
-            return
+            return completion
+        if key in self._entries:
+            return self._entries[key]
         self._entries[key] = completion
         append_records(self._fh, [{"key": key, **(meta or {}), "completion": completion.to_dict()}])
+        return completion
 
     def close(self) -> None:
         self._fh.close()
@@ -89,22 +99,29 @@ class CachedGenerator:
         self.hits += hits
         bar = tqdm(total=len(prompts) * n, initial=hits, desc=progress, disable=progress is None, leave=True)
 
+        # prompts that repeat within this call share one request and one answer
+        same: dict[str, list[int]] = {}
+        for i, row in enumerate(keys):
+            same.setdefault(row[0], []).append(i)
+
         def finish(i: int, j: int, completion: Completion) -> None:
             if results[i][j] is not None:
                 return
-            results[i][j] = completion
             self.misses += 1
-            self.cache.put(keys[i][j], completion, {"model": self.model_id, "index": j})
-            bar.update(1)
-            if on_complete is not None and all(c is not None for c in results[i]):
-                on_complete(i, results[i])  # type: ignore[arg-type]
+            answer = self.cache.put(keys[i][j], completion, {"model": self.model_id, "index": j})
+            for i2 in same[keys[i][0]]:
+                if results[i2][j] is None:
+                    results[i2][j] = answer
+                    bar.update(1)
+                    if on_complete is not None and all(c is not None for c in results[i2]):
+                        on_complete(i2, results[i2])  # type: ignore[arg-type]
 
         try:
             for i, row in enumerate(results):  # prompts served entirely from the cache
                 if on_complete is not None and all(c is not None for c in row):
                     on_complete(i, row)  # type: ignore[arg-type]
             for j in range(n):
-                todo = [i for i in range(len(prompts)) if results[i][j] is None]
+                todo = [i for i in range(len(prompts)) if results[i][j] is None and same[keys[i][0]][0] == i]
                 if not todo:
                     continue
                 sp = sampling if sampling.seed is None else sampling.model_copy(update={"seed": sampling.seed + j})

@@ -136,3 +136,25 @@ def test_judge_prompt_can_be_replaced_from_a_file(tmp_path):
     f.write_text("Q: {problem}\nT: {reasoning}")
     with pytest.raises(ConfigError, match=r"must contain \{code\}"):
         _judge_template(Config(judge_prompt_file=str(f)))
+
+
+def test_identical_samples_get_one_judge_answer_and_a_rerun_keeps_every_label(tmp_path):
+    """Two samples with the same reasoning and code are one judge call (same key); a judge that
+    answers differently on a second ask used to label them differently, and the cache (last line
+    wins) then relabelled both on the rerun."""
+    problem = [Problem(task_id="A", prompt="Problem A: echo the input line.", tests=ECHO, difficulty="easy",
+                       contest_date="2024-05-01")]
+    policy = FakeGenerator(lambda p, j: wrap(RIGHT, reasoning="the same plan: read the line and print it."))
+    judge = FakeGenerator(lambda p, j: JUDGE["SOUND"] if j == 0 else JUDGE["FLAWED"], "fickle-judge")
+
+    def labels():
+        path = tmp_path / "data" / "lcbrb_judged.jsonl"
+        return {r["item_id"]: r["label"] for r in map(json.loads, path.read_text().splitlines())}
+
+    build_lcbrb(Config(n=2, seed=3), tmp_path, policy, judge, problems=problem)
+    first = labels()
+    assert first == {"A#0": "sound", "A#1": "sound"} and len(judge.prompts_seen) == 1
+    build_lcbrb(Config(n=2, seed=3), tmp_path, policy, judge, problems=problem)
+    assert labels() == first
+    keys = [json.loads(x)["key"] for x in (tmp_path / "data" / "lcbrb_judge_calls.jsonl").read_text().splitlines()]
+    assert len(keys) == len(set(keys))

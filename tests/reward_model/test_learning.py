@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 
 import pytest
 
@@ -143,3 +144,7 @@ def test_rerun_resumes_from_the_last_trainer_checkpoint(tmp_path):
     second = train_bradley_terry(load_config(Config, None, base + ["train.max_steps=6"]), run,
                                  model=tiny_llama(len(tok)), tokenizer=tok)
     assert second["resumed_from"].endswith("checkpoint-4") and second["steps"] == 6
+    # each (step, metric) logged once across the two starts (old code: the data/ lines twice)
+    lines = [(m["step"], k) for m in run.read_metrics() for k in m if k not in ("step", "train/epoch")]  # epoch: also in the summary line
+    assert len(lines) == len(set(lines)), [x for x, n in Counter(lines).items() if n > 1]
+    assert (0, "data/train_pairs") in lines

@@ -68,3 +68,12 @@ def test_sft_steps_change_parameters(tmp_path, capfd):
     records = [json.loads(x) for x in (result.run_dir / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in records] == [1, 2] and all("loss" in r for r in records)
     assert (result.run_dir / "data" / "sft_targets.jsonl").read_text().count("\n") == 1
+    # a rerun of the finished run: no step 3, checkpoints/final untouched (old code trained a step 3)
+    final = (result.final_model / "model.safetensors").read_bytes()
+    again = train_sft(cfg, tokenizer=chat_tokenizer())
+    assert again.already_finished and again.global_step == 2 and again.targets["kept"] == 1
+    assert (result.final_model / "model.safetensors").read_bytes() == final
+    assert not (result.run_dir / "checkpoints" / "checkpoint-3").exists()
+    longer = train_sft(cfg.model_copy(update={"train": cfg.train.model_copy(update={"max_steps": 3})}),
+                       tokenizer=chat_tokenizer())
+    assert longer.global_step == 3 and longer.resumed_from.endswith("checkpoint-2")

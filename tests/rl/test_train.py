@@ -115,3 +115,36 @@ def test_periodic_eval_logs_pass_at_1_over_steps_and_keeps_snapshots(tmp_path, p
         assert (snap / "model.safetensors").is_file() and (snap / "config.json").is_file()
         assert not (snap / "optimizer.pt").exists()
     assert result.global_step == 2
+
+
+def test_rerun_of_a_finished_run_is_a_noop_and_more_steps_extend_it(tmp_path, policy):
+    from recode_rl.config import ConfigError
+    from recode_rl.rl.train import train
+
+    first = train(_cfg(tmp_path, policy), tokenizer=chat_tokenizer())
+    run = RunDir(tmp_path / "run")
+    final_weights = (run.checkpoints / "final" / "model.safetensors").read_bytes()
+    runs_before = run.runs_path.read_text()
+
+    again = train(_cfg(tmp_path, policy), tokenizer=chat_tokenizer())   # old code: trained a step 3
+    assert again.already_finished and again.global_step == first.global_step == 2
+    assert not (run.checkpoints / "checkpoint-3").exists()
+    assert (run.checkpoints / "final" / "model.safetensors").read_bytes() == final_weights
+    assert run.runs_path.read_text() == runs_before
+
+    with pytest.raises(ConfigError, match="train.learning_rate"):   # old code: "resuming with the NEW settings"
+        train(_cfg(tmp_path, policy, max_steps=3, learning_rate=2e-3), tokenizer=chat_tokenizer())
+
+    longer = train(_cfg(tmp_path, policy, max_steps=3), tokenizer=chat_tokenizer())
+    assert longer.global_step == 3 and longer.resumed_from.endswith("checkpoint-2") and not longer.already_finished
+    assert [r["step"] for r in run.read_metrics()] == [1, 2, 3]
+    segment = run.read_runs()[-1]
+    assert segment["resumed_from_step"] == 2 and segment["changed"] == {"train.max_steps": [2, 3]}
+
+    # --no-resume is the way to other settings: a new run from step 0, the old checkpoints set aside
+    over = train(_cfg(tmp_path, policy, learning_rate=2e-3).model_copy(update={"resume": False}),
+                 tokenizer=chat_tokenizer())
+    assert over.resumed_from is None and over.global_step == 2
+    assert sorted(p.name for p in run.checkpoints.glob("checkpoint-*")) == ["checkpoint-2"]
+    assert [r["step"] for r in run.read_metrics()] == [1, 2]
+    assert any((p / "checkpoint-3").is_dir() for p in run.checkpoints.glob("superseded-*"))

@@ -121,3 +121,27 @@ def test_http_calls_are_saved_as_they_finish(tmp_path):
         assert len(server.requests) - before == 1
     finally:
         server.close()
+
+
+def test_the_first_answer_for_a_key_wins_in_memory_on_disk_and_on_reload(tmp_path):
+    path = tmp_path / "calls.jsonl"
+    key = call_key("m", "a", SP, 0)
+    cache = CallCache(path)
+    assert cache.put(key, Completion("first", "stop")).text == "first"
+    assert cache.put(key, Completion("second", "stop")).text == "first"   # never a second line
+    cache.close()
+    assert len(path.read_text().splitlines()) == 1
+    # a file written by an older version with a duplicate key: the first line wins, as it did in that run
+    with path.open("a") as f:
+        f.write(json.dumps({"key": key, "completion": Completion("second", "stop").to_dict()}) + "\n")
+    assert CallCache(path).get(key).text == "first"
+
+
+def test_prompts_repeated_within_a_call_are_asked_once_and_share_the_answer(tmp_path):
+    inner = ScriptedGenerator(answer=echo)
+    seen = []
+    out = CachedGenerator(inner, CallCache(tmp_path / "calls.jsonl")).generate(
+        ["a", "b", "a"], 2, SP, on_complete=lambda i, row: seen.append(i))
+    assert [p for p, _ in inner.produced] == ["a", "b", "a", "b"]   # per sample index: a and b once each
+    assert [[c.text for c in row] for row in out] == [["a|5", "a|6"], ["b|5", "b|6"], ["a|5", "a|6"]]
+    assert sorted(seen) == [0, 1, 2]
