@@ -31,6 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from recode_rl.evaluation.config import build_eval_generator
     from recode_rl.evaluation.policy_eval import evaluate_benchmarks
+    from recode_rl.evaluation.tables import subset_note
     from recode_rl.rundir import RunDir
 
     cfg = config_from_args(Config, args, FLAGS)
@@ -45,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
         model_label=cfg.model_name or cfg.generator.label)
     for name, s in summary["benchmarks"].items():
         scores = ", ".join(f"{k} {v:.1f}" for k, v in s.items() if "pass@" in k and isinstance(v, float))
-        print(f"{name}: {s['n_tasks']} tasks, {scores}" + (f", {s['n_skipped']} skipped" if s["n_skipped"] else ""))
+        tasks = f"{s['n_tasks']} tasks" + (f" (a subset: {subset_note(s)})" if subset_note(s) else "")
+        print(f"{name}: {tasks}, {scores}" + (f", {s['n_skipped']} skipped" if s["n_skipped"] else ""))
     print(f"tables: {run_dir.report / 'eval_table.md'}")
     return 0
