@@ -119,4 +119,6 @@ def run(args: argparse.Namespace) -> int:
               f"(total {time.monotonic() - t_all:.0f}s)", flush=True)
     print(f"\nrecode demo: done in {time.monotonic() - t_all:.0f}s")
     print(f"report: {root / 'report' / 'report.html'}")
+    args.result = {"run_dir": str(root), "report": str(root / "report" / "report.html"),
+                   "seconds": round(time.monotonic() - t_all, 1)}
     return 0

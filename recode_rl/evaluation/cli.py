@@ -49,4 +49,11 @@ def run(args: argparse.Namespace) -> int:
         tasks = f"{s['n_tasks']} tasks" + (f" (a subset: {subset_note(s)})" if subset_note(s) else "")
         print(f"{name}: {tasks}, {scores}" + (f", {s['n_skipped']} skipped" if s["n_skipped"] else ""))
     print(f"tables: {run_dir.report / 'eval_table.md'}")
+    args.result = {"run_dir": str(run_dir.root), "table": summary["table"], "math_table": summary["math_table"],
+                   "table_subsets": summary["table_subsets"],
+                   "benchmarks": {name: {k: v for k, v in s.items() if "pass@" in k or k in
+                                         ("n_tasks", "n_available", "subset", "n_skipped", "format_rate")}
+                                  for name, s in summary["benchmarks"].items()},
+                   "summary": str(run_dir.report / "eval_summary.json"),
+                   "results": str(run_dir.report / "results.json")}
     return 0

@@ -12,7 +12,6 @@ trainer checkpoint.
 from __future__ import annotations
 
 import argparse
-import json
 
 from recode_rl.config import Flags, config_from_args
 from recode_rl.reward_model.config import Config, use_synth_run
@@ -70,5 +69,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"  reward model:  {summary['checkpoint']}  (scoring card: scoring_card.json)")
     print(f"  summary:       {run_dir.report / 'train_rm.json'}")
     print(f"  metrics:       {run_dir.metrics_path}")
-    print(json.dumps({"checkpoint": summary["checkpoint"], "run_dir": str(run_dir.root)}))
+    args.result = {"checkpoint": summary["checkpoint"], "run_dir": str(run_dir.root), "steps": summary["steps"],
+                   "seconds": summary["seconds"],
+                   **{k: summary[k] for k in ("validation_accuracy", "validation_mse") if k in summary}}
     return 0
