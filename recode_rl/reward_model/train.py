@@ -32,6 +32,7 @@ from recode_rl.reward_model.data import PreferencePair, load_pairs
 from recode_rl.reward_model.encoding import encode
 from recode_rl.reward_model.scoring import RewardModel, ScoringCard, write_card
 from recode_rl.rundir import RunDir
+from recode_rl.trainer_args import finish_trainer_kwargs, hub_kwargs
 
 __all__ = ["TruncationStats", "split_by_problem", "encode_pairs", "load_backbone", "train_bradley_terry",
            "pairwise_accuracy"]
@@ -171,15 +172,15 @@ def trainer_kwargs(cfg: Config, output_dir: Path, *, has_eval: bool, metric: str
         learning_rate=t.learning_rate, num_train_epochs=t.epochs, max_steps=t.max_steps,
         lr_scheduler_type=t.lr_scheduler, warmup_steps=t.warmup_ratio, weight_decay=t.weight_decay,
         logging_steps=t.logging_steps, save_steps=t.eval_steps, save_strategy="steps", save_total_limit=2,
-        bf16=t.bf16, deepspeed=t.deepspeed, seed=t.seed, report_to="none", dataloader_num_workers=0,
-        use_cpu=not torch.cuda.is_available(),
+        bf16=t.bf16, deepspeed=t.deepspeed, seed=t.seed, report_to=t.report_to, dataloader_num_workers=0,
+        use_cpu=not torch.cuda.is_available(), **hub_kwargs(t.push_to_hub, t.hub_model_id),
     )
     if cfg.model.gradient_checkpointing:
         kw["gradient_checkpointing"] = True
     if has_eval:
         kw.update(eval_strategy="steps", eval_steps=t.eval_steps, load_best_model_at_end=True,
                   metric_for_best_model=f"eval_{metric}", greater_is_better=(metric != "loss"))
-    return kw
+    return finish_trainer_kwargs(kw)
 
 
 class MetricsLogger:

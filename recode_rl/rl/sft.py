@@ -48,6 +48,7 @@ from recode_rl.rl.config import LimitsSection, SFTConfig, TargetsSection
 from recode_rl.models import training_dtype
 from recode_rl.preflight.checks import require_ok
 from recode_rl.rundir import RunDir
+from recode_rl.trainer_args import finish_trainer_kwargs, hub_kwargs
 
 __all__ = ["format_target", "build_targets", "train_sft", "SFTResult"]
 
@@ -142,7 +143,7 @@ def _sft_args(cfg: SFTConfig, output_dir: str) -> dict[str, Any]:
     }
     if t.deepspeed:
         kwargs["deepspeed"] = t.deepspeed
-    return kwargs
+    return finish_trainer_kwargs({**kwargs, **hub_kwargs(t.push_to_hub, t.hub_model_id)})
 
 
 def train_sft(cfg: SFTConfig, *, callbacks: Sequence[Any] = (), tokenizer: Any = None) -> SFTResult:

@@ -46,6 +46,7 @@ from recode_rl.data.schema import Problem
 from recode_rl.preflight.checks import require_ok
 from recode_rl.rewards.scorer import ProcessScorer
 from recode_rl.rl.config import Config, grpo_kwargs, needs_scorer
+from recode_rl.trainer_args import finish_trainer_kwargs
 from recode_rl.rundir import RunDir
 
 __all__ = ["TrainResult", "build_reward", "rl_scorer", "train", "last_checkpoint", "load_tokenizer"]
@@ -122,7 +123,7 @@ def train(cfg: Config, *, callbacks: Sequence[Any] = (), model: Any = None, toke
 
     from recode_rl.models import resolve_model
     from recode_rl.rewards.monitor import HackingMonitor
-    from recode_rl.rl.callbacks import PeriodicEval, RunDirMetrics, TimedReward, truncate_metrics
+    from recode_rl.rl.callbacks import PeriodicEval, RunDirMetrics, SaveRollouts, TimedReward, truncate_metrics
     from recode_rl.rl.data import dataset_rows, drop_long_prompts, load_training_problems
     from recode_rl.trainer_progress import show_progress
 
@@ -137,7 +138,7 @@ def train(cfg: Config, *, callbacks: Sequence[Any] = (), model: Any = None, toke
         raise ConfigError("eval.inline: a sharded policy cannot be evaluated on one rank; set eval.inline=false "
                           "(eval.keep_snapshots keeps checkpoints/eval-step-N for `recode eval` afterwards)")
     run = RunDir.create(cfg.run_dir, stage=STAGE)
-    args = GRPOConfig(**grpo_kwargs(cfg, str(run.checkpoints), world_size))
+    args = GRPOConfig(**finish_trainer_kwargs(grpo_kwargs(cfg, str(run.checkpoints), world_size)))
     main_process = args.process_index == 0          # only rank 0 writes to the run dir
     if main_process:
         _check_resume(run, cfg)
@@ -171,7 +172,7 @@ def train(cfg: Config, *, callbacks: Sequence[Any] = (), model: Any = None, toke
             {"problems": len(problems), "prompts": len(rows), "prompts_too_long": len(too_long),
              "max_prompt_length": cfg.data.max_prompt_length, "dropped_task_ids": too_long}, indent=1) + "\n")
 
-    reward = TimedReward(build_reward(cfg, scorer))  # also a callback: it times generation
+    reward = TimedReward(SaveRollouts(build_reward(cfg, scorer), run, cfg.train.save_rollouts_every))  # also a callback: it times generation
     extra = [PeriodicEval(run, cfg.eval, cfg.limits.to_limits(), cfg.limits.max_workers)] if cfg.eval.every else []
     trainer = GRPOTrainer(
         model=model if model is not None else model_path, reward_funcs=[reward], args=args,
