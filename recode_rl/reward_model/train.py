@@ -107,13 +107,13 @@ def load_backbone(model_cfg: ModelSection, *, num_labels: int = 1, deepspeed: st
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    from recode_rl.models import resolve_model, training_dtype
+    from recode_rl.models import load_with_new_head, resolve_model, training_dtype
 
     path = resolve_model(model_cfg.backbone)
     tokenizer = AutoTokenizer.from_pretrained(path)
     dtype = training_dtype(model_cfg.dtype, deepspeed)
-    model = AutoModelForSequenceClassification.from_pretrained(path, num_labels=num_labels,
-                                                               dtype=getattr(torch, dtype))
+    model = load_with_new_head(AutoModelForSequenceClassification, path, num_labels=num_labels,
+                               dtype=getattr(torch, dtype))
     prepare_tokenizer(model, tokenizer)
     return model, tokenizer
 
