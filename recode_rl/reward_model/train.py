@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence, TypeVar
 
 from recode_rl.config import ConfigError
+from recode_rl.model_card import write_model_card
 from recode_rl.reward_model.config import Config, LoraSection, ModelSection, gradient_accumulation
 from recode_rl.reward_model.data import PreferencePair, load_pairs
 from recode_rl.reward_model.encoding import encode
@@ -283,6 +284,9 @@ def save_final(model: Any, tokenizer: Any, out: Path, cfg: Config, trained_on: d
     if main:
         tokenizer.save_pretrained(out)
         write_card(out, model_card(cfg, backbone=backbone, trained_on=trained_on))
+        write_model_card(out, stage="train-rm", base_model=backbone, config=cfg,
+                         data={"train": cfg.data.train, "validation": cfg.data.validation},
+                         notes=[f"Objective: {trained_on.get('objective')}; scoring card: scoring_card.json"])
     return out
 
 

@@ -44,6 +44,7 @@ from recode_rl.config import ConfigError
 from recode_rl.data.records import write_records
 from recode_rl.data.schema import Problem
 from recode_rl.errors import DataError
+from recode_rl.model_card import write_model_card
 from recode_rl.rl.config import LimitsSection, SFTConfig, TargetsSection
 from recode_rl.models import training_dtype
 from recode_rl.preflight.checks import require_ok
@@ -203,6 +204,8 @@ def train_sft(cfg: SFTConfig, *, callbacks: Sequence[Any] = (), tokenizer: Any =
     if trainer.accelerator.is_main_process:
         tokenizer.padding_side = "left"
         tokenizer.save_pretrained(str(final))
+        write_model_card(final, stage=STAGE, base_model=cfg.model.path, config=cfg,
+                         data={**cfg.data.model_dump(mode="json"), "targets": str(run.data / "sft_targets.jsonl")})
     return SFTResult(run_dir=run.root, final_model=final, global_step=trainer.state.global_step,
                      resumed_from=resume, targets=stats, seconds=time.perf_counter() - start)
 

@@ -43,6 +43,7 @@ from typing import Any, Sequence
 
 from recode_rl.config import ConfigError, dump_config
 from recode_rl.data.schema import Problem
+from recode_rl.model_card import write_model_card
 from recode_rl.preflight.checks import require_ok
 from recode_rl.rewards.scorer import ProcessScorer
 from recode_rl.rl.config import Config, grpo_kwargs, needs_scorer
@@ -185,6 +186,8 @@ def train(cfg: Config, *, callbacks: Sequence[Any] = (), model: Any = None, toke
     trainer.save_model(str(final))
     if trainer.accelerator.is_main_process:
         tokenizer.save_pretrained(str(final))
+        write_model_card(final, stage=STAGE, base_model=cfg.model.path, config=cfg,
+                         data=cfg.data.model_dump(mode="json"), notes=[f"Reward: {cfg.reward.kind}"])
     return TrainResult(run_dir=run.root, final_model=final, global_step=trainer.state.global_step,
                        resumed_from=resume, metrics=run.read_metrics(), hacking_flags=metrics_cb.flags,
                        seconds=time.perf_counter() - start)

@@ -68,3 +68,5 @@ def test_sft_steps_change_parameters(tmp_path, capfd):
     records = [json.loads(x) for x in (result.run_dir / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in records] == [1, 2] and all("loss" in r for r in records)
     assert (result.run_dir / "data" / "sft_targets.jsonl").read_text().count("\n") == 1
+    card = (result.final_model / "README.md").read_text()
+    assert "recode train-sft" in card and str(policy) in card and "config.train-sft.yaml" in card
