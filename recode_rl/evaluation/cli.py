@@ -29,21 +29,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from recode_rl.evaluation.config import build_eval_generator
-    from recode_rl.evaluation.policy_eval import evaluate_benchmarks
+    from recode_rl.evaluation.policy_eval import run_eval
     from recode_rl.evaluation.tables import subset_note
-    from recode_rl.rundir import RunDir
 
     cfg = config_from_args(Config, args, FLAGS)
     if cfg.n > 1 and cfg.sampling.temperature == 0:
         print("recode eval: warning: n > 1 with greedy decoding gives n identical samples")
-    run_dir = RunDir.create(cfg.run_dir, stage="eval")
-    run_dir.write_config(cfg, "eval")
-    summary = evaluate_benchmarks(
-        [b.model_dump() for b in cfg.benchmarks], lambda: build_eval_generator(cfg),  # model loaded after the data
-        run_dir.root, sampling=cfg.sampling, n=cfg.n, ks=cfg.k, style=cfg.prompt_style, limits=cfg.limits.to_limits(),
-        chunk_size=cfg.chunk_size, max_workers=cfg.max_workers, math_timeout=cfg.math_timeout,
-        model_label=cfg.model_name or cfg.generator.label)
+    summary, run_dir = run_eval(cfg)
     for name, s in summary["benchmarks"].items():
         scores = ", ".join(f"{k} {v:.1f}" for k, v in s.items() if "pass@" in k and isinstance(v, float))
         tasks = f"{s['n_tasks']} tasks" + (f" (a subset: {subset_note(s)})" if subset_note(s) else "")

@@ -36,7 +36,7 @@ from recode_rl.execution.types import Limits
 from recode_rl.generation.types import Generator, SamplingParams
 from recode_rl.prompts import PromptStyle
 
-__all__ = ["summarize", "evaluate_benchmarks"]
+__all__ = ["summarize", "evaluate_benchmarks", "run_eval"]
 
 _EVALPLUS = ("humaneval+", "mbpp+")
 # options that may change between resumed runs (more tasks, other clocks) without invalidating samples
@@ -119,3 +119,21 @@ def evaluate_benchmarks(benchmarks: Sequence[dict[str, Any]], generator: Generat
     write_lm_eval_results(root / "report" / "results.json", summary)
     return summary
 
+
+
+def run_eval(cfg: Any, generator: Generator | None = None, *, progress: bool = True) -> tuple[dict[str, Any], Any]:
+    """`recode eval` without the printing: (summary, RunDir) for an `EvalConfig`.
+
+    The generator is built from `cfg.generator` after every benchmark loaded, unless one is given."""
+    from recode_rl.evaluation.config import build_eval_generator
+    from recode_rl.rundir import RunDir
+
+    run_dir = RunDir.create(cfg.run_dir, stage="eval")
+    run_dir.write_config(cfg, "eval")
+    summary = evaluate_benchmarks(
+        [b.model_dump() for b in cfg.benchmarks],
+        generator if generator is not None else (lambda: build_eval_generator(cfg)),  # model loaded after the data
+        run_dir.root, sampling=cfg.sampling, n=cfg.n, ks=cfg.k, style=cfg.prompt_style, limits=cfg.limits.to_limits(),
+        chunk_size=cfg.chunk_size, max_workers=cfg.max_workers, math_timeout=cfg.math_timeout,
+        model_label=cfg.model_name or cfg.generator.label, progress=progress)
+    return summary, run_dir

@@ -36,7 +36,7 @@ from recode_rl.rundir import RunDir
 from recode_rl.trainer_args import finish_trainer_kwargs, hub_kwargs
 
 __all__ = ["TruncationStats", "split_by_problem", "encode_pairs", "load_backbone", "train_bradley_terry",
-           "pairwise_accuracy"]
+           "train_reward_model", "pairwise_accuracy"]
 
 T = TypeVar("T")
 log = logging.getLogger("recode_rl.reward_model")
@@ -371,3 +371,20 @@ def train_bradley_terry(cfg: Config, run: RunDir, *, model: Any = None, tokenize
         run.log_metrics(trainer.state.global_step, {"final/validation_accuracy": summary["validation_accuracy"]})
     (run.report / "train_rm.json").write_text(json.dumps(summary, indent=2) + "\n")
     return summary
+
+
+def train_reward_model(cfg: Config) -> tuple[dict[str, Any], RunDir]:
+    """`recode train-rm` without the printing: preflight, run directory, then the configured objective."""
+    from recode_rl.preflight.checks import require_ok
+
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1 and cfg.run_dir is None:
+        raise ConfigError("multi-process runs need an explicit run_dir (--run-dir): every rank must use the same one")
+    require_ok("train-rm", cfg)        # before loading anything (recode preflight)
+    run_dir = RunDir.create(cfg.run_dir, stage="train-rm")
+    if int(os.environ.get("RANK", "0")) == 0:   # one writer; every rank shares the run dir
+        run_dir.write_config(cfg, "train-rm")
+    if cfg.train.objective == "score":
+        from recode_rl.reward_model.score_based import train_score_based as train_fn
+    else:
+        train_fn = train_bradley_terry
+    return train_fn(cfg, run_dir), run_dir
