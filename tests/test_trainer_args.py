@@ -36,4 +36,10 @@ def test_train_rl_sft_rm_map_push_to_hub_to_the_trainer_switches(tmp_path):
                                           "train.report_to=[tensorboard]"])
     rm = trainer_kwargs(rm_cfg, tmp_path, has_eval=False, metric="accuracy")
     assert (rm["push_to_hub"], rm["hub_model_id"], rm["report_to"]) == (True, "me/rm", ["tensorboard"])
-    assert trainer_kwargs(load_config(RMConfig, None, []), tmp_path, has_eval=False, metric="loss")["report_to"] == ["none"]
+    default = trainer_kwargs(load_config(RMConfig, None, []), tmp_path, has_eval=False, metric="loss")
+    assert default["report_to"] == ["none"]
+    # model.gradient_checkpointing=false is passed, not left to TRL RewardConfig's default (True)
+    from trl import RewardConfig
+
+    assert default["activation_checkpointing"] is False
+    assert RewardConfig(**{**default, "use_cpu": True}).gradient_checkpointing is False

@@ -175,9 +175,9 @@ def trainer_kwargs(cfg: Config, output_dir: Path, *, has_eval: bool, metric: str
         logging_steps=t.logging_steps, save_steps=t.eval_steps, save_strategy="steps", save_total_limit=2,
         bf16=t.bf16, deepspeed=t.deepspeed, seed=t.seed, report_to=t.report_to, dataloader_num_workers=0,
         use_cpu=not torch.cuda.is_available(), **hub_kwargs(t.push_to_hub, t.hub_model_id),
+        # always explicit: TRL's RewardConfig defaults it to True, which silently overrode model.gradient_checkpointing=false
+        gradient_checkpointing=cfg.model.gradient_checkpointing,
     )
-    if cfg.model.gradient_checkpointing:
-        kw["gradient_checkpointing"] = True
     if has_eval:
         kw.update(eval_strategy="steps", eval_steps=t.eval_steps, load_best_model_at_end=True,
                   metric_for_best_model=f"eval_{metric}", greater_is_better=(metric != "loss"))
