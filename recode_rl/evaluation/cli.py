@@ -8,7 +8,8 @@ Benchmarks: humaneval, humaneval+, mbpp, mbpp+, livecodebench, bigcodebench, big
 bigcodebench-sample, math500, minerva, aime24 — a name, or `{name, path, limit, task_ids, start,
 end, mode}`. Greedy pass@1 by default; `n>1` with `sampling.temperature>0` gives unbiased pass@k
 for every k in `k`. Writes samples/<bench>.jsonl, report/eval_summary.json and
-report/eval_table.md in the run directory; rerunning the same command resumes.
+report/eval_table.md in the run directory, plus the field's formats (samples/evalplus/ for
+EvalPlus, report/results.json for lm-evaluation-harness); rerunning the same command resumes.
 """
 
 from __future__ import annotations
