@@ -68,9 +68,20 @@ def test_errors_are_json_too(tmp_path, capsys):
     assert result["exit_code"] == 2 and "nope" in result["error"]
 
 
-@pytest.mark.parametrize("argv", [["data", "list", "--json"],
+@pytest.mark.parametrize("argv", [["data", "list", "--json"], ["check", "--json"],
                                   ["preflight", "--config", str(ROOT / "configs/train-rl/default.yaml"), "--json"]])
 def test_commands_with_their_own_json(argv, capsys):
     assert argv[0] in OWN_JSON
-    main(argv)
+    assert main(argv) == 0
     json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+
+
+def test_score_json(tmp_path, capsys):
+    from tests.rl.tiny import ADD, GOOD, write_problems
+
+    problems = write_problems(tmp_path / "problems.jsonl", [ADD])
+    responses = tmp_path / "responses.jsonl"
+    responses.write_text(json.dumps({"task_id": "add", "response": GOOD}) + "\n")
+    assert main(["score", "--problems", str(problems), "--responses", str(responses), "--reward", "outcome",
+                 "--json"]) == 0
+    assert _last_json(capsys)["outcome_rate"] == 1.0
