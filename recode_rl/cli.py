@@ -10,13 +10,17 @@ Command modules must not import torch (or anything heavy) at module level: `reco
 library.
 
 Common to every command: `--config FILE.yaml`, trailing `key.sub=value` overrides (`list.0.key=v`
-indexes a list, `key+=[v]` appends), and `--print-config` (print the resolved config as YAML, run
-nothing).
+indexes a list, `key+=[v]` appends), `--print-config` (print the resolved config as YAML, run
+nothing) and `--json`. Every stage ends the same way: a short human summary on stdout, or with
+`--json` the human summary on stderr and one JSON object as the last stdout line — what `run` put
+in `args.result` plus `command` and `exit_code` (an error gives `{"command", "exit_code", "error"}`).
+Commands in `OWN_JSON` print their own JSON line instead.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
 import sys
@@ -60,6 +64,10 @@ EMBEDDED_DEFAULTS = {
 }
 
 
+# Commands whose `run` prints its own JSON line under --json (a list, a report, a scored summary).
+OWN_JSON = {"data", "check", "score", "preflight", "reproduce"}
+
+
 def _use_embedded_default(args: argparse.Namespace) -> None:
     from recode_rl.config import shipped_config
 
@@ -99,6 +107,10 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.add_argument("overrides", nargs="*", metavar="KEY=VALUE",
                          help=f"dotted config overrides, e.g. {override_example(module)}; flags win over them")
         module.add_arguments(cmd)
+        if name not in OWN_JSON:
+            cmd.add_argument("--json", action="store_true",
+                             help="machine output: the human summary goes to stderr, and the last stdout "
+                                  "line is one JSON object (the stage's result)")
         # dest -> the flag as typed, so config errors can name `--max-steps` rather than `max_steps`
         flag_names = {a.dest: (max(a.option_strings, key=len) if a.option_strings else str(a.metavar or a.dest))
                       for a in cmd._actions}
@@ -123,6 +135,13 @@ def _print_config(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fail(args: argparse.Namespace, exc: Exception, json_out: bool) -> int:
+    print(f"recode {args.command}: error: {exc}", file=sys.stderr)
+    if json_out:
+        print(json.dumps({"command": args.command, "exit_code": 2, "error": str(exc)}))
+    return 2
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -130,24 +149,29 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     _use_embedded_default(args)
+    json_out = bool(getattr(args, "json", False)) and args.command not in OWN_JSON
     try:
         if args.print_config:
             return _print_config(args)
         from recode_rl.rundir import discard_if_unused
 
         with discard_if_unused():   # a command that fails before working leaves no skeleton run dir
-            return int(args._module.run(args) or 0)
+            if not json_out:
+                return int(args._module.run(args) or 0)
+            args.result = {}
+            with contextlib.redirect_stdout(sys.stderr):   # the human summary; stdout keeps the JSON only
+                code = int(args._module.run(args) or 0)
+        print(json.dumps({"command": args.command, "exit_code": code, **(args.result or {})}, default=str))
+        return code
     except (ConfigError, DataError) as exc:
-        print(f"recode {args.command}: error: {exc}", file=sys.stderr)
-        return 2
+        return _fail(args, exc, json_out)
     except Exception as exc:
         # a server the run depends on is unusable: one line naming it, no traceback
         from recode_rl.generation.types import ServerError
 
         if not isinstance(exc, ServerError):
             raise
-        print(f"recode {args.command}: error: {exc}", file=sys.stderr)
-        return 2
+        return _fail(args, exc, json_out)
     except KeyboardInterrupt:
         if args.command in RESUMABLE:
             print(f"recode {args.command}: interrupted; finished work is saved, rerun with the same run "

@@ -22,6 +22,7 @@ shipped `paper*.yaml` configs are the real experiments (GPU).
 from __future__ import annotations
 
 import argparse
+import time
 from pathlib import Path
 
 from pydantic import Field
@@ -86,7 +87,10 @@ def stages(cfg: Config) -> list[tuple[str, list[str]]]:
 def run(args: argparse.Namespace) -> int:
     cfg = config_from_args(Config, args, FLAGS)
     root = Path(cfg.run_dir)
+    t_all = time.monotonic()
     code = run_chain([Step(name, argv) for name, argv in stages(cfg)], root, marks=".demo", prog="recode demo")
     if code == 0:
         print(f"report: {root / 'report' / 'report.html'}")
+        args.result = {"run_dir": str(root), "report": str(root / "report" / "report.html"),
+                       "seconds": round(time.monotonic() - t_all, 1)}
     return code

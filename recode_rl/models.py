@@ -14,6 +14,10 @@ Two small models ship as pip packages so the whole pipeline runs offline on CPU:
   as an ordinary HF folder; returned as is. Loaded with
   `AutoModelForSequenceClassification(num_labels=1)` it gets a fresh scalar head.
 
+`load_with_new_head` loads a base (causal-LM) checkpoint into a classifier class: the new head's
+missing `score`/`classifier` keys and the unused `lm_head` are expected, so transformers' load
+report is replaced by one line in our log; any other missing or unexpected key is still a warning.
+
 `ensure_pad_token` is the one pad-token fix every tokenizer/model loader applies (policy,
 generator, reward model).
 
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import logging
 import os
 import shutil
 import tempfile
@@ -33,7 +38,13 @@ from pathlib import Path
 from typing import Any, Iterator
 
 __all__ = ["EMBEDDED_MODELS", "ModelNotInstalled", "cache_dir", "deepspeed_active", "embedded_model_dir", "ensure_pad_token",
-           "resolve_model", "training_dtype"]
+           "load_with_new_head", "resolve_model", "training_dtype"]
+
+log = logging.getLogger("recode_rl.models")
+
+# a base model loaded into a classifier: these keys are new (the head) or unused (the LM head)
+_NEW_HEAD = ("score.", "classifier.")
+_UNUSED = ("lm_head.",)
 
 _SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 _SMOLLM2_FOLDER = "smollm2-135m-instruct"
@@ -188,3 +199,33 @@ def training_dtype(dtype: str, deepspeed: str | None) -> str:
     if dtype == "float32" or deepspeed_active(deepspeed):
         return dtype
     return "float32"
+
+
+def load_with_new_head(auto_class: Any, path: str, **kwargs: Any) -> Any:
+    """`auto_class.from_pretrained(path, **kwargs)`, explaining the expected new-head keys once in our log.
+
+    transformers prints a LOAD REPORT table for every missing key, which for a fresh reward head
+    reads like an error. Here the head's keys (`score.*`, `classifier.*`) and an unused `lm_head.*`
+    are logged as one INFO line; anything else missing, unexpected or mismatched is a WARNING."""
+    from transformers.utils import logging as hf_logging
+
+    hf_log = hf_logging.get_logger("transformers.modeling_utils")
+    level = hf_log.level
+    hf_log.setLevel(logging.ERROR)    # the load report is a warning; errors still raise
+    try:
+        model, info = auto_class.from_pretrained(path, output_loading_info=True, **kwargs)
+    finally:
+        hf_log.setLevel(level)
+    missing, unexpected = list(info.get("missing_keys") or []), list(info.get("unexpected_keys") or [])
+    head = [k for k in missing if k.startswith(_NEW_HEAD)]
+    unused = [k for k in unexpected + missing if k.startswith(_UNUSED)]
+    other = sorted({*missing, *unexpected} - {*head, *unused})
+    if head or unused:
+        log.info("%s loaded into %s: new head %s initialized%s (expected: a base model has no such head; "
+                 "training learns it)", path, type(model).__name__, ", ".join(sorted(head)) or "-",
+                 f", {', '.join(sorted(set(unused)))} unused" if unused else "")
+    if other or info.get("mismatched_keys"):
+        log.warning("%s loaded into %s: unexpected key differences %s%s", path, type(model).__name__,
+                    ", ".join(other[:10]) + (" ..." if len(other) > 10 else ""),
+                    f"; size mismatches {info['mismatched_keys'][:5]}" if info.get("mismatched_keys") else "")
+    return model

@@ -130,3 +130,20 @@ def test_train_rl_with_a_missing_model_folder_is_one_line(tmp_path, capsys):
     code = main(["train-rl", "--run-dir", str(tmp_path / "r"), "--model", str(tmp_path / "no-model")])
     err = capsys.readouterr().err
     assert code == 2 and "model folder not found" in err and "Repo id" not in err
+
+
+def test_a_base_model_loaded_as_classifier_explains_the_new_head_once(tmp_path, capfd, caplog):
+    """No transformers LOAD REPORT table for the expected new `score` head: one line in our log."""
+    import logging
+
+    from transformers import AutoModelForSequenceClassification, LlamaConfig, LlamaForCausalLM
+
+    LlamaForCausalLM(LlamaConfig(vocab_size=64, hidden_size=16, intermediate_size=32, num_hidden_layers=1,
+                                 num_attention_heads=2, num_key_value_heads=2)).save_pretrained(tmp_path)
+    with caplog.at_level(logging.INFO, logger="recode_rl.models"):
+        model = models.load_with_new_head(AutoModelForSequenceClassification, str(tmp_path), num_labels=1)
+    assert model.score.out_features == 1
+    captured = capfd.readouterr()
+    assert "LOAD REPORT" not in captured.err + captured.out
+    lines = [r.getMessage() for r in caplog.records if r.name == "recode_rl.models"]
+    assert len(lines) == 1 and "new head score.weight initialized" in lines[0] and "expected" in lines[0]

@@ -36,4 +36,5 @@ def run(args: argparse.Namespace) -> int:
     analyze(cfg, run_dir.root)
     print((run_dir.report / "analysis.md").read_text())
     print(f"written: {run_dir.report / 'analysis.json'}")
+    args.result = {"run_dir": str(run_dir.root), "analysis": str(run_dir.report / "analysis.json")}
     return 0

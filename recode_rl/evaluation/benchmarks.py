@@ -58,6 +58,8 @@ class BenchmarkData:
     skipped: list[dict[str, str]] = field(default_factory=list)   # [{task_id, reason}]
     public_tests_only: bool = False
     timeout: float | None = None    # per-test seconds this benchmark needs by default (None: the run's)
+    subset: bool = False            # `limit` or `task_ids` took part of the set: every table says so
+    n_available: int | None = None  # tasks in the whole set (None: too big to count)
 
 
 Finish = Callable[[BenchmarkData, dict[str, Any]], None]
@@ -190,13 +192,27 @@ def load_benchmark(name: str, *, path: str | None = None, limit: int | None = No
     else:
         loader_opts.update(limit=None if task_ids else limit)
     problems = _take(load_problems(name, path=file, **loader_opts), limit, task_ids)
+    subset = bool(limit) or task_ids is not None
+    # a subset: the tables say "3 of 164", so count the whole set
+    n_available = _count_all(name, file, loader_opts) if subset else len(problems)
     # the benchmark name is what records and tables show, whatever source the loader set
     problems = [p if p.source == name else dataclasses.replace(p, source=name) for p in problems]
     data = BenchmarkData(name, problems, files=[{"path": str(file), "sha256": sha256_file(file)}],
-                         timeout=spec.timeout)
+                         timeout=spec.timeout, subset=subset, n_available=n_available)
     if spec.finish is not None:
         spec.finish(data, {**loader_opts, **options, "path": path})
     return data
+
+
+_COUNT_MAX_BYTES = 200 << 20  # above this, re-reading a file just to count its tasks costs too much
+
+
+def _count_all(name: str, file: Path, loader_opts: dict[str, Any]) -> int | None:
+    """How many tasks the whole set has (same file and data options, no limit); None if too big to re-read."""
+    if file.stat().st_size > _COUNT_MAX_BYTES:
+        return None
+    opts = {k: v for k, v in loader_opts.items() if k not in ("limit", "task_ids")}
+    return len(load_problems(name, path=file, **opts))
 
 
 def _hub_file(dataset: str) -> Path:

@@ -9,7 +9,8 @@ Benchmarks: humaneval, humaneval+, mbpp, mbpp+, livecodebench, bigcodebench, big
 bigcodebench-sample, math500, minerva, aime24 — a name, or `{name, path, limit, task_ids, start,
 end, mode}`. Greedy pass@1 by default; `n>1` with `sampling.temperature>0` gives unbiased pass@k
 for every k in `k`. Writes samples/<bench>.jsonl, report/eval_summary.json and
-report/eval_table.md in the run directory; rerunning the same command resumes.
+report/eval_table.md in the run directory, plus the field's formats (samples/evalplus/ for
+EvalPlus, report/results.json for lm-evaluation-harness); rerunning the same command resumes.
 """
 
 from __future__ import annotations
@@ -30,9 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from recode_rl.evaluation.config import build_eval_generator
-    from recode_rl.evaluation.policy_eval import evaluate_benchmarks
-    from recode_rl.rundir import RunDir
+    from recode_rl.evaluation.policy_eval import run_eval
+    from recode_rl.evaluation.tables import subset_note
 
     cfg = config_from_args(Config, args, FLAGS)
     if cfg.snapshots_of:   # the pass@1 curve of an RL run's kept snapshots, into that run's metrics
@@ -44,15 +44,17 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if cfg.n > 1 and cfg.sampling.temperature == 0:
         print("recode eval: warning: n > 1 with greedy decoding gives n identical samples")
-    run_dir = RunDir.create(cfg.run_dir, stage="eval")
-    run_dir.write_config(cfg, "eval")
-    summary = evaluate_benchmarks(
-        [b.model_dump() for b in cfg.benchmarks], lambda: build_eval_generator(cfg),  # model loaded after the data
-        run_dir.root, sampling=cfg.sampling, n=cfg.n, ks=cfg.k, style=cfg.prompt_style, limits=cfg.limits.to_limits(),
-        chunk_size=cfg.chunk_size, max_workers=cfg.max_workers, math_timeout=cfg.math_timeout,
-        model_label=cfg.model_name or cfg.generator.label)
+    summary, run_dir = run_eval(cfg)
     for name, s in summary["benchmarks"].items():
         scores = ", ".join(f"{k} {v:.1f}" for k, v in s.items() if "pass@" in k and isinstance(v, float))
-        print(f"{name}: {s['n_tasks']} tasks, {scores}" + (f", {s['n_skipped']} skipped" if s["n_skipped"] else ""))
+        tasks = f"{s['n_tasks']} tasks" + (f" (a subset: {subset_note(s)})" if subset_note(s) else "")
+        print(f"{name}: {tasks}, {scores}" + (f", {s['n_skipped']} skipped" if s["n_skipped"] else ""))
     print(f"tables: {run_dir.report / 'eval_table.md'}")
+    args.result = {"run_dir": str(run_dir.root), "table": summary["table"], "math_table": summary["math_table"],
+                   "table_subsets": summary["table_subsets"],
+                   "benchmarks": {name: {k: v for k, v in s.items() if "pass@" in k or k in
+                                         ("n_tasks", "n_available", "subset", "n_skipped", "format_rate")}
+                                  for name, s in summary["benchmarks"].items()},
+                   "summary": str(run_dir.report / "eval_summary.json"),
+                   "results": str(run_dir.report / "results.json")}
     return 0

@@ -44,4 +44,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"annotators: kappa {s['adjudication']['kappa']}, {s['adjudication']}")
     print(f"{s['pairs']} pairs from {s['problems_with_pairs']} problems ({s['labels_from']}): {s['pairs_path']}")
     print(f"adjudication sheet: {s['sheet_path']}")
+    args.result = {"run_dir": str(run_dir.root), **{k: s[k] for k in ("problems", "passed", "failed", "pairs",
+                                                                      "pairs_path", "sheet_path") if k in s}}
     return 0

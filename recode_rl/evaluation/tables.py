@@ -13,7 +13,8 @@ Main table (Table 1 of the paper): HE | HE+ | MBPP | MBPP+ | LCB Easy/Medium/Har
 
 Also: a math table (MATH500 | Minerva | AIME24), a generation-efficiency table (pass@1 and mean
 generated tokens per benchmark and difficulty; Table 8) and a per-benchmark detail table (all
-pass@k, format rate, skipped tasks). Every note a benchmark carries becomes a footnote.
+pass@k, format rate, skipped tasks). Every note a benchmark carries becomes a footnote. A cell
+computed on a subset (`limit`/`task_ids`) says so beside its value: "0.0 (3 of 164)".
 `token_reduction` is the relative change in mean generated tokens between two runs as the paper
 states it for Table 8 (ReCode vs GRPO on LiveCodeBench: -23.4%).
 """
@@ -22,10 +23,18 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["main_cells", "math_cells", "render_markdown", "token_reduction", "MAIN_COLUMNS", "MATH_COLUMNS"]
+__all__ = ["main_cells", "math_cells", "render_markdown", "token_reduction", "subset_note", "MAIN_COLUMNS",
+           "MATH_COLUMNS"]
 
 MAIN_COLUMNS = ("HE", "HE+", "MBPP", "MBPP+", "LCB Easy", "LCB Medium", "LCB Hard", "BCB full", "BCB hard")
 MATH_COLUMNS = ("MATH500", "Minerva", "AIME24")
+
+
+def subset_note(s: dict[str, Any] | None) -> str | None:
+    """"3 of 164" when this benchmark summary was computed on a subset of its set, else None."""
+    if not s or not s.get("subset"):
+        return None
+    return f"{s.get('n_tasks', 0)} of {s.get('n_available') or '?'}"
 
 
 def _get(bench: dict[str, Any], name: str, key: str = "pass@1", difficulty: str | None = None) -> float | None:
@@ -71,8 +80,8 @@ def main_cells(benchmarks: dict[str, Any]) -> dict[str, dict[str, Any]]:
         for name, key, diff, note in options:
             value = _get(benchmarks, name, key, diff)
             if value is not None:
-                return {"value": value, "source": name, "note": note}
-        return {"value": None, "source": None, "note": None}
+                return {"value": value, "source": name, "note": note, "subset": subset_note(benchmarks[name])}
+        return {"value": None, "source": None, "note": None, "subset": None}
 
     lcb_note = "public tests only" if benchmarks.get("livecodebench", {}).get("public_tests_only") else None
     cells = {
@@ -91,8 +100,8 @@ def main_cells(benchmarks: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def math_cells(benchmarks: dict[str, Any]) -> dict[str, dict[str, Any]]:
     names = dict(zip(MATH_COLUMNS, ("math500", "minerva", "aime24")))
-    return {c: {"value": _get(benchmarks, n), "source": n if n in benchmarks else None, "note": None}
-            for c, n in names.items()}
+    return {c: {"value": _get(benchmarks, n), "source": n if n in benchmarks else None, "note": None,
+                "subset": subset_note(benchmarks.get(n))} for c, n in names.items()}
 
 
 def _fmt(v: float | None) -> str:
@@ -103,7 +112,8 @@ def _row(label: str, cells: dict[str, dict[str, Any]], marks: dict[str, str], wi
     values = []
     for col, cell in cells.items():
         mark = marks.get(cell["note"], "") if cell["note"] else ""
-        values.append(_fmt(cell["value"]) + mark)
+        subset = f" ({cell['subset']})" if cell.get("subset") and cell["value"] is not None else ""
+        values.append(_fmt(cell["value"]) + mark + subset)
     if with_avg:
         present = [c["value"] for c in cells.values() if c["value"] is not None]
         avg = _fmt(sum(present) / len(present)) if present else "—"
@@ -143,7 +153,8 @@ def render_markdown(summary: dict[str, Any]) -> str:
         groups = [("all", s)] + list(s.get("by_difficulty", {}).items())
         for diff, g in groups:
             tok = "—" if g.get("mean_tokens") is None else f"{g['mean_tokens']:.1f}"
-            lines.append(f"| {name} | {diff} | {g.get('n_tasks', 0)} | {_fmt(g.get('pass@1'))} | {tok} |")
+            tasks = subset_note(s) if diff == "all" and subset_note(s) else g.get("n_tasks", 0)
+            lines.append(f"| {name} | {diff} | {tasks} | {_fmt(g.get('pass@1'))} | {tok} |")
     lines += ["", "## Details", "",
               "| Benchmark | Tasks | Skipped | Scores | Format ok | Hit max tokens | Verdicts |",
               "|---|---|---|---|---|---|---|"]
@@ -151,7 +162,7 @@ def render_markdown(summary: dict[str, Any]) -> str:
         scores = ", ".join(f"{k} {v:.1f}" for k, v in s.items() if "pass@" in k and isinstance(v, (int, float)))
         verdicts = ", ".join(f"{k} {v}" for k, v in sorted(s.get("verdicts", {}).items()))
         fmt = "—" if s.get("format_rate") is None else f"{100 * s['format_rate']:.1f}%"
-        lines.append(f"| {name} | {s.get('n_tasks', 0)} | {s.get('n_skipped', 0)} | {scores or '—'} | {fmt} | "
+        lines.append(f"| {name} | {subset_note(s) or s.get('n_tasks', 0)} | {s.get('n_skipped', 0)} | {scores or '—'} | {fmt} | "
                      f"{s.get('truncated', 0)} | {verdicts} |")
     files = [(name, f) for name, s in benches.items() for f in s.get("files", [])]
     if files:

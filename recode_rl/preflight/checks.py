@@ -354,7 +354,9 @@ def _check_rl(report: Report, cfg: Any, target: Target, build: bool) -> None:
     if build and kwargs and _installed("trl"):
         from trl import GRPOConfig
 
-        _build(report, "train", GRPOConfig, kwargs)
+        from recode_rl.trainer_args import finish_trainer_kwargs
+
+        _build(report, "train", GRPOConfig, finish_trainer_kwargs(kwargs))
 
 
 def _check_rm(report: Report, cfg: Any, target: Target, build: bool) -> None:
@@ -367,6 +369,7 @@ def _check_rm(report: Report, cfg: Any, target: Target, build: bool) -> None:
     if cfg.data.train is None:
         report.add("data.train", "unset: give it, or --synth-run DIR at launch", "note")
     _require(report, "train", "trl", "train-rm")
+    _loggers(report, t.report_to, "train.report_to")
     if cfg.lora.enabled:
         _require(report, "lora.enabled", "peft", "LoRA")
     try:

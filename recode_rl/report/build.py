@@ -18,6 +18,7 @@ from pathlib import Path
 from collections.abc import Sequence
 from typing import Any
 
+from recode_rl.evaluation.tables import subset_note
 from recode_rl.report.collect import Found
 from recode_rl.report.paper import paper_vs_ours
 from recode_rl.report.figures import plot_efficiency, plot_training
@@ -46,6 +47,12 @@ def _table(header: list[str], rows: list[list[Any]]) -> str:
     return "\n".join(out)
 
 
+def _subset(summary: dict[str, Any], column: str, value: Any) -> Any:
+    """A table cell computed on a subset says so: "0.0 (3 of 164)"."""
+    part = (summary.get("table_subsets") or {}).get(column)
+    return f"{_fmt(value)} ({part})" if part and isinstance(value, (int, float)) else value
+
+
 def _policy_section(found: Found) -> list[str]:
     if not found.evals:
         return []
@@ -53,13 +60,14 @@ def _policy_section(found: Found) -> list[str]:
     rows, math_rows, notes = [], [], []
     for label, s in found.evals:
         table = s.get("table") or {}
-        cells = [table.get(c) for c in MAIN]
-        present = [c for c in cells if isinstance(c, (int, float))]
+        values = [table.get(c) for c in MAIN]
+        present = [c for c in values if isinstance(c, (int, float))]
         avg = sum(present) / len(present) if present else None
-        rows.append([s.get("model") or label, *cells, avg if len(present) == len(MAIN) or avg is None
-                     else f"{avg:.1f} ({len(present)}/9)"])
+        rows.append([s.get("model") or label, *[_subset(s, c, v) for c, v in zip(MAIN, values)],
+                     avg if len(present) == len(MAIN) or avg is None else f"{avg:.1f} ({len(present)}/9)"])
         if any(isinstance(v, (int, float)) for v in (s.get("math_table") or {}).values()):
-            math_rows.append([s.get("model") or label, *[(s.get("math_table") or {}).get(c) for c in MATH]])
+            math_rows.append([s.get("model") or label,
+                              *[_subset(s, c, (s.get("math_table") or {}).get(c)) for c in MATH]])
         for bench, b in (s.get("benchmarks") or {}).items():
             for note in b.get("notes") or []:
                 notes.append(f"{bench}: {note}")
@@ -69,7 +77,9 @@ def _policy_section(found: Found) -> list[str]:
     eff = []
     for label, s in found.evals:
         for bench, b in (s.get("benchmarks") or {}).items():
-            eff.append([s.get("model") or label, bench, b.get("pass@1"), b.get("mean_tokens")])
+            part = subset_note(b)
+            eff.append([s.get("model") or label, bench + (f" ({part})" if part else ""), b.get("pass@1"),
+                        b.get("mean_tokens")])
             for diff, d in (b.get("by_difficulty") or {}).items():
                 eff.append([s.get("model") or label, f"{bench} {diff}", d.get("pass@1"), d.get("mean_tokens")])
     if eff:

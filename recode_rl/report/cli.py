@@ -56,4 +56,5 @@ def run(args: argparse.Namespace) -> int:
     for problem in found.problems:
         print(f"warning: {problem}")
     print(f"report: {page}\nmarkdown: {md}")
+    args.result = {"report": str(page), "markdown": str(md), "warnings": list(found.problems)}
     return 0

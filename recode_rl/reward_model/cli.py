@@ -12,7 +12,6 @@ trainer checkpoint.
 from __future__ import annotations
 
 import argparse
-import json
 
 from recode_rl.config import Flags, config_from_args
 from recode_rl.reward_model.config import Config, use_synth_run
@@ -36,24 +35,9 @@ def run(args: argparse.Namespace) -> int:
     cfg = config_from_args(Config, args, FLAGS)
     if args.synth_run:
         use_synth_run(cfg, args.synth_run)
+    from recode_rl.reward_model.train import train_reward_model
 
-    import os
-
-    from recode_rl.config import ConfigError
-    from recode_rl.preflight.checks import require_ok
-    from recode_rl.rundir import RunDir
-
-    if int(os.environ.get("WORLD_SIZE", "1")) > 1 and cfg.run_dir is None:
-        raise ConfigError("multi-process runs need an explicit run_dir (--run-dir): every rank must use the same one")
-    require_ok("train-rm", cfg)        # before loading anything (recode preflight)
-    run_dir = RunDir.create(cfg.run_dir, stage="train-rm")
-    if int(os.environ.get("RANK", "0")) == 0:   # one writer; every rank shares the run dir
-        run_dir.write_config(cfg, "train-rm")
-    if cfg.train.objective == "score":
-        from recode_rl.reward_model.score_based import train_score_based as train_fn
-    else:
-        from recode_rl.reward_model.train import train_bradley_terry as train_fn
-    summary = train_fn(cfg, run_dir)
+    summary, run_dir = train_reward_model(cfg)
 
     trunc = summary["truncation"]
     unit = "pairs" if cfg.train.objective == "bradley-terry" else "records"
@@ -70,5 +54,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"  reward model:  {summary['checkpoint']}  (scoring card: scoring_card.json)")
     print(f"  summary:       {run_dir.report / 'train_rm.json'}")
     print(f"  metrics:       {run_dir.metrics_path}")
-    print(json.dumps({"checkpoint": summary["checkpoint"], "run_dir": str(run_dir.root)}))
+    args.result = {"checkpoint": summary["checkpoint"], "run_dir": str(run_dir.root), "steps": summary["steps"],
+                   "seconds": summary["seconds"],
+                   **{k: summary[k] for k in ("validation_accuracy", "validation_mse") if k in summary}}
     return 0

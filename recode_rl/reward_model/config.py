@@ -74,6 +74,9 @@ class TrainSection(StageConfig):
     best_metric: Literal["accuracy", "loss"] = "accuracy"  # the kept checkpoint (score objective: always loss)
     center_rewards_coefficient: float | None = None
     logging_steps: int = Field(10, ge=1)
+    report_to: list[str] = Field(default_factory=lambda: ["none"])  # tensorboard, wandb, ...
+    push_to_hub: bool = False                    # the Trainer pushes checkpoints and the final model
+    hub_model_id: str | None = None
     bf16: bool = False
     deepspeed: str | None = None                 # path to a DeepSpeed JSON config (launch with accelerate/deepspeed)
     seed: int = 42

@@ -73,4 +73,5 @@ def run(args: argparse.Namespace) -> int:
     print(format_report(report))
     print(f"  report:      {path}")
     print(f"  pair scores: {run_dir.samples}/")
+    args.result = {"run_dir": str(run_dir.root), "report": str(path), "overall": report["overall"]}
     return 0

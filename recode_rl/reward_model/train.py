@@ -28,14 +28,16 @@ from pathlib import Path
 from typing import Any, Callable, Sequence, TypeVar
 
 from recode_rl.config import ConfigError
+from recode_rl.model_card import write_model_card
 from recode_rl.reward_model.config import Config, LoraSection, ModelSection, gradient_accumulation
 from recode_rl.reward_model.data import PreferencePair, load_pairs
 from recode_rl.reward_model.encoding import encode
 from recode_rl.reward_model.scoring import RewardModel, ScoringCard, write_card
 from recode_rl.rundir import RunDir
+from recode_rl.trainer_args import finish_trainer_kwargs, hub_kwargs
 
 __all__ = ["TruncationStats", "split_by_problem", "encode_pairs", "load_backbone", "train_bradley_terry",
-           "pairwise_accuracy", "start_metrics"]
+           "train_reward_model", "pairwise_accuracy", "start_metrics"]
 
 T = TypeVar("T")
 log = logging.getLogger("recode_rl.reward_model")
@@ -107,13 +109,13 @@ def load_backbone(model_cfg: ModelSection, *, num_labels: int = 1, deepspeed: st
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    from recode_rl.models import resolve_model, training_dtype
+    from recode_rl.models import load_with_new_head, resolve_model, training_dtype
 
     path = resolve_model(model_cfg.backbone)
     tokenizer = AutoTokenizer.from_pretrained(path)
     dtype = training_dtype(model_cfg.dtype, deepspeed)
-    model = AutoModelForSequenceClassification.from_pretrained(path, num_labels=num_labels,
-                                                               dtype=getattr(torch, dtype))
+    model = load_with_new_head(AutoModelForSequenceClassification, path, num_labels=num_labels,
+                               dtype=getattr(torch, dtype))
     prepare_tokenizer(model, tokenizer)
     return model, tokenizer
 
@@ -172,15 +174,15 @@ def trainer_kwargs(cfg: Config, output_dir: Path, *, has_eval: bool, metric: str
         learning_rate=t.learning_rate, num_train_epochs=t.epochs, max_steps=t.max_steps,
         lr_scheduler_type=t.lr_scheduler, warmup_steps=t.warmup_ratio, weight_decay=t.weight_decay,
         logging_steps=t.logging_steps, save_steps=t.eval_steps, save_strategy="steps", save_total_limit=2,
-        bf16=t.bf16, deepspeed=t.deepspeed, seed=t.seed, report_to="none", dataloader_num_workers=0,
-        use_cpu=not torch.cuda.is_available(),
+        bf16=t.bf16, deepspeed=t.deepspeed, seed=t.seed, report_to=t.report_to, dataloader_num_workers=0,
+        use_cpu=not torch.cuda.is_available(), **hub_kwargs(t.push_to_hub, t.hub_model_id),
+        # always explicit: TRL's RewardConfig defaults it to True, which silently overrode model.gradient_checkpointing=false
+        gradient_checkpointing=cfg.model.gradient_checkpointing,
     )
-    if cfg.model.gradient_checkpointing:
-        kw["gradient_checkpointing"] = True
     if has_eval:
         kw.update(eval_strategy="steps", eval_steps=t.eval_steps, load_best_model_at_end=True,
                   metric_for_best_model=f"eval_{metric}", greater_is_better=(metric != "loss"))
-    return kw
+    return finish_trainer_kwargs(kw)
 
 
 class MetricsLogger:
@@ -297,6 +299,9 @@ def save_final(model: Any, tokenizer: Any, out: Path, cfg: Config, trained_on: d
     if main:
         tokenizer.save_pretrained(out)
         write_card(out, model_card(cfg, backbone=backbone, trained_on=trained_on))
+        write_model_card(out, stage="train-rm", base_model=backbone, config=cfg,
+                         data={"train": cfg.data.train, "validation": cfg.data.validation},
+                         notes=[f"Objective: {trained_on.get('objective')}; scoring card: scoring_card.json"])
     return out
 
 
@@ -381,3 +386,20 @@ def train_bradley_terry(cfg: Config, run: RunDir, *, model: Any = None, tokenize
         run.log_metrics(trainer.state.global_step, {"final/validation_accuracy": summary["validation_accuracy"]})
     (run.report / "train_rm.json").write_text(json.dumps(summary, indent=2) + "\n")
     return summary
+
+
+def train_reward_model(cfg: Config) -> tuple[dict[str, Any], RunDir]:
+    """`recode train-rm` without the printing: preflight, run directory, then the configured objective."""
+    from recode_rl.preflight.checks import require_ok
+
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1 and cfg.run_dir is None:
+        raise ConfigError("multi-process runs need an explicit run_dir (--run-dir): every rank must use the same one")
+    require_ok("train-rm", cfg)        # before loading anything (recode preflight)
+    run_dir = RunDir.create(cfg.run_dir, stage="train-rm")
+    if int(os.environ.get("RANK", "0")) == 0:   # one writer; every rank shares the run dir
+        run_dir.write_config(cfg, "train-rm")
+    if cfg.train.objective == "score":
+        from recode_rl.reward_model.score_based import train_score_based as train_fn
+    else:
+        train_fn = train_bradley_terry
+    return train_fn(cfg, run_dir), run_dir

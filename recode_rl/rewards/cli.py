@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -81,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
     from recode_rl.data import load_problems
     from recode_rl.data.records import Where
     from recode_rl.rewards.config import ready_scorer
-    from recode_rl.rewards.pipeline import score_batch, summarize
+    from recode_rl.rewards.pipeline import score_in_chunks
 
     cfg = _config_from_args(args)
     scorer = ready_scorer(cfg.scorer)   # before reading responses or running programs
@@ -94,20 +93,14 @@ def run(args: argparse.Namespace) -> int:
     out_path = Path(cfg.out) if cfg.out else Path(cfg.responses).with_suffix(".scored.jsonl")
     limits = cfg.limits.to_limits()
 
-    results, timing = [], {"scorer_calls": 0, "scorer_calls_saved": 0, "scorer_latency_s": 0.0, "time_parse_s": 0.0,
-                           "time_execution_s": 0.0, "time_scoring_s": 0.0}
-    start = time.perf_counter()
-    for lo in range(0, len(records), cfg.chunk_size):
-        chunk = records[lo:lo + cfg.chunk_size]
-        batch, metrics = score_batch([problems[str(rec["task_id"])] for _, rec in chunk],
-                                     [rec["response"] for _, rec in chunk], cfg.reward, scorer,
-                                     limits=limits, max_workers=cfg.max_workers)
-        results.extend(batch)
-        for key in timing:
-            timing[key] += metrics[key]
+    def progress(done: int, total: int) -> None:
         if not args.json:
-            print(f"scored {len(results)}/{len(records)}", file=sys.stderr, flush=True)
-    total = time.perf_counter() - start
+            print(f"scored {done}/{total}", file=sys.stderr, flush=True)
+
+    results, summary = score_in_chunks([problems[str(rec["task_id"])] for _, rec in records],
+                                       [rec["response"] for _, rec in records], cfg.reward, scorer,
+                                       chunk_size=cfg.chunk_size, limits=limits, max_workers=cfg.max_workers,
+                                       on_chunk=progress)
 
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_name(out_path.name + ".tmp")
@@ -120,10 +113,7 @@ def run(args: argparse.Namespace) -> int:
             f.write(json.dumps(row) + "\n")
     tmp.replace(out_path)
 
-    summary = {"reward_kind": cfg.reward.kind, **summarize(cfg.reward, results), **timing, "time_total_s": total,
-               "execution_share": timing["time_execution_s"] / total if total > 0 else None,
-               "scoring_share": timing["time_scoring_s"] / total if total > 0 else None,
-               "responses_per_s": len(results) / total if total > 0 else None, "out": str(out_path)}
+    summary["out"] = str(out_path)
     if args.json:
         print(json.dumps(summary))
     else:

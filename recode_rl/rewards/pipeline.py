@@ -31,7 +31,7 @@ from recode_rl.rewards.core import MATH_KINDS, RewardConfig, RewardResult, combi
 from recode_rl.rewards.scorer import ProcessScorer, check_scores
 from recode_rl.rewards.verify import ExecutorFn, default_parse, verify_batch
 
-__all__ = ["score_batch", "summarize"]
+__all__ = ["score_batch", "score_in_chunks", "summarize"]
 
 
 def _check_kinds(problems: Sequence[Problem], cfg: RewardConfig) -> None:
@@ -133,3 +133,31 @@ def summarize(cfg: RewardConfig, rewards: Sequence[RewardResult]) -> dict[str, A
     for verdict in Verdict:
         m[f"exec_{verdict.value}"] = sum(1 for r in rewards if r.verdict and r.verdict.get("verdict") == verdict.value)
     return m
+
+
+def score_in_chunks(problems: Sequence[Problem], responses: Sequence[str], cfg: RewardConfig, scorer: ProcessScorer, *,
+                    chunk_size: int = 256, limits: Limits | None = None, max_workers: int | None = None,
+                    on_chunk: Any = None) -> tuple[list[RewardResult], dict[str, Any]]:
+    """`score_batch` over a long list, `chunk_size` responses at a time (`recode score`, `recode_rl.api.score`).
+
+    Returns every result in order and one summary: `summarize` of all results, the timing and
+    scorer counts summed over chunks, `time_total_s`, the execution/scoring shares and
+    `responses_per_s`. `on_chunk(done, total)` is called after each chunk."""
+    results: list[RewardResult] = []
+    timing = {"scorer_calls": 0, "scorer_calls_saved": 0, "scorer_latency_s": 0.0, "time_parse_s": 0.0,
+              "time_execution_s": 0.0, "time_scoring_s": 0.0}
+    start = time.perf_counter()
+    for lo in range(0, len(responses), chunk_size):
+        batch, metrics = score_batch(problems[lo:lo + chunk_size], responses[lo:lo + chunk_size], cfg, scorer,
+                                     limits=limits, max_workers=max_workers)
+        results.extend(batch)
+        for key in timing:
+            timing[key] += metrics[key]
+        if on_chunk is not None:
+            on_chunk(len(results), len(responses))
+    total = time.perf_counter() - start
+    summary = {"reward_kind": cfg.kind, **summarize(cfg, results), **timing, "time_total_s": total,
+               "execution_share": timing["time_execution_s"] / total if total > 0 else None,
+               "scoring_share": timing["time_scoring_s"] / total if total > 0 else None,
+               "responses_per_s": len(results) / total if total > 0 else None}
+    return results, summary

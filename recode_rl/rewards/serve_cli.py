@@ -35,4 +35,6 @@ def run(args: argparse.Namespace) -> int:
     from recode_rl.rewards.scorer import serve
 
     serve(build_scorer(cfg.scorer), cfg.host, cfg.port)
+    print(f"recode serve-scorer: stopped serving on {cfg.host}:{cfg.port}")
+    args.result = {"host": cfg.host, "port": cfg.port}
     return 0

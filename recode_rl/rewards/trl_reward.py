@@ -23,7 +23,8 @@ outcome_rate, test_pass_rate, process_gated_mean, process_ungated_mean, exec_tim
 exec_runtime_error, exec_syntax_error, scorer_latency_s, ...; see pipeline.py). Undefined values
 (no sample scored) are not logged rather than logged as 0. Per-sample components go to the
 completions table through `log_extra`. Older TRL versions without `log_metric` still work;
-the last batch's metrics stay readable in `reward.last_metrics`.
+the last batch's metrics stay readable in `reward.last_metrics`, and its per-sample
+`RewardResult`s in `reward.last_results` (what `rl.callbacks.SaveRollouts` writes to samples/).
 """
 
 from __future__ import annotations
@@ -94,6 +95,7 @@ class ReCodeReward:
         self.tests_column = tests_column
         self.__name__ = f"{metric_prefix}_{self.cfg.kind}"  # TRL names the reward column after this
         self.last_metrics: dict[str, Any] = {}
+        self.last_results: list[Any] = []   # the last batch's RewardResult per completion
         self._suites: dict[str, TestSuite] = {}  # the same tests JSON repeats G times per prompt
 
     def _suite(self, raw: Any, where: str) -> TestSuite:
@@ -136,7 +138,7 @@ class ReCodeReward:
         problems = self.problems_from_columns(len(texts), columns)
         results, metrics = score_batch(problems, texts, self.cfg, self.scorer, limits=self.limits,
                                        max_workers=self.max_workers, executor=self.executor)
-        self.last_metrics = metrics
+        self.last_metrics, self.last_results = metrics, results
         if log_metric is not None:
             for key, value in metrics.items():
                 if value is not None:

@@ -15,6 +15,14 @@ Resume: `truncate_metrics(run, step)` drops lines logged after the checkpoint a 
 (they will be logged again), and `RunDirMetrics.replay` warms the monitor's window on the kept ones,
 so a resumed run's metrics file has each step once and the monitor behaves as if never stopped.
 
+`SaveRollouts` wraps the reward callable too: every `train.save_rollouts_every` steps it writes
+that step's rollouts to `<run_dir>/samples/rollouts/step-<N>.jsonl` (N = the optimizer step being
+trained, 1-based), one line per completion: task_id, prompt, completion, reward, the components
+(format, outcome, pass_rate, process, process_term, gate_open, compiler), verdict and errors. It
+reads only what the reward callable is given (TRL's documented keyword arguments) and its own
+`last_results`; a resumed step overwrites its file, so each step appears once. With several
+processes, each writes its own shard (`step-<N>.rank-<R>.jsonl`).
+
 `PeriodicEval` evaluates the live policy on held-out benchmarks every N steps (the paper's pass@1
 curves, Figures 3a/3b) and keeps those steps' policies outside the checkpoint rotation.
 
@@ -38,7 +46,7 @@ from recode_rl.data.records import append_records, write_records
 from recode_rl.rewards.monitor import HackingMonitor
 from recode_rl.rundir import RunDir
 
-__all__ = ["RunDirMetrics", "StopAfter", "TimedReward", "truncate_metrics", "numeric_logs"]
+__all__ = ["RunDirMetrics", "SaveRollouts", "StopAfter", "TimedReward", "truncate_metrics", "numeric_logs"]
 
 log = logging.getLogger("recode_rl.rl")
 
@@ -136,6 +144,59 @@ class TimedReward(TrainerCallback):
             log_metric("time/generation_s", time.perf_counter() - self._step_start)
             self._step_start = None
         return self.reward(*args, log_metric=log_metric, **kwargs)
+
+
+def _prompt_text(prompt: Any) -> Any:
+    """A TRL prompt as stored: a string as is, a conversation as its list of {role, content}."""
+    if isinstance(prompt, list):
+        return [{"role": m.get("role"), "content": m.get("content")} if isinstance(m, dict) else m for m in prompt]
+    return prompt
+
+
+class SaveRollouts:
+    """Reward-callable wrapper: every `every` steps, write the step's rollouts to `<run>/samples/rollouts/`."""
+
+    def __init__(self, reward: Any, run: RunDir, every: int) -> None:
+        self.reward = reward
+        self.run = run
+        self.every = every
+        self.__name__ = getattr(reward, "__name__", type(reward).__name__)  # TRL names the reward column after it
+
+    def __getattr__(self, name: str) -> Any:   # last_metrics, last_results, cfg, ... of the wrapped reward
+        reward = self.__dict__.get("reward")
+        if reward is None:
+            raise AttributeError(name)
+        return getattr(reward, name)
+
+    def __call__(self, prompts: list[Any], completions: list[Any], *args: Any, trainer_state: Any = None,
+                 **kwargs: Any) -> list[float]:
+        rewards = self.reward(prompts, completions, *args, trainer_state=trainer_state, **kwargs)
+        step = getattr(trainer_state, "global_step", None)   # steps finished before this one
+        if self.every and step is not None and step % self.every == 0:
+            self._write(step + 1, prompts, completions, rewards, kwargs)
+        return rewards
+
+    def _write(self, step: int, prompts: list[Any], completions: list[Any], rewards: list[float],
+               columns: dict[str, Any]) -> None:
+        import os
+
+        from recode_rl.rewards.trl_reward import completion_text
+
+        results = list(getattr(self.reward, "last_results", None) or [])
+        task_ids = columns.get("task_id") or [None] * len(completions)
+        rows = []
+        for i, completion in enumerate(completions):
+            row: dict[str, Any] = {"step": step, "task_id": task_ids[i], "prompt": _prompt_text(prompts[i]),
+                                   "completion": completion_text(completion), "reward": rewards[i]}
+            if i < len(results):
+                r = results[i]
+                row.update(format=r.format, outcome=r.outcome, pass_rate=r.pass_rate, process=r.process,
+                           process_term=r.process_term, gate_open=r.gate_open, compiler=r.compiler,
+                           verdict=r.verdict["verdict"] if r.verdict else "no_code", errors=r.errors)
+            rows.append(row)
+        world = int(os.environ.get("WORLD_SIZE", "1"))
+        name = f"step-{step:06d}" + (f".rank-{os.environ.get('RANK', '0')}" if world > 1 else "") + ".jsonl"
+        write_records(self.run.samples / "rollouts" / name, rows)
 
 
 class PeriodicEval(TrainerCallback):

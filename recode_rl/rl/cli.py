@@ -13,7 +13,6 @@ train-rl ...` (docs/training.md). Flags override `--config` and KEY=VALUE overri
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 
 from recode_rl.config import Flags, config_from_args
@@ -55,5 +54,9 @@ def run(args: argparse.Namespace) -> int:
                "seconds": round(result.seconds, 1), "hacking_flags": len(result.hacking_flags),
                **({"already_finished": True} if result.already_finished else {}),
                **{k: last[k] for k in ("reward", "recode/outcome_rate", "recode/format_rate") if k in last}}
-    print(json.dumps(summary))
+    scores = ", ".join(f"{k} {last[k]:.3f}" for k in ("reward", "recode/outcome_rate") if isinstance(last.get(k), float))
+    print(f"recode train-rl: {result.global_step} steps in {summary['seconds']} s"
+          + (f", last step {scores}" if scores else "") + f"\n  final model: {result.final_model}"
+          f"\n  run directory: {result.run_dir}")
+    args.result = summary
     return 0

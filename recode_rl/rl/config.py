@@ -32,6 +32,7 @@ from recode_rl.execution.config import LimitsConfig
 from recode_rl.models import training_dtype
 from recode_rl.rewards.config import ScorerConfig
 from recode_rl.rewards.core import MATH_KINDS, NO_PROCESS_KINDS, RewardConfig
+from recode_rl.trainer_args import hub_kwargs
 
 __all__ = ["ProblemSource", "ModelSection", "DataSection", "LimitsSection", "TrainSection",
            "VLLMSection", "MonitorSection", "EvalSection", "Config", "grpo_kwargs", "needs_scorer",
@@ -115,6 +116,9 @@ class TrainSection(StageConfig):
     logging_steps: int = Field(1, ge=1)
     report_to: list[str] = Field(default_factory=lambda: ["none"])  # tensorboard, wandb, ...
     log_completions: bool = False                   # completions table (W&B / parquet in checkpoints/completions)
+    save_rollouts_every: int = Field(10, ge=0)      # rollouts to <run_dir>/samples/rollouts/ every N steps (first step included); 0 = off
+    push_to_hub: bool = False                       # the Trainer pushes checkpoints and the final model
+    hub_model_id: str | None = None                 # <user>/<repo> for push_to_hub (default: the output folder name)
     deepspeed: str | None = None                    # DeepSpeed JSON (configs/deepspeed/); launch with accelerate
     num_threads: int | None = Field(None, ge=1)     # torch CPU threads
     use_cpu: bool = False                           # force CPU even when a GPU is visible
@@ -291,7 +295,7 @@ def grpo_kwargs(cfg: Config, output_dir: str, world_size: int = 1) -> dict[str, 
             else:
                 kwargs["vllm_server_host"] = v.server_host
                 kwargs["vllm_server_port"] = v.server_port
-    return kwargs
+    return {**kwargs, **hub_kwargs(t.push_to_hub, t.hub_model_id)}
 
 
 # ----- train-sft (the SFT baseline, recode_rl.rl.sft) -----------------------------------------------
@@ -324,6 +328,8 @@ class SFTTrainSection(StageConfig):
     save_total_limit: int | None = Field(2, ge=1)
     logging_steps: int = Field(1, ge=1)
     report_to: list[str] = Field(default_factory=lambda: ["none"])
+    push_to_hub: bool = False                 # the Trainer pushes checkpoints and the final model
+    hub_model_id: str | None = None
     deepspeed: str | None = None
     num_threads: int | None = Field(None, ge=1)
     use_cpu: bool = False

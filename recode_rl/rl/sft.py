@@ -46,10 +46,12 @@ from recode_rl.config import ConfigError
 from recode_rl.data.records import write_records
 from recode_rl.data.schema import Problem
 from recode_rl.errors import DataError
+from recode_rl.model_card import write_model_card
 from recode_rl.rl.config import LimitsSection, SFTConfig, TargetsSection
 from recode_rl.models import training_dtype
 from recode_rl.preflight.checks import require_ok
 from recode_rl.rundir import RunDir
+from recode_rl.trainer_args import finish_trainer_kwargs, hub_kwargs
 
 __all__ = ["format_target", "build_targets", "train_sft", "SFTResult"]
 
@@ -145,7 +147,7 @@ def _sft_args(cfg: SFTConfig, output_dir: str) -> dict[str, Any]:
     }
     if t.deepspeed:
         kwargs["deepspeed"] = t.deepspeed
-    return kwargs
+    return finish_trainer_kwargs({**kwargs, **hub_kwargs(t.push_to_hub, t.hub_model_id)})
 
 
 def train_sft(cfg: SFTConfig, *, callbacks: Sequence[Any] = (), tokenizer: Any = None) -> SFTResult:
@@ -217,6 +219,8 @@ def train_sft(cfg: SFTConfig, *, callbacks: Sequence[Any] = (), tokenizer: Any =
         tokenizer.padding_side = "left"
         tokenizer.save_pretrained(str(final))
         trainer.state.save_to_json(str(final / "trainer_state.json"))   # the step `final` holds (plan_resume)
+        write_model_card(final, stage=STAGE, base_model=cfg.model.path, config=cfg,
+                         data={**cfg.data.model_dump(mode="json"), "targets": str(run.data / "sft_targets.jsonl")})
     return SFTResult(run_dir=run.root, final_model=final, global_step=trainer.state.global_step,
                      resumed_from=resume, targets=stats, seconds=time.perf_counter() - start)
 

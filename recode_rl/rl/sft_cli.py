@@ -11,7 +11,6 @@ docs/training.md): reference solutions with a short think text, or a JSONL of ge
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 
 from recode_rl.config import Flags, config_from_args
@@ -41,8 +40,11 @@ def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     cfg = config_from_args(Config, args, FLAGS)
     result = train_sft(cfg)
-    print(json.dumps({"run_dir": str(result.run_dir), "final_model": str(result.final_model),
-                      "global_step": result.global_step, "resumed_from": result.resumed_from,
-                      "targets": result.targets, "seconds": round(result.seconds, 1),
-                      **({"already_finished": True} if result.already_finished else {})}))
+    args.result = {"run_dir": str(result.run_dir), "final_model": str(result.final_model),
+                   "global_step": result.global_step, "resumed_from": result.resumed_from,
+                   "targets": result.targets, "seconds": round(result.seconds, 1),
+                   **({"already_finished": True} if result.already_finished else {})}
+    done = "already finished: nothing trained" if result.already_finished else f"{args.result['seconds']} s"
+    print(f"recode train-sft: {result.global_step} steps ({done})\n"
+          f"  final model: {result.final_model}\n  run directory: {result.run_dir}")
     return 0

@@ -45,10 +45,12 @@ from typing import Any, Sequence
 
 from recode_rl.config import ConfigError
 from recode_rl.data.schema import Problem
+from recode_rl.model_card import write_model_card
 from recode_rl.preflight.checks import require_ok
 from recode_rl.rewards.scorer import ProcessScorer
 from recode_rl.rl.config import Config, SFTConfig, grpo_kwargs, needs_scorer
 from recode_rl.rl.resume import ResumePlan, plan_resume, set_aside
+from recode_rl.trainer_args import finish_trainer_kwargs
 from recode_rl.rundir import RunDir
 
 __all__ = ["TrainResult", "build_reward", "rl_scorer", "train", "plan_rerun", "load_tokenizer"]
@@ -147,7 +149,7 @@ def train(cfg: Config, *, callbacks: Sequence[Any] = (), model: Any = None, toke
 
     from recode_rl.models import resolve_model
     from recode_rl.rewards.monitor import HackingMonitor
-    from recode_rl.rl.callbacks import PeriodicEval, RunDirMetrics, TimedReward, truncate_metrics
+    from recode_rl.rl.callbacks import PeriodicEval, RunDirMetrics, SaveRollouts, TimedReward, truncate_metrics
     from recode_rl.rl.data import dataset_rows, drop_long_prompts, load_training_problems
     from recode_rl.trainer_progress import show_progress
 
@@ -162,7 +164,7 @@ def train(cfg: Config, *, callbacks: Sequence[Any] = (), model: Any = None, toke
         raise ConfigError("eval.inline: a sharded policy cannot be evaluated on one rank; set eval.inline=false "
                           "(eval.keep_snapshots keeps checkpoints/eval-step-N for `recode eval` afterwards)")
     run = RunDir.create(cfg.run_dir, stage=STAGE)
-    args = GRPOConfig(**grpo_kwargs(cfg, str(run.checkpoints), world_size))
+    args = GRPOConfig(**finish_trainer_kwargs(grpo_kwargs(cfg, str(run.checkpoints), world_size)))
     main_process = args.process_index == 0          # only rank 0 writes to the run dir
     if main_process:
         run.write_config(cfg, STAGE, plan.record())
@@ -195,7 +197,7 @@ def train(cfg: Config, *, callbacks: Sequence[Any] = (), model: Any = None, toke
             {"problems": len(problems), "prompts": len(rows), "prompts_too_long": len(too_long),
              "max_prompt_length": cfg.data.max_prompt_length, "dropped_task_ids": too_long}, indent=1) + "\n")
 
-    reward = TimedReward(build_reward(cfg, scorer))  # also a callback: it times generation
+    reward = TimedReward(SaveRollouts(build_reward(cfg, scorer), run, cfg.train.save_rollouts_every))  # also a callback: it times generation
     extra = [PeriodicEval(run, cfg.eval, cfg.limits.to_limits(), cfg.limits.max_workers)] if cfg.eval.every else []
     trainer = GRPOTrainer(
         model=model if model is not None else model_path, reward_funcs=[reward], args=args,
@@ -209,6 +211,8 @@ def train(cfg: Config, *, callbacks: Sequence[Any] = (), model: Any = None, toke
     if trainer.accelerator.is_main_process:
         tokenizer.save_pretrained(str(final))
         trainer.state.save_to_json(str(final / "trainer_state.json"))   # the step `final` holds (plan_resume)
+        write_model_card(final, stage=STAGE, base_model=cfg.model.path, config=cfg,
+                         data=cfg.data.model_dump(mode="json"), notes=[f"Reward: {cfg.reward.kind}"])
     return TrainResult(run_dir=run.root, final_model=final, global_step=trainer.state.global_step,
                        resumed_from=resume, metrics=run.read_metrics(), hacking_flags=metrics_cb.flags,
                        seconds=time.perf_counter() - start)

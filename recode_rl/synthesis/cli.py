@@ -60,4 +60,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"outputs:\n  {out.train_pairs}\n  {out.validation_pairs}\n  {out.synth}\n  {out.stats}")
     if out.scores:
         print(f"  {out.scores[0]}\n  {out.scores[1]}")
+    args.result = {"run_dir": str(run_dir.root), "pairs": s["pairs"], "llm_calls": s["llm_calls"],
+                   "train_pairs": str(out.train_pairs), "validation_pairs": str(out.validation_pairs),
+                   "stats": str(out.stats)}
     return 0

@@ -151,3 +151,40 @@ def test_bad_benchmark_fails_before_the_model_is_built(tmp_path, capsys, monkeyp
     assert code == 2 and "/no/such/file.jsonl.gz" in capsys.readouterr().err
     code = main(["eval", "--run-dir", str(tmp_path / "e"), "benchmarks=[{name: humaneval, start: 3}]"])
     assert code == 2 and "start" in capsys.readouterr().err
+
+
+def test_subset_is_annotated_and_field_formats_are_written(tmp_path):
+    """limit=3 on HumanEval: every table says "3 of 164"; EvalPlus samples/results and lm-eval results.json."""
+    from recode_rl.evaluation.tables import render_markdown
+    from recode_rl.report.build import _policy_section
+    from recode_rl.report.collect import Found
+
+    gen = FakeGenerator(_reference_responder("humaneval", limit=3))
+    s = evaluate_benchmarks([{"name": "humaneval", "limit": 3}], gen, tmp_path, sampling=GREEDY, progress=False)
+    he = s["benchmarks"]["humaneval"]
+    assert he["subset"] and he["n_available"] == 164 and s["table_subsets"] == {"HE": "3 of 164"}
+    assert "100.0 (3 of 164)" in render_markdown(s)
+    assert "100.0 (3 of 164)" in (tmp_path / "report" / "eval_table.md").read_text()
+    assert "100.0 (3 of 164)" in "\n".join(_policy_section(Found(evals=[("run", s)])))
+
+    lines = [json.loads(x) for x in (tmp_path / "samples" / "evalplus" / "humaneval.jsonl").read_text().splitlines()]
+    assert len(lines) == 3 and set(lines[0]) == {"task_id", "solution"} and "def " in lines[0]["solution"]
+    ep = json.loads((tmp_path / "samples" / "evalplus" / "humaneval_eval_results.json").read_text())
+    assert set(ep) == {"date", "hash", "eval", "pass_at_k"} and ep["pass_at_k"]["base"]["pass@1"] == 1.0
+    first = ep["eval"][lines[0]["task_id"]][0]
+    assert set(first) == {"task_id", "solution", "base_status", "plus_status", "base_fail_tests", "plus_fail_tests"}
+    assert first["base_status"] == "pass" and first["plus_status"] is None
+
+    lm = json.loads((tmp_path / "report" / "results.json").read_text())
+    for key in ("results", "configs", "versions", "n-shot", "higher_is_better", "n-samples", "config"):
+        assert key in lm
+    assert lm["results"]["humaneval"]["pass@1,none"] == 1.0
+    assert lm["n-samples"]["humaneval"] == {"original": 164, "effective": 3}
+    assert lm["config"]["limit"] == {"humaneval": 3}
+
+
+def test_the_full_set_is_not_annotated(tmp_path):
+    from recode_rl.evaluation.tables import subset_note
+
+    assert subset_note({"n_tasks": 164, "n_available": 164, "subset": False}) is None
+    assert subset_note({"n_tasks": 3, "n_available": None, "subset": True}) == "3 of ?"

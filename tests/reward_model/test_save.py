@@ -55,5 +55,7 @@ def test_saved_folder_must_score_like_the_trained_model(tmp_path, tokenizer):
     probe = probe_inputs()
     reference = RewardModel(trained, tokenizer, model_card(cfg)).raw_scores(*probe)[0]
     verify_saved(out, probe, reference)                              # the same weights: fine
+    card = (out / "README.md").read_text()                           # the model card names base, stage, data
+    assert "recode train-rm" in card and "**Base model:** `tiny`" in card and "train:" in card
     with pytest.raises(RuntimeError, match="scores differently"):
         verify_saved(out, probe, [s + 1.0 for s in reference])       # not what was trained: loud

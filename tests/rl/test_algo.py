@@ -12,6 +12,7 @@ from recode_rl.rewards.core import RewardConfig, combine
 from recode_rl.rewards.parsing import ParsedResponse
 from recode_rl.rl.algo import TRL_EPS, group_advantages
 from recode_rl.rl.config import Config, grpo_kwargs
+from recode_rl.trainer_args import finish_trainer_kwargs
 
 OK = ParsedResponse(True, "plan", "```python\nprint(1)\n```", "print(1)", None)
 NO_CODE = ParsedResponse(False, "plan", "no idea", None, "no python code found")
@@ -108,7 +109,7 @@ def test_trl_advantages_equal_group_advantages(tmp_path, scale):
     cfg = Config.model_validate({"train": {
         "max_steps": 1, "prompts_per_step": 3, "num_generations": 4, "per_device_batch_size": 12,
         "max_completion_length": 8, "scale_rewards": scale, "use_cpu": True, "save_steps": 100}})
-    args = GRPOConfig(**grpo_kwargs(cfg, str(tmp_path / "out")))
+    args = GRPOConfig(**finish_trainer_kwargs(grpo_kwargs(cfg, str(tmp_path / "out"))))
     assert (args.loss_type, args.beta, args.scale_rewards) == ("dapo", 0.0, scale)  # what our configs set
     reward = GroupTable(ALL_PASS + ALL_FAIL + MIXED)
     dataset = Dataset.from_list([{"prompt": [{"role": "user", "content": c}]} for c in "abc"])

@@ -88,3 +88,35 @@ def test_timed_reward_logs_generation_time_once_per_generation_batch():
     # a second call without a new step start (no new generation batch) logs nothing
     timed(prompts=["p", "p"], completions=["a", "b"], tests=["t", "t"], log_metric=log_metric)
     assert len(logged) == 1
+
+
+def test_save_rollouts_writes_prompt_completion_components_and_verdict_at_the_rate(tmp_path):
+    import json
+
+    from recode_rl.data.schema import Problem
+    from recode_rl.execution.types import TestSuite as Suite
+    from recode_rl.rewards.core import RewardConfig
+    from recode_rl.rewards.trl_reward import ReCodeReward, trl_dataset_rows
+    from recode_rl.rl.callbacks import SaveRollouts
+
+    add = Problem(task_id="add", prompt="Read two integers and print their sum.",
+                  tests=Suite(kind="stdio", inputs=("1 2\n",), outputs=("3\n",)))
+    good = "<think>sum</think><answer>\n```python\nprint(sum(map(int,input().split())))\n```\n</answer>"
+    row = trl_dataset_rows([add])[0]
+    columns = {k: [v, v] for k, v in row.items() if k != "prompt"}
+    run = RunDir.create(tmp_path / "run", stage="t")
+    reward = SaveRollouts(ReCodeReward(RewardConfig(kind="outcome")), run, every=2)
+    assert reward.__name__ == "recode_outcome" and reward.cfg.kind == "outcome"
+    for step in (0, 1, 2):
+        rewards = reward([row["prompt"]] * 2, [good, "no code"], trainer_state=_state(step), **columns)
+    files = sorted(p.name for p in (run.samples / "rollouts").iterdir())
+    assert files == ["step-000001.jsonl", "step-000003.jsonl"]          # steps 1 and 3 of every=2
+    lines = [json.loads(x) for x in (run.samples / "rollouts" / "step-000003.jsonl").read_text().splitlines()]
+    assert [x["reward"] for x in lines] == rewards
+    first, second = lines
+    assert first["task_id"] == "add" and first["completion"] == good and first["prompt"][-1]["role"] == "user"
+    assert (first["format"], first["outcome"], first["verdict"]) == (1.0, 1.0, "passed")
+    assert (second["outcome"], second["verdict"]) == (0.0, "no_code")
+    off = SaveRollouts(ReCodeReward(RewardConfig(kind="outcome")), RunDir.create(tmp_path / "off", stage="t"), 0)
+    off([row["prompt"]], [good], trainer_state=_state(0), **{k: v[:1] for k, v in columns.items()})
+    assert not (tmp_path / "off" / "samples" / "rollouts").exists()

@@ -9,6 +9,7 @@ import yaml
 
 from recode_rl.config import ConfigError, load_config
 from recode_rl.rl.config import Config, grpo_kwargs, needs_scorer
+from recode_rl.trainer_args import finish_trainer_kwargs
 
 ROOT = Path(__file__).resolve().parents[2]
 RL = ROOT / "configs" / "train-rl"
@@ -36,7 +37,7 @@ def test_grpoconfig_accepts_every_key_and_keeps_constant_schedule(tmp_path):
     from trl import GRPOConfig
 
     cfg = load_config(Config, RL / "default.yaml")
-    args = GRPOConfig(**grpo_kwargs(cfg, str(tmp_path)))
+    args = GRPOConfig(**finish_trainer_kwargs(grpo_kwargs(cfg, str(tmp_path))))
     assert args.lr_scheduler_type.value == "constant"  # GRPOConfig's own default would be linear
     assert args.beta == 0.0 and args.loss_type == "dapo" and args.epsilon_high == 0.28
     # default: 2 prompts x 4 generations = 8 completions in one micro-batch of 8

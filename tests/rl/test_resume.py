@@ -137,7 +137,7 @@ def test_cli_rerun_of_a_finished_run_says_so_prints_the_summary_and_exits_0(tmp_
     resolved = capsys.readouterr().out            # the config this command line resolves to
     _trained(run, Config(), step=2, max_steps=2, finished=True, stage=command)
     (run / f"config.{command}.yaml").write_text(resolved)
-    assert main(argv) == 0
+    assert main([*argv, "--json"]) == 0
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary["already_finished"] is True and summary["global_step"] == 2
     assert "already finished at step 2" in caplog.text     # the CLI's log goes to stderr

@@ -77,3 +77,5 @@ def test_sft_steps_change_parameters(tmp_path, capfd):
     longer = train_sft(cfg.model_copy(update={"train": cfg.train.model_copy(update={"max_steps": 3})}),
                        tokenizer=chat_tokenizer())
     assert longer.global_step == 3 and longer.resumed_from.endswith("checkpoint-2")
+    card = (result.final_model / "README.md").read_text()
+    assert "recode train-sft" in card and str(policy) in card and "config.train-sft.yaml" in card

@@ -57,6 +57,11 @@ def test_grpo_steps_change_parameters_and_log_reward_components(tmp_path, policy
     assert any(not torch.equal(before[k], after[k]) for k in before), "no parameter changed after 2 GRPO steps"
 
     run = RunDir(tmp_path / "run")
+    card = (result.final_model / "README.md").read_text()                  # the model card
+    assert "recode train-rl" in card and str(policy) in card and "config.train-rl.yaml" in card
+    # rollouts of step 1 (save_rollouts_every defaults to 10: the first step is saved)
+    rollouts = [json.loads(x) for x in (run.samples / "rollouts" / "step-000001.jsonl").read_text().splitlines()]
+    assert rollouts and {"prompt", "completion", "reward", "outcome", "process", "verdict"} <= set(rollouts[0])
     records = run.read_metrics()
     assert [r["step"] for r in records] == [1, 2]
     data = json.loads((result.run_dir / "report" / "train_data.json").read_text())
