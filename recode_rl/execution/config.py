@@ -38,7 +38,11 @@ class CheckConfig(StageConfig):
 
     dataset: str | None = Field(None, description="registered problem set, e.g. humaneval, mbpp+, embedded")
     problems: str | None = Field(None, description="problems file (.jsonl/.json/.parquet; schema detected per record)")
-    solutions: str = Field("canonical", description="'canonical' or a JSONL file of {task_id, solution}")
-    out: str | None = Field(None, description="write one JSONL verdict record per problem here")
+    solutions: str = Field("canonical", description="'canonical' or a JSONL of samples {task_id, solution | completion}"
+                                                    " (any number per task)")
+    out: str | None = Field(None, description="write one JSONL verdict record per sample here")
+    eval_results: str | None = Field(None, description="also write an EvalPlus-like *_eval_results.json here")
+    k: list[int] = Field([1, 10, 100], min_length=1,
+                         description="pass@k reported for each k that every sampled problem has samples for")
     max_workers: int | None = Field(None, ge=1, description="parallel jobs (default: all cores)")
     limits: LimitsConfig = Field(default_factory=LimitsConfig)

