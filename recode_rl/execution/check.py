@@ -10,19 +10,29 @@ of records per task, each `{task_id, solution}` (a full program, EvalPlus's `sol
 program is built by `recode_rl.evaluation.responses.program_for`, like `recode eval`). Every
 sample gets its own verdict record; the summary adds the unbiased pass@k over problems, a
 problem without samples counting as 0 (as it counts as failed in `passed/total`).
+
+Time limits (`time_limits: benchmark`, the default): a problem that carries per-input limits
+(`metadata["time_limits"]`: EvalPlus's max(4 s, 4 x the reference's time), see
+`recode_rl.data.evalplus`) is judged by them: the job's flat per-test clock is set just above the
+largest limit (a backstop), and a unit that passed but took longer than its own limit, as the
+supervisor measured it, becomes a `timeout` here on the trusted side. `flat` uses `limits.timeout`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from recode_rl.errors import DataError
 from recode_rl.execution.config import CheckConfig
 
-__all__ = ["Sample", "CheckReport", "check", "read_solutions", "pass_at_ks", "eval_results"]
+__all__ = ["Sample", "CheckReport", "check", "read_solutions", "pass_at_ks", "eval_results", "apply_time_limits"]
+
+_BACKSTOP = 1.0   # seconds the sandbox's clock runs past the largest per-input limit
 
 
 @dataclass(frozen=True)
@@ -94,6 +104,35 @@ def _program(problem: Any, sample: Sample) -> str:
     return program_for(problem, stub_of(problem) + sample.code)
 
 
+def _time_limits(problem: Any) -> list[float] | None:
+    limits = problem.metadata.get("time_limits")
+    if not limits or len(limits) != len(problem.tests) or not all(type(x) is float and x > 0 for x in limits):
+        return None   # unknown for some input (e.g. a cache without reference times): the flat limit
+    return list(limits)
+
+
+def _job_limits(problem: Any, base: Any, mode: str) -> Any:
+    limits = _time_limits(problem) if mode == "benchmark" else None
+    return dataclasses.replace(base, timeout=max(limits) + _BACKSTOP) if limits else base
+
+
+def apply_time_limits(result: Any, limits: Sequence[float]) -> Any:
+    """`result` with every passing unit slower than its limit (`limits[i]`, seconds as the
+    supervisor measured them) turned into a timeout; the overall verdict follows unless it was
+    a job-level one (syntax error, sandbox failure)."""
+    from recode_rl.execution.types import ExecutionResult, TestResult, Verdict
+
+    tests = [TestResult(Verdict.TIMEOUT, t.seconds, None, f"took {t.seconds:.2f}s, over this input's "
+                        f"{lim:.1f}s limit (max(4 s, 4 x the reference's time))")
+             if t.verdict is Verdict.PASSED and t.seconds > lim else t
+             for t, lim in zip(result.tests, limits)] + result.tests[len(limits):]
+    if all(a is b for a, b in zip(tests, result.tests)):
+        return result
+    derived = result.verdict is ExecutionResult.overall(result.tests)
+    return dataclasses.replace(result, tests=tests,
+                               verdict=ExecutionResult.overall(tests) if derived else result.verdict)
+
+
 def _record(problem: Any, sample: Sample, index: int, r: Any) -> dict[str, Any]:
     from recode_rl.execution.types import Verdict
 
@@ -132,10 +171,12 @@ def check(cfg: CheckConfig) -> CheckReport:
     by_task: dict[str, list[Sample]] = {}
     for s in samples:
         by_task.setdefault(s.task_id, []).append(s)
-    jobs = [(_program(p, s), p.tests) for p in problems for s in by_task.get(p.task_id, [])]
+    base = cfg.limits.to_limits()
+    jobs = [(_program(p, s), p.tests, _job_limits(p, base, cfg.time_limits))
+            for p in problems for s in by_task.get(p.task_id, [])]
     t0 = time.monotonic()
     with Executor(cfg.max_workers) as ex:
-        results = iter(ex.map(jobs, cfg.limits.to_limits(), progress="check"))
+        results = iter(ex.map(jobs, base, progress="check"))
     seconds = time.monotonic() - t0
 
     records: list[dict[str, Any]] = []
@@ -145,8 +186,10 @@ def check(cfg: CheckConfig) -> CheckReport:
         if not mine:
             records.append({"task_id": p.task_id, "sample": None, "passed": False, "verdict": "no_solution",
                             "tests_passed": 0, "tests_total": len(p.tests), "seconds": 0.0})
+        per_input = _time_limits(p) if cfg.time_limits == "benchmark" else None
         for i, s in enumerate(mine):
-            records.append(_record(p, s, i, next(results)))
+            r = next(results)
+            records.append(_record(p, s, i, apply_time_limits(r, per_input) if per_input else r))
         counts[p.task_id] = (len(mine), sum(rec["passed"] for rec in records[len(records) - len(mine):]))
     return CheckReport(records=records, passed=sum(rec["passed"] for rec in records), total=len(records),
                        seconds=seconds, counts=dict(sorted(Counter(rec["verdict"] for rec in records).items())),

@@ -7,6 +7,8 @@ under `limits:`; `.to_limits()` gives the executor's frozen runtime type
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from recode_rl.config import StageConfig
@@ -45,4 +47,7 @@ class CheckConfig(StageConfig):
     k: list[int] = Field([1, 10, 100], min_length=1,
                          description="pass@k reported for each k that every sampled problem has samples for")
     max_workers: int | None = Field(None, ge=1, description="parallel jobs (default: all cores)")
+    time_limits: Literal["benchmark", "flat"] = Field(
+        "benchmark", description="benchmark: per-input limits a problem carries (EvalPlus: max(4 s, 4 x reference)); "
+                                 "flat: limits.timeout for every test")
     limits: LimitsConfig = Field(default_factory=LimitsConfig)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -113,3 +114,31 @@ def test_evalplus_samples_get_base_and_plus_status(tmp_path):
     entries = doc["eval"][p.task_id]
     assert [(e["base_status"], e["plus_status"]) for e in entries] == [("pass", "pass"), ("pass", "fail")]
     assert all(i >= n_base for i in entries[1]["failed_tests"]) and entries[1]["failed_tests"]
+
+
+def test_per_input_time_limits_are_judged_on_the_trusted_side():
+    from recode_rl.execution.check import apply_time_limits
+    from recode_rl.execution.types import ExecutionResult, TestResult, Verdict
+
+    ok = ExecutionResult(Verdict.PASSED, [TestResult(Verdict.PASSED, 0.5), TestResult(Verdict.PASSED, 4.5)])
+    slow = apply_time_limits(ok, [4.0, 4.0])
+    assert slow.verdict is Verdict.TIMEOUT and [t.verdict for t in slow.tests] == [Verdict.PASSED, Verdict.TIMEOUT]
+    assert "over this input's 4.0s limit" in slow.tests[1].message
+    assert apply_time_limits(ok, [4.0, 20.0]) is ok
+    # a job-level verdict stays; a first failure keeps its place
+    syntax = ExecutionResult(Verdict.SYNTAX_ERROR, [TestResult(Verdict.PASSED, 9.0)])
+    assert apply_time_limits(syntax, [4.0]).verdict is Verdict.SYNTAX_ERROR
+    wrong = ExecutionResult(Verdict.WRONG_ANSWER, [TestResult(Verdict.PASSED, 9.0), TestResult(Verdict.WRONG_ANSWER)])
+    assert apply_time_limits(wrong, [4.0, 4.0]).verdict is Verdict.TIMEOUT
+
+
+def test_a_problem_with_time_limits_sets_the_jobs_clock():
+    from recode_rl.execution import check as check_mod
+    from recode_rl.execution.types import Limits
+
+    p = load_problems("embedded")[0]
+    base = Limits(timeout=6.0)
+    assert check_mod._job_limits(p, base, "benchmark") is base                       # no limits carried
+    timed = dataclasses.replace(p, metadata={**p.metadata, "time_limits": [4.0] * (len(p.tests) - 1) + [10.0]})
+    assert check_mod._job_limits(timed, base, "benchmark").timeout == 11.0
+    assert check_mod._job_limits(timed, base, "flat") is base
