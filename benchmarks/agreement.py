@@ -197,7 +197,8 @@ def bench(name: str, args: argparse.Namespace, outdir: Path) -> dict[str, Any]:
 
         data = find_data_file(HUMANEVAL_PLUS_FILE if name == "humaneval+" else MBPP_PLUS_FILE)
         raw, their_wall = run_evalplus(venv, name, data, path, task_ids, args.workers)
-        theirs = {t: [(b == "pass", p == "pass") for b, p in vs] for t, vs in raw.items()}
+        # EvalPlus's plus_status covers the plus inputs only; its "plus" score needs base and plus
+        theirs = {t: [(b == "pass", b == p == "pass") for b, p in vs] for t, vs in raw.items()}
 
     rows, seen = [], Counter()
     for s, r in zip(samples, ours):

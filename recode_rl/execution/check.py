@@ -32,7 +32,7 @@ from recode_rl.execution.config import CheckConfig
 
 __all__ = ["Sample", "CheckReport", "check", "read_solutions", "pass_at_ks", "eval_results", "apply_time_limits"]
 
-_BACKSTOP = 1.0   # seconds the sandbox's clock runs past the largest per-input limit
+_BACKSTOP = 0.25  # seconds the sandbox's clock runs past the largest per-input limit
 
 
 @dataclass(frozen=True)
@@ -142,8 +142,9 @@ def _record(problem: Any, sample: Sample, index: int, r: Any) -> dict[str, Any]:
     n_base = problem.metadata.get("n_base")
     if isinstance(n_base, int) and problem.source in ("humaneval+", "mbpp+"):
         # EvalPlus's two verdicts: base = the original tests (the suite's first n_base units)
-        base = r.tests[:n_base]
+        base, plus = r.tests[:n_base], r.tests[n_base:]
         rec["base_passed"] = len(base) == n_base and all(t.verdict is Verdict.PASSED for t in base)
+        rec["plus_passed"] = all(t.verdict is Verdict.PASSED for t in plus)   # the plus inputs alone
         rec["failed_tests"] = [i for i, t in enumerate(r.tests) if t.verdict is not Verdict.PASSED][:20]
     return rec
 
@@ -199,7 +200,8 @@ def check(cfg: CheckConfig) -> CheckReport:
 
 def eval_results(report: CheckReport, samples_path: str | None = None) -> dict[str, Any]:
     """An EvalPlus-like `*_eval_results.json` document: per task, one entry per sample with
-    `base_status` / `plus_status` ("pass" | "fail"; plus = every test), plus the pass@k summary."""
+    `base_status` / `plus_status` ("pass" | "fail"; as in EvalPlus, each covers its own inputs and
+    a sample passes "plus" when both pass), plus the pass@k summary."""
     import datetime
 
     tasks: dict[str, list[dict[str, Any]]] = {}
@@ -210,6 +212,7 @@ def eval_results(report: CheckReport, samples_path: str | None = None) -> dict[s
         tasks.setdefault(rec["task_id"], []).append({
             "task_id": rec["task_id"], "sample": rec["sample"], "verdict": rec["verdict"],
             "base_status": ("pass" if rec["base_passed"] else "fail") if "base_passed" in rec else status,
-            "plus_status": status, "failed_tests": rec.get("failed_tests", [])})
+            "plus_status": ("pass" if rec["plus_passed"] else "fail") if "plus_passed" in rec else status,
+            "failed_tests": rec.get("failed_tests", [])})
     return {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M"),
             "samples": samples_path, "pass_at_k": report.pass_at_k, "eval": tasks}
