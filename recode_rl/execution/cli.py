@@ -43,7 +43,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--eval-results", metavar="FILE", help="also write an EvalPlus-like *_eval_results.json")
     parser.add_argument("--k", metavar="K[,K...]", help="pass@k to report (default 1,10,100; those every task has samples for)")
     parser.add_argument("--workers", type=int, metavar="N", help="parallel jobs (default: all cores)")
-    parser.add_argument("--timeout", type=float, metavar="SEC", help="wall seconds per test")
+    parser.add_argument("--timeout", type=float, metavar="SEC",
+                        help="wall seconds per test (problems with their benchmark's own limits, HumanEval(+)/MBPP+, "
+                             "keep those unless time_limits=flat)")
     parser.add_argument("--json", action="store_true", help="print a one-line JSON summary last")
 
 
