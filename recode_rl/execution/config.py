@@ -7,6 +7,8 @@ under `limits:`; `.to_limits()` gives the executor's frozen runtime type
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from recode_rl.config import StageConfig
@@ -38,7 +40,14 @@ class CheckConfig(StageConfig):
 
     dataset: str | None = Field(None, description="registered problem set, e.g. humaneval, mbpp+, embedded")
     problems: str | None = Field(None, description="problems file (.jsonl/.json/.parquet; schema detected per record)")
-    solutions: str = Field("canonical", description="'canonical' or a JSONL file of {task_id, solution}")
-    out: str | None = Field(None, description="write one JSONL verdict record per problem here")
+    solutions: str = Field("canonical", description="'canonical' or a JSONL of samples {task_id, solution | completion}"
+                                                    " (any number per task)")
+    out: str | None = Field(None, description="write one JSONL verdict record per sample here")
+    eval_results: str | None = Field(None, description="also write an EvalPlus-like *_eval_results.json here")
+    k: list[int] = Field([1, 10, 100], min_length=1,
+                         description="pass@k reported for each k that every sampled problem has samples for")
     max_workers: int | None = Field(None, ge=1, description="parallel jobs (default: all cores)")
+    time_limits: Literal["benchmark", "flat"] = Field(
+        "benchmark", description="benchmark: per-input limits a problem carries (EvalPlus: max(4 s, 4 x reference)); "
+                                 "flat: limits.timeout for every test")
     limits: LimitsConfig = Field(default_factory=LimitsConfig)

@@ -140,3 +140,39 @@ def test_real_sandbox_outputs_and_reference_passes(shared_data: Path) -> None:
     wrong = execute_many([(p.reference_solution + f"\n{p.tests.fn_name} = lambda *a: None\n", p.tests)
                           for p in he + mb])
     assert not any(r.all_passed for r in wrong)
+
+
+class TimedCompute(FakeCompute):
+    """FakeCompute that also reports a reference time per input (x / 10 s) and times out on x == 99."""
+
+    def __call__(self, program: str, fn_name: str, inputs: list[Any], limits: Any) -> list[tuple]:
+        out = super().__call__(program, fn_name, inputs, limits)
+        return [(False, "timeout: exceeded the time limit", None) if args == [99] else (*row, args[0] / 10)
+                for row, args in zip(out, inputs)]
+
+
+def test_reference_times_give_evalplus_time_limits_and_drops_are_named(tmp_path: Path, caplog) -> None:
+    import logging
+
+    from recode_rl.data.evalplus import time_limit
+
+    assert time_limit(None) is None and time_limit(0.001) == 4.0 and time_limit(2.5) == 10.0
+    f = _write(tmp_path, [_he("HumanEval/0", "    return 10 // x\n", base=[[1], [0]], plus=[[50], [99], [2]])])
+    with caplog.at_level(logging.WARNING, logger="recode_rl.data.evalplus"):
+        (p,) = load_evalplus("humaneval+", f, compute=TimedCompute(), progress=False)
+    assert p.tests.inputs == ([1], [50], [2])
+    assert p.metadata["time_limits"] == [4.0, 20.0, 4.0]          # max(4 s, 4 x x/10 s)
+    assert set(p.metadata["dropped"]) == {"1", "3"} and "ZeroDivisionError" in p.metadata["dropped"]["1"]
+    assert p.metadata["dropped_load_dependent"] == [3]
+    text = caplog.text
+    assert "HumanEval/0: 1, 3" in text                             # every dropped input named
+    assert "depends on machine load" in text and "HumanEval/0: 3" in text
+    # the cache keeps the times: a second load gives the same limits without computing
+    again = load_evalplus("humaneval+", f, compute=FakeCompute(), progress=False)
+    assert again[0].metadata["time_limits"] == [4.0, 20.0, 4.0]
+
+
+def test_a_cache_without_times_has_no_limits(tmp_path: Path) -> None:
+    f = _write(tmp_path, [_he("HumanEval/0", "    return x\n", base=[[1]], plus=[])])
+    (p,) = load_evalplus("humaneval+", f, compute=FakeCompute(), progress=False)  # (ok, value) pairs only
+    assert p.metadata["time_limits"] == [None]
