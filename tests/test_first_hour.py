@@ -55,12 +55,14 @@ def _cases(tmp):
         "bad benchmark file": (["eval", "--run-dir", str(tmp / "e"),
                                 "benchmarks=[{name: mbpp+, path: /no/such/file.jsonl}]"], "/no/such/file.jsonl"),
         "typo in a key": (["train-rl", "train.learnin_rate=1e-6"], "did you mean 'learning_rate'"),
+        "missing preference file": (["eval-rm", "--model", "embedded:minilm", "--data", str(tmp / "no-pairs.jsonl")],
+                                    "no-pairs.jsonl"),
     }
 
 
 @pytest.mark.parametrize("case", ["missing model folder", "score without a scorer", "unreachable scorer",
                                   "malformed analyze input", "empty solutions", "no such run dir",
-                                  "bad benchmark file", "typo in a key"])
+                                  "bad benchmark file", "typo in a key", "missing preference file"])
 def test_everyday_mistakes_are_one_line_before_any_model(tmp_path, capsys, no_model_loads, case):
     argv, message = _cases(tmp_path)[case]
     assert main(argv) == 2

@@ -58,14 +58,15 @@ def run(args: argparse.Namespace) -> int:
         import torch
         torch.set_num_threads(cfg.num_threads)
 
-    from recode_rl.reward_model.evaluate import evaluate_files, format_report
+    from recode_rl.reward_model.evaluate import evaluate_files, format_report, load_pair_files
     from recode_rl.rundir import RunDir
 
+    loaded = load_pair_files(cfg)      # a bad or missing file fails before the model is loaded
     run_dir = RunDir.create(cfg.run_dir, stage="eval-rm")
     run_dir.write_config(cfg, "eval-rm")
     started = time.time()
     scorer = build_pair_scorer(cfg)
-    report = evaluate_files(cfg, scorer, run_dir)
+    report = evaluate_files(cfg, scorer, run_dir, loaded)
     report["seconds"] = round(time.time() - started, 1)
     path = run_dir.report / "eval_rm.json"
     path.write_text(json.dumps(report, indent=2) + "\n")

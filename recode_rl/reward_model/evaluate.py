@@ -149,17 +149,27 @@ def read_pair_scores(path: Path, pairs: Sequence[PreferencePair], scorer: str) -
             [nan if r["rejected_score"] is None else r["rejected_score"] for r in rows])
 
 
-def evaluate_files(cfg: EvalRmConfig, scorer: Any, run_dir: RunDir) -> dict[str, Any]:
-    """Score every file of `cfg.files`; write per-pair scores to <run>/samples/ (reused on a rerun); the report."""
+def load_pair_files(cfg: EvalRmConfig) -> list[tuple[str, list[PreferencePair]]]:
+    """Every file of `cfg.files`, read and checked: cheap, so it runs before any model is loaded."""
     from recode_rl.reward_model.data import load_pairs
 
-    name = getattr(scorer, "name", type(scorer).__name__)
-    report: dict[str, Any] = {"scorer": name, "files": {}}
-    all_outcomes: list[tuple[float, float]] = []
-    for i, file in enumerate(cfg.files):
+    loaded = []
+    for file in cfg.files:
         pairs = load_pairs(file, subsets=cfg.subsets, limit=cfg.limit)
         if not pairs:
             raise ConfigError(f"{file}: no pairs left (subsets={cfg.subsets})")
+        loaded.append((file, pairs))
+    return loaded
+
+
+def evaluate_files(cfg: EvalRmConfig, scorer: Any, run_dir: RunDir,
+                   loaded: list[tuple[str, list[PreferencePair]]] | None = None) -> dict[str, Any]:
+    """Score every file of `cfg.files` (or the `loaded` pairs); write per-pair scores to <run>/samples/
+    (reused on a rerun); the report."""
+    name = getattr(scorer, "name", type(scorer).__name__)
+    report: dict[str, Any] = {"scorer": name, "files": {}}
+    all_outcomes: list[tuple[float, float]] = []
+    for i, (file, pairs) in enumerate(loaded if loaded is not None else load_pair_files(cfg)):
         out = run_dir.samples / f"{i:02d}-{Path(file).stem}.scores.jsonl"
         saved = read_pair_scores(out, pairs, name)
         truncated = None
