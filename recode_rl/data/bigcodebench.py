@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from recode_rl.data.records import Where, find_data_file, get_str, parse_json_field, read_records
-from recode_rl.data.schema import Problem
+from recode_rl.data.schema import Problem, select_problems
 from recode_rl.errors import DataError
 from recode_rl.execution.types import TestSuite
 
@@ -87,16 +87,9 @@ def problem_from_bigcodebench(rec: dict[str, Any], where: Where, *, index: int, 
 
 def load_bigcodebench(path: str | Path, *, mode: Mode = "instruct", limit: int | None = None,
                       task_ids: Sequence[str] | None = None, source: str = "bigcodebench") -> list[Problem]:
-    wanted = set(task_ids) if task_ids is not None else None
-    problems = []
-    for i, (where, rec) in enumerate(read_records(path)):
-        p = problem_from_bigcodebench(rec, where, index=i, mode=mode, source=source)
-        if wanted is not None and p.task_id not in wanted:
-            continue
-        problems.append(p)
-        if limit and len(problems) >= limit:
-            break
-    return problems
+    records = enumerate(read_records(path))
+    return select_problems((problem_from_bigcodebench(rec, where, index=i, mode=mode, source=source)
+                            for i, (where, rec) in records), task_ids=task_ids, limit=limit)
 
 
 def load_bigcodebench_named(name: str, path: str | Path | None = None, *, mode: Mode = "instruct",

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from recode_rl.data.records import Where, find_data_file, read_records
-from recode_rl.data.schema import Problem
+from recode_rl.data.schema import Problem, select_problems
 from recode_rl.errors import DataError
 
 __all__ = ["MATH_FILES", "DAPO_FILE", "problem_from_math", "problem_from_dapo", "load_math_file", "load_math_named",
@@ -75,17 +75,10 @@ def load_math_file(path: str | Path, *, limit: int | None = None, source: str = 
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: math problem file not found")
-    wanted = set(task_ids) if task_ids is not None else None
     stem = path.name.split(".")[0]
-    problems = []
-    for i, (where, rec) in enumerate(read_records(path)):
-        p = problem_from_math(rec, where, index=i, stem=stem, source=source, id_prefix=id_prefix)
-        if wanted is not None and p.task_id not in wanted:
-            continue
-        problems.append(p)
-        if limit and len(problems) >= limit:
-            break
-    return problems
+    records = enumerate(read_records(path))
+    return select_problems((problem_from_math(rec, where, index=i, stem=stem, source=source, id_prefix=id_prefix)
+                            for i, (where, rec) in records), task_ids=task_ids, limit=limit)
 
 
 def load_math_named(name: str, path: str | Path | None = None, *, limit: int | None = None,

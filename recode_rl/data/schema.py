@@ -9,12 +9,13 @@ executed) for math. `to_dict`/`from_dict` round-trip both.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from recode_rl.execution.types import TestSuite
 
-__all__ = ["Problem"]
+__all__ = ["Problem", "select_problems"]
 
 
 @dataclass(frozen=True)
@@ -54,3 +55,18 @@ class Problem:
         if d.get("tests") is not None:
             d["tests"] = TestSuite.from_dict(d["tests"])
         return cls(**d)
+
+
+def select_problems(problems: Iterable[Problem], *, task_ids: Sequence[str] | None = None,
+                    limit: int | None = None) -> list[Problem]:
+    """The problems whose id is in `task_ids` (all when None), in order, at most `limit`; stops
+    reading the (lazy) iterable as soon as `limit` is reached."""
+    wanted = set(task_ids) if task_ids is not None else None
+    out: list[Problem] = []
+    for p in problems:
+        if wanted is not None and p.task_id not in wanted:
+            continue
+        out.append(p)
+        if limit and len(out) >= limit:
+            break
+    return out

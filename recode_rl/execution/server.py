@@ -30,6 +30,7 @@ import signal
 import socket
 import sys
 import time
+from typing import Any
 
 # Pre-import what solutions commonly use, so forked children start warm.
 import bisect, collections, copy, decimal, fractions, functools, heapq, itertools, math, operator, random, re, statistics, string, typing, unittest  # noqa: E401,F401
@@ -172,6 +173,29 @@ def _tick(name: str, t0: float) -> float:
     return now
 
 
+def _read_ready(poller: Any, open_fds: dict[int, str], pidfd: int,
+                timeout: float) -> tuple[bool, list[tuple[int, bytes]]]:
+    """One poll of a child's pipes and pidfd for at most `timeout` seconds: (the child exited,
+    [(fd, chunk)] in the order read). A pipe at EOF is unregistered, closed and dropped from `open_fds`."""
+    exited, chunks = False, []
+    for fd, _ in poller.poll(max(0.0, timeout) * 1000):
+        if fd == pidfd:
+            exited = True
+            poller.unregister(pidfd)
+            continue
+        try:
+            chunk = os.read(fd, 1 << 16)
+        except OSError:
+            chunk = b""
+        if not chunk:
+            poller.unregister(fd)
+            os.close(fd)
+            del open_fds[fd]
+            continue
+        chunks.append((fd, chunk))
+    return exited, chunks
+
+
 def _run_child(req: dict, code, start: int, uid: int | None, workdir: str, nonce: str, job_deadline: float,
                budget: list[int]) -> _Run:
     """Fork one sandboxed child and watch it until it ends or its clock runs out.
@@ -242,21 +266,9 @@ def _run_child(req: dict, code, start: int, uid: int | None, workdir: str, nonce
                 break
             if not open_fds and exited:
                 break
-            events = poller.poll(max(0.0, deadline - now) * 1000)
-            for fd, _ in events:
-                if fd == pidfd:
-                    exited = True
-                    poller.unregister(pidfd)
-                    continue
-                try:
-                    chunk = os.read(fd, 1 << 16)
-                except OSError:
-                    chunk = b""
-                if not chunk:
-                    poller.unregister(fd)
-                    os.close(fd)
-                    del open_fds[fd]
-                    continue
+            ended, chunks = _read_ready(poller, open_fds, pidfd, deadline - now)
+            exited = exited or ended
+            for fd, chunk in chunks:
                 keep(fd, chunk)
             if run.killed:
                 break
@@ -432,21 +444,9 @@ def _run_lockstep(req: dict, code, start: int, uid, workdir, nonce, job_deadline
             if now >= deadline:
                 failed = {"status": "timeout", "seconds": now - unit_start}
                 break
-            events = [] if exited else poller.poll(max(0.0, deadline - now) * 1000)
-            for fd, _ in events:
-                if fd == pidfd:
-                    exited = True
-                    poller.unregister(pidfd)
-                    continue
-                try:
-                    chunk = os.read(fd, 1 << 16)
-                except OSError:
-                    chunk = b""
-                if not chunk:
-                    poller.unregister(fd)
-                    os.close(fd)
-                    del open_fds[fd]
-                    continue
+            ended, chunks = (False, []) if exited else _read_ready(poller, open_fds, pidfd, deadline - now)
+            exited = exited or ended
+            for fd, chunk in chunks:
                 kind = open_fds[fd]
                 if kind == "err":
                     run.stderr_tail = (run.stderr_tail + chunk)[-4096:]
