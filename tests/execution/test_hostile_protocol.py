@@ -367,7 +367,7 @@ def test_a_crash_is_charged_to_its_own_unit_only(executor):
 
 def test_supervisor_observation_parsing_is_total():
     """What a child writes is parsed in the supervisor: random and adversarial lines never raise."""
-    from recode_rl.execution import server
+    from recode_rl.execution import units
 
     rng = random.Random(2)
     lines = [b"", b"{", b"[]", b"null", b"NaN", b'{"i": 0}', b'{"i": 0, "status": "ok"}', b"9" * 5000,
@@ -376,12 +376,12 @@ def test_supervisor_observation_parsing_is_total():
              b'{"i": 0, "status": "error", "error_type": [], "message": {}}', b"\xff\xfe", b'"x"' * 1000]
     lines += [bytes(rng.randrange(256) for _ in range(rng.randint(0, 64))) for _ in range(500)]
     for line in lines:
-        rec = server._functional_record(line, 0.1, 0)
+        rec = units._functional_record(line, 0.1, 0)
         assert rec["status"] in ("ok", "error", "bad_observation")
-        assert server._peek_index(line) is None or type(server._peek_index(line)) is int
-        run = server._Run()
+        assert units._peek_index(line) is None or type(units._peek_index(line)) is int
+        run = units._Run()
         run.setup, run.status, run.channel = bytearray(b"\0"), rng.choice([0, 256, 9]), bytearray(line + b"\n")
-        assert server._unit_record({"kind": "stdio"}, run)["status"] in (
+        assert units._unit_record({"kind": "stdio"}, run)["status"] in (
             "done", "error", "bad_observation", "crashed", "exited", "timeout")
 
 
