@@ -52,6 +52,11 @@ from recode_rl.execution.types import TestSuite
 __all__ = ["HUMANEVAL_PLUS_FILE", "MBPP_PLUS_FILE", "tuple_args_from_contract", "restore_tuples",
            "load_evalplus", "evalplus_cache_path", "time_limit"]
 
+# EvalPlus (v0.3.1, evalplus/eval/_special_oracle.py) compares these MBPP+ tasks' outputs as sets:
+# order and duplicates do not matter (Mbpp/2, 7, 111, 140, 232, 249, 579, 769).
+MBPP_SET_EQUAL = frozenset({"similar_elements", "find_char_long", "common_in_nested_lists", "extract_singly",
+                            "larg_nnum", "intersection_array", "find_dissimilar", "Diff"})
+
 HUMANEVAL_PLUS_FILE = "humanevalplus/HumanEvalPlus-v0.1.10.jsonl.gz"
 MBPP_PLUS_FILE = "mbppplus/MbppPlus-v0.2.0.jsonl.gz"
 _CACHE_VERSION = "v6"  # bump when input restoration or executor semantics change (v6: reference seconds per input)
@@ -263,9 +268,10 @@ def load_evalplus(name: str, path: str | Path | None = None, *, limit: int | Non
         if slow:
             load_dependent[t["task_id"]] = slow
         seconds = entry.get("seconds", {})
+        oracle = "set" if name == "mbpp+" and t["entry_point"] in MBPP_SET_EQUAL else "equal"
         suite = TestSuite(kind="functional", inputs=tuple(t["inputs"][i] for i in keep),
                           outputs=tuple(from_wire(entry["outputs"][str(i)]) for i in keep),
-                          fn_name=t["entry_point"], atol=t["atol"])
+                          fn_name=t["entry_point"], atol=t["atol"], oracle=oracle)
         problems.append(Problem(
             task_id=t["task_id"], prompt=t["prompt"], tests=suite, source=name,
             starter_code=t["prompt"] if name == "humaneval+" else "",

@@ -18,6 +18,8 @@ functional, decided per source by the suite's `atol`:
   match, and `np.allclose(out, exp, rtol=1e-7, atol=tol)` must hold (NaN is never close).
   Departure: EvalPlus keeps the 1e-6 for the task's later inputs once one float was seen (its
   loop variable); we decide per input.
+* `oracle == "set"` — `set(out) == set(exp)`: the suite says so (the EvalPlus loader marks
+  EvalPlus's eight set-equality MBPP tasks); the executor knows no task names.
 """
 
 from __future__ import annotations
@@ -102,8 +104,10 @@ def _evalplus_equal(a: object, e: object, atol: float) -> bool:
     return _allclose(a, e, tol)
 
 
-def values_equal(actual: object, expected: object, atol: float | None = None) -> bool:
+def values_equal(actual: object, expected: object, atol: float | None = None, oracle: str = "equal") -> bool:
     try:
+        if oracle == "set":   # EvalPlus: set(out) == set(exp) for its set-equality tasks
+            return set(actual) == set(expected)  # type: ignore[call-overload]
         if atol is None:
             return _loose_equal(actual, expected)
         return _evalplus_equal(actual, expected, atol)

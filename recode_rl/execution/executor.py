@@ -276,7 +276,7 @@ def _grade_unit(rec: object, tests: TestSuite, i: int) -> TestResult:
                 value = from_wire(rec.get("value"))
             except Exception as exc:  # noqa: BLE001 - malformed value from the sandbox
                 return TestResult(Verdict.WRONG_ANSWER, secs, None, f"malformed result: {type(exc).__name__}")
-            ok = values_equal(value, tests.outputs[i], tests.atol)
+            ok = values_equal(value, tests.outputs[i], tests.atol, tests.oracle)
             return TestResult(Verdict.PASSED if ok else Verdict.WRONG_ANSWER, secs, None, None if ok else "wrong result")
         return TestResult(Verdict.RUNTIME_ERROR, secs, et or "EarlyExit", msg)
     # assertion / unittest: only a report carrying the harness's token passes.

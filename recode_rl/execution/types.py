@@ -40,7 +40,10 @@ class TestSuite:
     outputs: tuple[Any, ...] = ()       # expected outputs; trusted side only
     fn_name: str | None = None          # functional: function / method name
     class_name: str | None = None       # functional: e.g. "Solution" for LeetCode-style problems
-    atol: float | None = None           # functional: float tolerance (EvalPlus); None = exact
+    atol: float | None = None           # functional: None = JSON-sourced data (a tuple equals a list);
+                                        # a number, 0 included = EvalPlus rules (types kept, float tolerance)
+    oracle: Literal["equal", "set"] = "equal"   # functional: "set" = compare as sets (order and duplicates
+                                                # ignored; EvalPlus's set-equality MBPP tasks)
     preamble: str = ""                  # assertion/unittest: test code run after the program
     assertions: tuple[str, ...] = ()    # assertion: one statement (or block) per test
     entry_point: str | None = None      # assertion: user function wrapped for plain-value results
@@ -48,6 +51,8 @@ class TestSuite:
     def __post_init__(self) -> None:
         if self.kind in ("stdio", "functional") and len(self.inputs) != len(self.outputs):
             raise ValueError(f"{self.kind} tests: {len(self.inputs)} inputs but {len(self.outputs)} outputs")
+        if self.oracle not in ("equal", "set"):
+            raise ValueError(f"oracle must be 'equal' or 'set', not {self.oracle!r}")
         if self.kind == "functional" and not self.fn_name:
             raise ValueError("functional tests need fn_name")
         if self.kind == "assertion" and not self.assertions:

@@ -176,3 +176,10 @@ def test_a_cache_without_times_has_no_limits(tmp_path: Path) -> None:
     f = _write(tmp_path, [_he("HumanEval/0", "    return x\n", base=[[1]], plus=[])])
     (p,) = load_evalplus("humaneval+", f, compute=FakeCompute(), progress=False)  # (ok, value) pairs only
     assert p.metadata["time_limits"] == [None]
+
+
+def test_mbpp_plus_set_equality_tasks_are_marked(shared_data):
+    # EvalPlus compares these tasks' outputs as sets; the loader says so on the suite (the executor
+    # knows no task names), and only for them
+    problems = {p.task_id: p for p in load_evalplus("mbpp+", task_ids=["Mbpp/2", "Mbpp/3"])}
+    assert problems["Mbpp/2"].tests.oracle == "set" and problems["Mbpp/3"].tests.oracle == "equal"

@@ -100,3 +100,26 @@ def test_values_equal_is_total():
 def test_stdio_equal_is_total(printed):
     assert stdio_equal(printed, "1") is False
     assert stdio_equal(f"2 {printed}", "2 1.0") is False
+
+
+@pytest.mark.parametrize("actual, expected, equal", [
+    ((3, 1, 2), (1, 2, 3), True),          # order ignored (EvalPlus: set(out) == set(exp))
+    ([1, 1, 2], [2, 1], True),             # duplicates ignored
+    ([1, 2], [1, 2, 3], False),
+    ([[1], [2]], [[1], [2]], False),       # unhashable items: set() raises -> a mismatch, as in EvalPlus
+    (None, [1], False),
+])
+def test_set_oracle(actual, expected, equal):
+    assert values_equal(actual, expected, 0.0, "set") is equal
+
+
+def test_set_oracle_reaches_the_verdict(executor):
+    from recode_rl.execution import TestSuite
+
+    program = "def common(a, b):\n    return tuple(sorted(set(a) & set(b), reverse=True))\n"
+    as_sets = TestSuite(kind="functional", inputs=([[1, 2, 3], [3, 2, 9]],), outputs=((2, 3),), fn_name="common",
+                        atol=0.0, oracle="set")
+    exact = TestSuite(kind="functional", inputs=as_sets.inputs, outputs=as_sets.outputs, fn_name="common", atol=0.0)
+    assert executor.run(program, as_sets).all_passed and not executor.run(program, exact).all_passed
+    with pytest.raises(ValueError, match="oracle must be"):
+        TestSuite(kind="functional", inputs=((),), outputs=(1,), fn_name="f", oracle="close-enough")
