@@ -25,7 +25,7 @@ Pairs are written in the preference format `recode eval-rm` reads (`reward_model
 `prompt` (problem statement), `chosen` / `rejected` (reasoning texts), `problem_id`,
 `pair_type="lcbrb"`, `subset` (difficulty), `id`, plus the codes, pass/fail and contest date.
 
-The paper (final version, Sec. 3.3) partitions the solutions into pass and fail sets, then lets
+The paper (final version, Sec. 3) partitions the solutions into pass and fail sets, then lets
 the judge and two annotators purify them; the earlier version says outright that chosen =
 sound reasoning of correct code, rejected = flawed reasoning of incorrect code. Its generator
 is Qwen2.5-Coder-32B-Instruct on LiveCodeBench v6 problems (set `generator` and `problems`).

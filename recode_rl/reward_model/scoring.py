@@ -8,7 +8,8 @@ and `recode eval-rm` both read it through `read_card`):
      "truncation": "reasoning_middle", "mapping": "sigmoid",
      "backbone": "<model the head was trained on>", "trained_on": {...}}
 
-`mapping: sigmoid` means the RL reward is sigmoid(raw head output), as in the paper.
+`mapping: sigmoid` means the RL reward is sigmoid(raw head output): the paper's R_proc lies in
+[0, 1] (it saturates near 1.0, Fig. 3d) but the paper does not state the mapping; sigmoid is ours.
 
 `RewardModel` scores (problem, reasoning) pairs with any HF sequence-classification model with
 one label, and is itself a process scorer (`score` -> sigmoid in [0, 1]). `RewardModel.load` is

@@ -2,7 +2,8 @@
 
 A process scorer (`ProcessScorer`) is anything with `score(problems, reasonings) -> list[float]`,
 batched, each score in [0, 1]. For a CRPL reward model that is `sigmoid(s(x, a))` of the
-Bradley-Terry head, as in the paper (Part 1, step 4). Build one from a `ScorerConfig` with
+Bradley-Terry head: the paper trains with the BT loss and shows R_proc saturating near 1.0 (Fig. 3d)
+but does not state the mapping; the sigmoid is our choice (a scoring card can say otherwise). Build one from a `ScorerConfig` with
 `recode_rl.rewards.config.build_scorer`. Backends:
 
 - `RewardModel` (`recode_rl.reward_model.scoring`, kind `hf`): a local sequence-classification
