@@ -20,7 +20,7 @@ import copy
 import difflib
 import json
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -28,7 +28,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 __all__ = ["ConfigError", "StageConfig", "Flags", "shipped_config", "load_config", "validate_config", "apply_overrides", "dump_config",
-           "flag_overrides", "config_from_args"]
+           "flag_overrides", "split_positionals", "config_from_args"]
 
 
 class ConfigError(ValueError):
@@ -224,6 +224,15 @@ def flag_overrides(args: argparse.Namespace, flags: Flags) -> tuple[list[str], d
             overrides.append(f"{key}={json.dumps(v)}")
             origins[key.removesuffix("+")] = names.get(dest, "--" + dest.replace("_", "-"))
     return overrides, origins
+
+
+def split_positionals(args: argparse.Namespace, words: Sequence[str] = ()) -> list[str]:
+    """Commands with positional words (run dirs, experiment ids, `fetch NAME`) share argparse's
+    positional slots with KEY=VALUE overrides: keep the overrides in `args.overrides` and return
+    the other words, in order (`words` first)."""
+    positional = [*words, *(getattr(args, "overrides", None) or [])]
+    args.overrides = [a for a in positional if "=" in a]
+    return [a for a in positional if "=" not in a]
 
 
 def config_from_args(cls: type[C], args: argparse.Namespace, flags: Flags | None = None) -> C:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pydantic import Field
 
-from recode_rl.config import Flags, StageConfig, config_from_args
+from recode_rl.config import Flags, StageConfig, config_from_args, split_positionals
 from recode_rl.errors import DataError
 
 __all__ = ["Config", "FLAGS", "add_arguments", "run"]
@@ -40,9 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    # `list`/`fetch` and dataset names share argparse's positional slots with KEY=VALUE overrides
-    words = [a for a in args.overrides if "=" not in a]
-    args.overrides = [a for a in args.overrides if "=" in a]
+    words = split_positionals(args)   # `list` / `fetch NAME...`
     cfg = config_from_args(Config, args, FLAGS)
     from recode_rl.data.fetch import data_search_dirs, fetch_dataset, list_datasets, load_manifest
 

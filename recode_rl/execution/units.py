@@ -181,6 +181,20 @@ def _read_ready(poller: Any, open_fds: dict[int, str], pidfd: int,
     return exited, chunks
 
 
+def _kill_and_reap(run: _Run, pid: int, fds: list[int], t: float) -> None:
+    """End a child run: kill its process group, reap it into `run.status`, close its fds (-1 = closed)."""
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    t = _tick("run", t)
+    _, run.status = os.waitpid(pid, 0)
+    for fd in fds:
+        if fd >= 0:
+            os.close(fd)
+    _tick("reap", t)
+
+
 def _run_child(req: dict, code, start: int, uid: int | None, workdir: str, nonce: str, job_deadline: float,
                budget: list[int]) -> _Run:
     """Fork one sandboxed child and watch it until it ends or its clock runs out.
@@ -272,15 +286,7 @@ def _run_child(req: dict, code, start: int, uid: int | None, workdir: str, nonce
                 break
         run.unit_seconds = time.monotonic() - unit_start
     finally:
-        try:
-            os.killpg(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        t = _tick("run", t)
-        _, run.status = os.waitpid(pid, 0)
-        for fd in [pidfd, *open_fds]:
-            os.close(fd)
-        _tick("reap", t)
+        _kill_and_reap(run, pid, [pidfd, *open_fds], t)
     return run
 
 
@@ -504,16 +510,7 @@ def _run_lockstep(req: dict, code, start: int, uid, workdir, nonce, job_deadline
             if units[i - 1]["status"] != "bad_observation" and chan_r in open_fds and _has_data(chan_r):
                 units[i - 1] = {**_EXTRA, "seconds": units[i - 1].get("seconds", 0.0)}
     finally:
-        try:
-            os.killpg(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        t = _tick("run", t)
-        _, run.status = os.waitpid(pid, 0)
-        for fd in [pidfd, req_w, *open_fds]:
-            if fd >= 0:
-                os.close(fd)
-        _tick("reap", t)
+        _kill_and_reap(run, pid, [pidfd, req_w, *open_fds], t)
     if pending and i < n and failed is None and i > start:
         # The child ended after answering earlier units, maybe before it even read request i
         # (a program that exits after one answer): unit i gets a fresh child of its own, where

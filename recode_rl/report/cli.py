@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from recode_rl.config import Flags, config_from_args
+from recode_rl.config import Flags, config_from_args, split_positionals
 from recode_rl.errors import DataError
 from recode_rl.report.config import ReportConfig as Config
 
@@ -30,10 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def resolve_config(args: argparse.Namespace) -> Config:
     """The config this command runs with (also used by `recode reproduce --dry-run`)."""
-    # positional RUN_DIRs and KEY=VALUE overrides share argparse's positional slots
-    positional = [*args.run_dirs_pos, *args.overrides]
-    args.run_dirs_pos = [a for a in positional if "=" not in a]
-    args.overrides = [a for a in positional if "=" in a]
+    args.run_dirs_pos = split_positionals(args, args.run_dirs_pos)
     return config_from_args(Config, args, FLAGS)
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 
-from recode_rl.config import Flags, config_from_args
+from recode_rl.config import Flags, config_from_args, split_positionals
 from recode_rl.reproduce.config import ReproduceConfig as Config
 
 __all__ = ["Config", "FLAGS", "add_arguments", "run"]
@@ -44,9 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def resolve_config(args: argparse.Namespace) -> Config:
     """The config this command runs with (experiment ids and KEY=VALUE overrides share the positionals)."""
-    positional = [*args.overrides, *args.ids]
-    args.ids = [a for a in positional if "=" not in a]
-    args.overrides = [a for a in positional if "=" in a]
+    args.ids = split_positionals(args, args.ids)
     return config_from_args(Config, args, FLAGS)
 
 
