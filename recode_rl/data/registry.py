@@ -84,12 +84,13 @@ def load_problems(name_or_path: str | Path, **opts: Any) -> list[Problem]:
 
 
 def _register_builtins() -> None:
-    from recode_rl.data import bigcodebench, embedded, evalplus, humaneval, livecodebench, math, mbpp, rllm
+    from recode_rl.data import bigcodebench, embedded, evalplus, humaneval, livecodebench, math, mbpp, procedural, rllm
 
     register_loader("humaneval", humaneval.load_humaneval)
     register_loader("mbpp", mbpp.load_mbpp)
     register_loader("livecodebench", livecodebench.load_livecodebench)
     register_loader("embedded", embedded.load_embedded)
+    register_loader("listops", procedural.load_listops)
 
     register_loader("humaneval+", functools.partial(evalplus.load_evalplus, "humaneval+"))
     register_loader("mbpp+", functools.partial(evalplus.load_evalplus, "mbpp+"))

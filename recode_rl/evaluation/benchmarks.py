@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -69,7 +70,8 @@ Finish = Callable[[BenchmarkData, dict[str, Any]], None]
 class _Spec:
     """How evaluation loads one registered problem set."""
 
-    layout: str | Callable[[], Path]          # default data file (shared layout path, or a function)
+    layout: str | Callable[[], Path] | None   # default data file (shared layout path, or a function);
+                                               # None = the loader generates the problems (no file)
     env: str | None = None                     # EvalPlus-style override variable
     defaults: dict[str, Any] = field(default_factory=dict)  # loader options evaluation fixes
     eval_options: tuple[str, ...] = ("timeout",)  # options consumed here, not by the loader
@@ -165,6 +167,8 @@ BENCHMARKS: dict[str, _Spec] = {
                            defaults={"start": DEFAULT_LCB_WINDOW[0], "end": DEFAULT_LCB_WINDOW[1]}),
     **{name: _bcb(layout) for name, layout in BIGCODEBENCH_FILES.items()},
     **{name: _Spec(layout, filters=True) for name, layout in MATH_FILES.items()},
+    # procedurally generated (recode_rl.data.procedural): the held-out split by default
+    "listops": _Spec(None, defaults={"split": "heldout", "n": 64, "seed": 0}),
 }
 MATH_BENCHMARKS = frozenset(MATH_FILES)
 CODE_BENCHMARKS = frozenset(BENCHMARKS) - MATH_BENCHMARKS
@@ -183,10 +187,13 @@ def load_benchmark(name: str, *, path: str | None = None, limit: int | None = No
     spec = BENCHMARKS.get(name)
     if spec is None:
         raise ConfigError(f"unknown benchmark {name!r}; choose from {', '.join(BENCHMARKS)}")
+    if spec.layout is None:
+        return _generated(name, spec, limit, task_ids, options)
     if path and path.startswith("hf:"):
         path = str(_hub_file(path[3:]))
     file = _resolve(name, spec, path)
-    loader_opts = {**spec.defaults, **{k: v for k, v in options.items() if k not in spec.eval_options}}
+    extra = options.pop("options", None) or {}
+    loader_opts = {**spec.defaults, **extra, **{k: v for k, v in options.items() if k not in spec.eval_options}}
     if spec.filters:
         loader_opts.update(limit=limit, task_ids=task_ids)
     else:
@@ -202,6 +209,21 @@ def load_benchmark(name: str, *, path: str | None = None, limit: int | None = No
     if spec.finish is not None:
         spec.finish(data, {**loader_opts, **options, "path": path})
     return data
+
+
+def _generated(name: str, spec: _Spec, limit: int | None, task_ids: Sequence[str] | None,
+               options: dict[str, Any]) -> BenchmarkData:
+    """A benchmark whose loader generates its problems: the options and a hash of the problems stand in for a file."""
+    if options.get("path"):
+        raise ConfigError(f"benchmark {name!r} is generated, it reads no file: drop `path` (use `options`)")
+    loader_opts = {**spec.defaults, **(options.pop("options", None) or {})}
+    everything = load_problems(name, **loader_opts)
+    problems = _take(everything, limit, task_ids)
+    digest = hashlib.sha256(json.dumps([p.to_dict() for p in everything], sort_keys=True).encode()).hexdigest()
+    described = ",".join(f"{k}={v}" for k, v in sorted(loader_opts.items()))
+    return BenchmarkData(name, problems, files=[{"path": f"generated:{name}({described})", "sha256": digest}],
+                         timeout=spec.timeout, subset=bool(limit) or task_ids is not None,
+                         n_available=len(everything))
 
 
 _COUNT_MAX_BYTES = 200 << 20  # above this, re-reading a file just to count its tasks costs too much

@@ -31,6 +31,7 @@ class BenchmarkSpec(StageConfig):
     check_imports: bool | None = None    # bigcodebench: skip tasks whose libraries are missing (default true)
     validate_reference: bool | None = None  # bigcodebench: skip tasks whose reference fails here (default true)
     timeout: float | None = Field(None, gt=0)  # seconds per test for this benchmark (default: run's; BCB 30)
+    options: dict[str, Any] | None = None  # more loader options, e.g. listops: {split: heldout, n: 64, seed: 0}
 
 
 class EvalConfig(StageConfig):
