@@ -92,6 +92,7 @@ class RewardResult:
     verdict: dict[str, Any] | None  # ExecutionResult.summary(), None if nothing was run
     errors: list[str] = field(default_factory=list)
     parse_reason: str | None = None  # ParsedResponse.reason (why the format failed / no code)
+    think_words: int = 0           # words of think text (reasoning length; hacking probes watch it)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -190,5 +191,5 @@ def combine(cfg: RewardConfig, parsed: ParsedResponse, result: ExecutionResult |
         reward=reward, format=fmt, outcome=outcome, pass_rate=pass_rate,
         process=None if process is None else float(process), process_term=process_term,
         gate_open=gate_open, compiler=compiler, verdict=used.summary() if used is not None else None,
-        errors=errors, parse_reason=parsed.reason,
+        errors=errors, parse_reason=parsed.reason, think_words=len((parsed.think or "").split()),
     )

@@ -125,6 +125,7 @@ def summarize(cfg: RewardConfig, rewards: Sequence[RewardResult]) -> dict[str, A
         "process_gated_mean": _mean([r.process for r in scored if r.gate_open]),
         "process_ungated_mean": _mean([r.process for r in scored]),
         "process_failing_mean": _mean([r.process for r in scored if not r.gate_open]),
+        "think_words_mean": _mean([float(r.think_words) for r in rewards]),
         "compiler_mean": _mean([r.compiler for r in rewards if r.compiler is not None])
         if cfg.kind in ("compiler", "compiler+recode") else None,
         "no_code": sum(1 for r in rewards if r.verdict is None),

@@ -256,3 +256,10 @@ def test_to_dict_is_json_ready():
     d = combine(cfg("recode"), OK, ALL_PASS, 0.8).to_dict()
     assert json.loads(json.dumps(d))["verdict"] == {"verdict": "passed", "passed": 3, "total": 3,
                                                    "seconds": 0.0, "error_type": None, "message": "detail"}
+
+
+def test_think_words_counts_the_reasoning_length():
+    cfg = RewardConfig(kind="outcome")
+    long = ParsedResponse(True, "keep the big ones,  then\nsum", "```python\nprint(1)\n```", "print(1)", None)
+    assert combine(cfg, long, ONE_PASS, None).think_words == 6
+    assert combine(cfg, NO_THINK, ONE_PASS, None).think_words == 0
