@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 __all__ = ["EMBEDDED_MODELS", "ModelNotInstalled", "cache_dir", "deepspeed_active", "embedded_model_dir", "ensure_pad_token",
-           "load_with_new_head", "resolve_model", "training_dtype"]
+           "load_with_new_head", "train_top_layers", "freeze_for_speed", "resolve_model", "training_dtype"]
 
 log = logging.getLogger("recode_rl.models")
 
@@ -229,3 +229,37 @@ def load_with_new_head(auto_class: Any, path: str, **kwargs: Any) -> Any:
                     ", ".join(other[:10]) + (" ..." if len(other) > 10 else ""),
                     f"; size mismatches {info['mismatched_keys'][:5]}" if info.get("mismatched_keys") else "")
     return model
+
+
+def train_top_layers(model: Any, n: int) -> tuple[int, int]:
+    """Freeze everything but the last `n` transformer blocks and the final norm; (trainable, total) parameters.
+
+    A CPU speed knob: backpropagation stops at the lowest trainable block, so a step costs about
+    forward + (n / depth) of the backward pass. The blocks are the model's `model.layers` (Llama,
+    Qwen, Mistral, SmolLM) or `transformer.h` (GPT-2 style); embeddings and a tied `lm_head` stay
+    frozen. Raises ValueError when the model has neither or `n` exceeds its depth."""
+    inner = getattr(model, "model", None) or getattr(model, "transformer", None)
+    blocks = getattr(inner, "layers", None) if inner is not None else None
+    if blocks is None and inner is not None:
+        blocks = getattr(inner, "h", None)
+    if blocks is None:
+        raise ValueError(f"{type(model).__name__}: no `model.layers` / `transformer.h` to choose the top blocks from")
+    if not 1 <= n <= len(blocks):
+        raise ValueError(f"train_top_layers={n}: the model has {len(blocks)} blocks")
+    for p in model.parameters():
+        p.requires_grad_(False)
+    for module in [*blocks[-n:], getattr(inner, "norm", None) or getattr(inner, "ln_f", None)]:
+        if module is not None:
+            for p in module.parameters():
+                p.requires_grad_(True)
+    params = list(model.parameters())
+    return sum(p.numel() for p in params if p.requires_grad), sum(p.numel() for p in params)
+
+
+def freeze_for_speed(model: Any, n: int, stage: str) -> None:
+    """`train_top_layers` on a trainer's model, with one log line saying what trains."""
+    import logging
+
+    trainable, total = train_top_layers(model, n)
+    logging.getLogger("recode_rl").info("%s: model.train_top_layers=%d: training %.1fM of %.1fM parameters",
+                                        stage, n, trainable / 1e6, total / 1e6)

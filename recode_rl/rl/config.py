@@ -76,6 +76,9 @@ class ModelSection(StageConfig):
     dtype: Literal["float32", "bfloat16", "float16"] = "float32"
     attn_implementation: str | None = None   # e.g. flash_attention_2 on GPU; None = transformers default
     trust_remote_code: bool = False
+    # CPU speed knob (ours, not the paper's): train only the top N transformer blocks and the final
+    # norm; embeddings and lower blocks stay frozen, so backpropagation stops early. None = all.
+    train_top_layers: int | None = Field(None, ge=1)
 
 
 class LimitsSection(LimitsConfig):

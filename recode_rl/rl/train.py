@@ -147,7 +147,7 @@ def train(cfg: Config, *, callbacks: Sequence[Any] = (), model: Any = None, toke
     from datasets import Dataset
     from trl import GRPOConfig, GRPOTrainer
 
-    from recode_rl.models import resolve_model
+    from recode_rl.models import freeze_for_speed, resolve_model
     from recode_rl.rewards.monitor import HackingMonitor
     from recode_rl.rl.callbacks import PeriodicEval, RunDirMetrics, SaveRollouts, TimedReward, truncate_metrics
     from recode_rl.rl.data import dataset_rows, drop_long_prompts, load_training_problems
@@ -202,6 +202,8 @@ def train(cfg: Config, *, callbacks: Sequence[Any] = (), model: Any = None, toke
     trainer = GRPOTrainer(
         model=model if model is not None else model_path, reward_funcs=[reward], args=args,
         train_dataset=dataset, processing_class=tokenizer, callbacks=[metrics_cb, reward, *extra, *callbacks])
+    if cfg.model.train_top_layers:                  # before the optimizer exists (it takes trainable params only)
+        freeze_for_speed(trainer.model, cfg.model.train_top_layers, STAGE)
     show_progress(trainer, STAGE, {"reward": "reward", "pass": "recode/outcome_rate",
                                    "process": "recode/process_gated_mean"})
     trainer.train(resume_from_checkpoint=resume)
