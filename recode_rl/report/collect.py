@@ -35,11 +35,13 @@ class Found:
     synths: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     rl_runs: list[tuple[str, dict[str, Any], list[dict[str, Any]]]] = field(default_factory=list)
     analyses: list[tuple[str, Path]] = field(default_factory=list)  # (label, run dir) of `recode analyze` runs
+    twins: list[tuple[str, Path]] = field(default_factory=list)     # (label, run dir) of learning twins (recode demo)
     problems: list[str] = field(default_factory=list)
     roots: list[Path] = field(default_factory=list)       # the run directories given, resolved
 
     def empty(self) -> bool:
-        return not (self.evals or self.rm_evals or self.rm_trains or self.synths or self.rl_runs or self.analyses)
+        return not (self.evals or self.rm_evals or self.rm_trains or self.synths or self.rl_runs or self.analyses
+                    or self.twins)
 
 
 def _load_json(path: Path, found: Found) -> dict[str, Any] | None:
@@ -112,6 +114,8 @@ def collect(run_dirs: list[str | Path]) -> Found:
                 found.rl_runs.append((label, cfg, records))
             if (rep / "analysis.md").exists():
                 found.analyses.append((label, run))
+            if (rep / "twin.md").exists():
+                found.twins.append((label, run))
             for stage in _stages(run) - _SHOWN:
                 found.problems.append(f"{label}: a {stage} run; the report has no section for {stage} (not shown)")
     return found
