@@ -70,6 +70,7 @@ class TwinConfig(StageConfig):
     seeds: list[int] = Field(default_factory=lambda: [0])
     arms: list[str] = Field(default_factory=lambda: ["outcome", "recode", "direct"])
     train_problems: int = Field(256, ge=8, description="listops train problems (RL and SFT draw from them)")
+    rm_problems: int | None = Field(None, ge=4, description="train problems whose pairs train the RM (None: all)")
     heldout_problems: int = Field(48, ge=4, description="listops held-out problems (pass@1, RM held-out pairs)")
     sft_steps: int = Field(16, ge=1, description="SFT warm-start steps (batch 4)")
     rm_epochs: float = Field(1.0, gt=0)
@@ -103,7 +104,8 @@ def write_pairs(cfg: TwinConfig) -> tuple[Path, Path]:
 
     out = Path(cfg.run_dir) / "pairs"
     paths = out / "pairs.train.jsonl", out / "pairs.heldout.jsonl"
-    for path, split, n in ((paths[0], "train", cfg.train_problems), (paths[1], "heldout", cfg.heldout_problems)):
+    for path, split, n in ((paths[0], "train", cfg.rm_problems or cfg.train_problems),
+                           (paths[1], "heldout", cfg.heldout_problems)):
         if not path.is_file():
             write_records(path, reasoning_pairs(load_problems("listops", split=split, n=n, seed=0), seed=0))
     return paths

@@ -147,3 +147,25 @@ def test_a_base_model_loaded_as_classifier_explains_the_new_head_once(tmp_path, 
     assert "LOAD REPORT" not in captured.err + captured.out
     lines = [r.getMessage() for r in caplog.records if r.name == "recode_rl.models"]
     assert len(lines) == 1 and "new head score.weight initialized" in lines[0] and "expected" in lines[0]
+
+
+def test_train_top_layers_freezes_everything_below_and_backprop_stops_there():
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    from recode_rl.models import train_top_layers
+
+    torch.manual_seed(0)
+    model = LlamaForCausalLM(LlamaConfig(vocab_size=64, hidden_size=16, intermediate_size=32, num_hidden_layers=4,
+                                         num_attention_heads=2, num_key_value_heads=2, tie_word_embeddings=True))
+    trainable, total = train_top_layers(model, 1)
+    block = sum(p.numel() for p in model.model.layers[3].parameters())
+    assert trainable == block + model.model.norm.weight.numel() and total == sum(p.numel() for p in model.parameters())
+    model(torch.randint(0, 64, (2, 5)), labels=torch.randint(0, 64, (2, 5))).loss.backward()
+    assert all(p.grad is not None for p in model.model.layers[3].parameters())
+    assert all(p.grad is None for layer in model.model.layers[:3] for p in layer.parameters())
+    assert model.model.embed_tokens.weight.grad is None          # tied lm_head: frozen with it
+    with pytest.raises(ValueError, match="has 4 blocks"):
+        train_top_layers(model, 5)
+    with pytest.raises(ValueError, match="no `model.layers`"):
+        train_top_layers(torch.nn.Linear(2, 2), 1)

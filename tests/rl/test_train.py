@@ -153,3 +153,17 @@ def test_rerun_of_a_finished_run_is_a_noop_and_more_steps_extend_it(tmp_path, po
     assert sorted(p.name for p in run.checkpoints.glob("checkpoint-*")) == ["checkpoint-2"]
     assert [r["step"] for r in run.read_metrics()] == [1, 2]
     assert any((p / "checkpoint-3").is_dir() for p in run.checkpoints.glob("superseded-*"))
+
+
+def test_train_top_layers_updates_only_the_top_block(tmp_path, policy):
+    import torch
+
+    from recode_rl.rl.train import train
+
+    cfg = _cfg(tmp_path, policy, max_steps=1, save_steps=1)
+    cfg.model.train_top_layers = 1
+    result = train(cfg, tokenizer=chat_tokenizer())
+    before, after = _weights(policy), _weights(result.final_model)
+    changed = {k for k in before if not torch.equal(before[k], after[k])}
+    depth = max(int(k.split(".")[2]) for k in before if k.startswith("model.layers."))
+    assert changed and all(k.startswith(f"model.layers.{depth}.") or k == "model.norm.weight" for k in changed)
