@@ -40,9 +40,9 @@ class Config(TwinConfig):
     run_dir: str = "runs/demo"
     seeds: list[int] = Field(default_factory=lambda: [0])
     arms: list[str] = Field(default_factory=lambda: ["outcome", "recode", "direct"])
-    heldout_problems: int = Field(32, ge=4, description="listops held-out problems (pass@1, RM held-out pairs)")
+    heldout_problems: int = Field(24, ge=4, description="listops held-out problems (pass@1, RM held-out pairs)")
     rm_problems: int | None = Field(96, ge=4, description="train problems whose pairs train the RM (None: all)")
-    rl_steps: int = Field(4, ge=1, description="GRPO steps per arm")
+    rl_steps: int = Field(3, ge=1, description="GRPO steps per arm")
 
 
 FLAGS: Flags = {"run_dir": "run_dir"}
