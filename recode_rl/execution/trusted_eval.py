@@ -1,0 +1,703 @@
+"""A small interpreter for TEST code on the trusted side; never the program's code, never `exec`.
+
+Compiling assertion tests into functional units (`assertions.py`) needs the values a test computes:
+its expected outputs, the inputs its loops build, what a helper from the problem's prompt returns
+(HumanEval/50's `encode_shift`). Grading an `expr` check (`compare.check_value`) needs a test's own
+expression evaluated on a returned plain value (HumanEval/32: `math.fabs(poly(coeffs, x)) < 1e-4`).
+Both happen in the parent, so this module walks the AST of a subset of Python and refuses the rest.
+
+Runs: literals and displays, names, operators, subscripts and slices, conditional expressions,
+comprehensions (generator expressions are materialised as lists), f-strings, lambdas, calls of
+whitelisted built-ins, of whitelisted module members (`math`, `string`, `copy`, `sys.getsizeof`, a
+seeded `random`, `typing` names as placeholders), of whitelisted methods of built-in values
+(`str.join`, `list.append`, ...) and of functions defined in the interpreted code; statements:
+assignment (augmented, annotated, subscript), if/for/while/break/continue/return/pass, def,
+import of the whitelisted modules, assert. No attribute starting with `_`, no `str.format`.
+Bounded: a step budget, a call-depth limit, size guards on `*`, `**`, `<<`, `+`, `%`-formatting,
+`range`, padding methods, and a wall-clock backstop. Every refusal, failure or exceeded bound is
+an `EvalError`.
+Departure: `random` is seeded by the caller, so an unseeded test (HumanEval/50, 53) gets one
+fixed draw instead of a new one per run.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import copy
+import functools
+import math
+import operator
+import random
+import re
+import string
+import sys
+import time
+from typing import Any, Callable
+
+__all__ = ["EvalError", "Interpreter", "Scope", "Function", "Module", "PLAIN_TYPES", "evaluate_check"]
+
+MAX_STEPS = 2_000_000       # AST nodes evaluated per interpreter
+MAX_SIZE = 10_000_000       # elements/characters one operation may build
+MAX_BITS = 1 << 20          # bits of an int that `*`, `**`, `<<`, `//`, `%` may take or build
+MAX_DEPTH = 100             # nested calls of interpreted functions
+DEADLINE = 10.0             # seconds: a backstop for what the step budget does not bound
+PLAIN_TYPES = (int, float, complex, bool, str, bytes, type(None), list, tuple, dict, set, frozenset)
+
+
+class EvalError(Exception):
+    """The code did something this interpreter refuses, failed, or exceeded a bound."""
+
+
+class _Return(Exception):
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+class _Break(Exception):
+    pass
+
+
+class _Continue(Exception):
+    pass
+
+
+class Module:
+    """A whitelisted module (or object, such as a seeded `random.Random`) as the code sees it."""
+
+    def __init__(self, name: str, attrs: dict[str, Any]) -> None:
+        self.name, self.attrs = name, attrs
+
+    def __repr__(self) -> str:
+        return f"<module {self.name}>"
+
+
+class Scope:
+    """Variables of one function call (or the module), chained to the enclosing scope."""
+
+    __slots__ = ("vars", "parent")
+
+    def __init__(self, parent: "Scope | None" = None, values: dict[str, Any] | None = None) -> None:
+        self.vars: dict[str, Any] = dict(values or {})
+        self.parent = parent
+
+    def lookup(self, name: str) -> Any:
+        scope: Scope | None = self
+        while scope is not None:
+            if name in scope.vars:
+                return scope.vars[name]
+            scope = scope.parent
+        if name in _BUILTINS:
+            return _BUILTINS[name]
+        raise EvalError(f"name {name!r} is not defined")
+
+
+class Function:
+    """A function defined by the interpreted code (`def` or `lambda`); callable from built-ins too."""
+
+    def __init__(self, interp: "Interpreter", node: ast.FunctionDef | ast.Lambda, scope: Scope,
+                 defaults: list[Any]) -> None:
+        self.interp, self.node, self.scope, self.defaults = interp, node, scope, defaults
+        self.name = getattr(node, "name", "<lambda>")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.interp.call_function(self, list(args), kwargs)
+
+    def __repr__(self) -> str:
+        return f"<function {self.name}>"
+
+
+# -------------------------------------------------------------------------- whitelists
+
+def _guard_size(n: int, what: str) -> None:
+    if n > MAX_SIZE:
+        raise EvalError(f"{what} would build {n} elements (limit {MAX_SIZE})")
+
+
+def _range(*args: Any) -> range:
+    r = range(*args)
+    _guard_size(len(r), "range")
+    return r
+
+
+def _pow(base: Any, exp: Any, mod: Any = None) -> Any:
+    if mod is None:
+        _guard_pow(base, exp)
+        return pow(base, exp)
+    return pow(base, exp, mod)
+
+
+def _guard_pow(base: Any, exp: Any) -> None:
+    if type(base) in (int, bool) and type(exp) in (int, bool) and exp > 0 and abs(base) > 1:
+        if base.bit_length() * exp > MAX_BITS:
+            raise EvalError(f"int ** {exp} exceeds {MAX_BITS} bits")
+
+
+def _print(*args: Any, **kwargs: Any) -> None:
+    return None
+
+
+_BUILTIN_NAMES = ("abs", "all", "any", "bin", "bool", "chr", "complex", "dict", "divmod", "enumerate", "filter",
+                  "float", "frozenset", "hex", "int", "isinstance", "len", "list", "map", "max", "min", "oct", "ord",
+                  "repr", "reversed", "round", "set", "sorted", "str", "sum", "tuple", "zip")
+_BUILTINS: dict[str, Any] = {name: getattr(builtins, name) for name in _BUILTIN_NAMES}
+_BUILTINS.update({"range": _range, "pow": _pow, "print": _print})
+
+_METHODS: dict[type, frozenset[str]] = {
+    str: frozenset("join split rsplit strip lstrip rstrip lower upper replace startswith endswith find rfind index "
+                   "rindex count isdigit isalpha isalnum isspace islower isupper istitle isnumeric isdecimal title "
+                   "capitalize swapcase casefold splitlines partition rpartition zfill center ljust rjust "
+                   "encode removeprefix removesuffix".split()),
+    bytes: frozenset("decode hex count find index startswith endswith".split()),
+    list: frozenset("append extend insert pop remove index count sort reverse copy clear".split()),
+    tuple: frozenset("index count".split()),
+    dict: frozenset("keys values items get pop setdefault update copy clear popitem".split()),
+    set: frozenset("add remove discard pop union intersection difference symmetric_difference issubset issuperset "
+                   "isdisjoint update copy clear".split()),
+    frozenset: frozenset("union intersection difference symmetric_difference issubset issuperset isdisjoint "
+                         "copy".split()),
+    int: frozenset("bit_length real imag".split()),
+    bool: frozenset("real imag".split()),
+    float: frozenset("is_integer real imag".split()),
+    complex: frozenset("real imag conjugate".split()),
+}
+_PADDING = frozenset({"zfill", "center", "ljust", "rjust"})
+
+_MATH_NAMES = ("pi e tau inf nan sqrt isqrt fabs floor ceil trunc exp log log2 log10 log1p pow sin cos tan asin "
+               "acos atan atan2 sinh cosh tanh hypot degrees radians isclose isfinite isinf isnan gcd lcm fsum "
+               "copysign fmod modf frexp ldexp prod").split()
+
+
+def _small_int_fn(fn: Callable[..., Any]) -> Callable[..., Any]:
+    def guarded(*args: Any) -> Any:
+        if any(type(a) is int and a > 10_000 for a in args):
+            raise EvalError(f"math.{fn.__name__} of an argument over 10000")
+        return fn(*args)
+    return guarded
+
+
+def _math() -> Module:
+    attrs = {name: getattr(math, name) for name in _MATH_NAMES}
+    attrs.update({name: _small_int_fn(getattr(math, name)) for name in ("factorial", "comb", "perm")})
+    return Module("math", attrs)
+
+
+def _random_object(rng: random.Random, name: str) -> Module:
+    def choices(population: Any, weights: Any = None, *, cum_weights: Any = None, k: int = 1) -> list:
+        _guard_size(k, "random.choices")
+        return rng.choices(population, weights, cum_weights=cum_weights, k=k)
+
+    attrs: dict[str, Any] = {m: getattr(rng, m) for m in ("randint", "choice", "random", "uniform", "randrange",
+                                                            "shuffle", "sample", "gauss", "seed")}
+    attrs["choices"] = choices
+    return Module(name, attrs)
+
+
+def _random(seed: int) -> Module:
+    module = _random_object(random.Random(seed), "random")
+
+    def new_random(seed: Any = None) -> Module:
+        if type(seed) not in (int, str, bytes, float):
+            raise EvalError("random.Random needs a seed (int, str, bytes or float)")
+        return _random_object(random.Random(seed), "random.Random")
+
+    module.attrs["Random"] = new_random
+    return module
+
+
+def _modules(seed: int) -> dict[str, Module]:
+    return {
+        "math": _math(),
+        "random": _random(seed),
+        "string": Module("string", {name: getattr(string, name) for name in (
+            "ascii_lowercase", "ascii_uppercase", "ascii_letters", "digits", "hexdigits", "octdigits",
+            "punctuation", "whitespace", "printable")}),
+        "copy": Module("copy", {"deepcopy": copy.deepcopy, "copy": copy.copy}),
+        "sys": Module("sys", {"getsizeof": sys.getsizeof, "maxsize": sys.maxsize}),
+        # annotations are never evaluated; `from typing import List` binds a placeholder
+        "typing": Module("typing", {}),
+    }
+
+
+_BINOPS: dict[type, Callable[[Any, Any], Any]] = {
+    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: operator.pow, ast.LShift: operator.lshift,
+    ast.RShift: operator.rshift, ast.BitOr: operator.or_, ast.BitXor: operator.xor, ast.BitAnd: operator.and_,
+}
+_CMPOPS: dict[type, Callable[[Any, Any], Any]] = {
+    ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt,
+    ast.GtE: operator.ge, ast.Is: operator.is_, ast.IsNot: operator.is_not,
+    ast.In: lambda a, b: a in b, ast.NotIn: lambda a, b: a not in b,
+}
+_UNARY: dict[type, Callable[[Any], Any]] = {ast.UAdd: operator.pos, ast.USub: operator.neg, ast.Not: operator.not_,
+                                            ast.Invert: operator.invert}
+_SEQ = (str, bytes, list, tuple)
+_FORMAT_WIDTH = re.compile(r"%[-+ #0]*(\*|\d{7,})")
+
+
+def _guard_binop(op: ast.operator, a: Any, b: Any) -> None:
+    ta, tb = type(a), type(b)
+    if isinstance(op, ast.Mult):
+        if ta in _SEQ and tb in (int, bool):
+            _guard_size(len(a) * max(b, 0), "sequence repetition")
+        elif tb in _SEQ and ta in (int, bool):
+            _guard_size(len(b) * max(a, 0), "sequence repetition")
+        elif ta is int and tb is int and a.bit_length() + b.bit_length() > MAX_BITS:
+            raise EvalError(f"int * int exceeds {MAX_BITS} bits")
+    elif isinstance(op, ast.Pow):
+        _guard_pow(a, b)
+    elif isinstance(op, ast.LShift):
+        if tb is int and ta is int and a and b + a.bit_length() > MAX_BITS:
+            raise EvalError(f"int << {b} exceeds {MAX_BITS} bits")
+    elif isinstance(op, ast.Add):
+        if ta in _SEQ and tb in _SEQ:
+            _guard_size(len(a) + len(b), "concatenation")
+    elif isinstance(op, (ast.FloorDiv, ast.Mod)):
+        if ta is str:   # %-formatting: no huge widths
+            if len(a) > 10_000 or _FORMAT_WIDTH.search(a):
+                raise EvalError("%-formatting with a huge width or a long format")
+        elif ta is int and tb is int and max(a.bit_length(), b.bit_length()) > MAX_BITS:
+            raise EvalError(f"int division of more than {MAX_BITS} bits")
+
+
+def _guard_method(obj: Any, name: str, args: list[Any]) -> None:
+    if name in _PADDING and args and type(args[0]) is int:
+        _guard_size(args[0], f"str.{name}")
+    if name == "replace" and len(args) >= 2 and type(args[1]) is str:
+        _guard_size(len(obj) * (len(args[1]) + 1), "str.replace")
+
+
+# ------------------------------------------------------------------------ interpreter
+
+class Interpreter:
+    """Evaluates statements and expressions of test code in `Scope`s. Not thread-safe; one per task."""
+
+    def __init__(self, *, seed: int = 0, max_steps: int = MAX_STEPS, deadline: float = DEADLINE) -> None:
+        self.modules = _modules(seed)
+        self.max_steps = max_steps
+        self.steps = 0
+        self.depth = 0
+        self._deadline = time.monotonic() + deadline
+
+    # -- entry points -----------------------------------------------------------------------
+    def run(self, source: str | list[ast.stmt], scope: Scope) -> None:
+        """Run module-level statements in `scope` (a `return` at module level is refused)."""
+        body = _parse(source).body if isinstance(source, str) else source
+        try:
+            self.block(body, scope)
+        except (_Return, _Break, _Continue):
+            raise EvalError("return/break/continue outside a function or loop") from None
+
+    def eval(self, node: ast.expr | str, scope: Scope) -> Any:
+        """The value of one expression (source text or AST) in `scope`."""
+        if isinstance(node, str):
+            node = _parse_expr(node)
+        try:
+            return self.expr(node, scope)
+        except EvalError:
+            raise
+        except (_Return, _Break, _Continue):
+            raise EvalError("return/break/continue outside a function or loop") from None
+        except RecursionError:
+            raise EvalError("nested too deeply") from None
+        except Exception as exc:  # noqa: BLE001 - the code's own exception (ZeroDivisionError, ...)
+            raise EvalError(f"{type(exc).__name__}: {exc}"[:300]) from None
+
+    # -- bookkeeping ------------------------------------------------------------------------
+    def tick(self) -> None:
+        self.steps += 1
+        if self.steps > self.max_steps:
+            raise EvalError(f"step budget of {self.max_steps} exceeded")
+        if not self.steps & 4095 and time.monotonic() > self._deadline:
+            raise EvalError("time budget exceeded")
+
+    # -- statements -------------------------------------------------------------------------
+    def block(self, body: list[ast.stmt], scope: Scope) -> None:
+        for node in body:
+            self.stmt(node, scope)
+
+    def stmt(self, node: ast.stmt, scope: Scope) -> None:
+        self.tick()
+        handler = getattr(self, "s_" + type(node).__name__, None)
+        if handler is None:
+            raise EvalError(f"unsupported statement: {type(node).__name__} (line {getattr(node, 'lineno', '?')})")
+        try:
+            handler(node, scope)
+        except (EvalError, _Return, _Break, _Continue):
+            raise
+        except RecursionError:
+            raise EvalError("nested too deeply") from None
+        except Exception as exc:  # noqa: BLE001 - the code's own exception, with its line
+            raise EvalError(f"line {getattr(node, 'lineno', '?')}: {type(exc).__name__}: {exc}"[:300]) from None
+
+    def s_Expr(self, node: ast.Expr, scope: Scope) -> None:
+        self.expr(node.value, scope)
+
+    def s_Pass(self, node: ast.Pass, scope: Scope) -> None:
+        pass
+
+    def s_Break(self, node: ast.Break, scope: Scope) -> None:
+        raise _Break
+
+    def s_Continue(self, node: ast.Continue, scope: Scope) -> None:
+        raise _Continue
+
+    def s_Return(self, node: ast.Return, scope: Scope) -> None:
+        raise _Return(self.expr(node.value, scope) if node.value is not None else None)
+
+    def s_Assign(self, node: ast.Assign, scope: Scope) -> None:
+        value = self.expr(node.value, scope)
+        for target in node.targets:
+            self.assign(target, value, scope)
+
+    def s_AnnAssign(self, node: ast.AnnAssign, scope: Scope) -> None:
+        if node.value is not None:
+            self.assign(node.target, self.expr(node.value, scope), scope)
+
+    def s_AugAssign(self, node: ast.AugAssign, scope: Scope) -> None:
+        if isinstance(node.target, ast.Name):
+            current = scope.lookup(node.target.id)
+        elif isinstance(node.target, ast.Subscript):
+            current = self.expr(node.target, scope)
+        else:
+            raise EvalError("unsupported augmented assignment target")
+        self.assign(node.target, self.binop(node.op, current, self.expr(node.value, scope)), scope)
+
+    def s_If(self, node: ast.If, scope: Scope) -> None:
+        self.block(node.body if self.expr(node.test, scope) else node.orelse, scope)
+
+    def s_For(self, node: ast.For, scope: Scope) -> None:
+        for item in self.iterate(self.expr(node.iter, scope)):
+            self.assign(node.target, item, scope)
+            try:
+                self.block(node.body, scope)
+            except _Break:
+                return
+            except _Continue:
+                continue
+        self.block(node.orelse, scope)
+
+    def s_While(self, node: ast.While, scope: Scope) -> None:
+        while self.expr(node.test, scope):
+            self.tick()
+            try:
+                self.block(node.body, scope)
+            except _Break:
+                return
+            except _Continue:
+                continue
+        self.block(node.orelse, scope)
+
+    def s_FunctionDef(self, node: ast.FunctionDef, scope: Scope) -> None:
+        if node.decorator_list:
+            raise EvalError(f"decorated function {node.name!r}")
+        a = node.args
+        if a.vararg or a.kwarg or a.kwonlyargs or a.posonlyargs:
+            raise EvalError(f"function {node.name!r}: only plain positional parameters are supported")
+        defaults = [self.expr(d, scope) for d in a.defaults]
+        scope.vars[node.name] = Function(self, node, scope, defaults)
+
+    def s_Import(self, node: ast.Import, scope: Scope) -> None:
+        for alias in node.names:
+            scope.vars[alias.asname or alias.name] = self.module(alias.name)
+
+    def s_ImportFrom(self, node: ast.ImportFrom, scope: Scope) -> None:
+        module = self.module(node.module or "")
+        for alias in node.names:
+            if alias.name == "*":
+                raise EvalError(f"from {module.name} import *")
+            if module.name == "typing":
+                scope.vars[alias.asname or alias.name] = None
+                continue
+            if alias.name not in module.attrs:
+                raise EvalError(f"{module.name}.{alias.name} is not available here")
+            scope.vars[alias.asname or alias.name] = module.attrs[alias.name]
+
+    def s_Assert(self, node: ast.Assert, scope: Scope) -> None:
+        if not self.expr(node.test, scope):
+            raise EvalError(f"assertion failed (line {node.lineno})")
+
+    def module(self, name: str) -> Module:
+        if name not in self.modules:
+            raise EvalError(f"module {name!r} is not available here")
+        return self.modules[name]
+
+    def resolve(self, ref: str) -> Any:
+        """A whitelisted module ("math") or one of its members ("math.fabs")."""
+        name, _, member = ref.partition(".")
+        module = self.module(name)
+        if not member:
+            return module
+        if member not in module.attrs:
+            raise EvalError(f"{ref} is not available here")
+        return module.attrs[member]
+
+    def assign(self, target: ast.expr, value: Any, scope: Scope) -> None:
+        if isinstance(target, ast.Name):
+            scope.vars[target.id] = value
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            items = list(self.iterate(value))
+            if len(items) != len(target.elts) or any(isinstance(t, ast.Starred) for t in target.elts):
+                raise EvalError(f"cannot unpack {len(items)} values into {len(target.elts)} targets")
+            for t, v in zip(target.elts, items):
+                self.assign(t, v, scope)
+        elif isinstance(target, ast.Subscript):
+            obj = self.expr(target.value, scope)
+            if type(obj) not in (list, dict):
+                raise EvalError(f"item assignment on {type(obj).__name__}")
+            obj[self.subscript_key(target.slice, scope)] = value
+        else:
+            raise EvalError(f"unsupported assignment target: {type(target).__name__}")
+
+    def iterate(self, value: Any) -> Any:
+        if isinstance(value, (Module, Function)):
+            raise EvalError(f"{value!r} is not iterable")
+        return iter(value)
+
+    # -- functions --------------------------------------------------------------------------
+    def call_function(self, fn: Function, args: list[Any], kwargs: dict[str, Any]) -> Any:
+        a = fn.node.args
+        names = [p.arg for p in a.args]
+        if len(args) > len(names):
+            raise EvalError(f"{fn.name}() takes {len(names)} arguments, {len(args)} given")
+        bound = dict(zip(names, args))
+        for key, value in kwargs.items():
+            if key not in names or key in bound:
+                raise EvalError(f"{fn.name}() got an unexpected or repeated argument {key!r}")
+            bound[key] = value
+        first_default = len(names) - len(fn.defaults)
+        for i, name in enumerate(names):
+            if name not in bound:
+                if i < first_default:
+                    raise EvalError(f"{fn.name}() missing argument {name!r}")
+                bound[name] = fn.defaults[i - first_default]
+        if self.depth >= MAX_DEPTH:
+            raise EvalError(f"calls nested deeper than {MAX_DEPTH}")
+        self.depth += 1
+        try:
+            local = Scope(fn.scope, bound)
+            if isinstance(fn.node, ast.Lambda):
+                return self.expr(fn.node.body, local)
+            try:
+                self.block(fn.node.body, local)
+            except _Return as ret:
+                return ret.value
+            except (_Break, _Continue):
+                raise EvalError("break/continue outside a loop") from None
+            return None
+        finally:
+            self.depth -= 1
+
+    # -- expressions ------------------------------------------------------------------------
+    def expr(self, node: ast.expr, scope: Scope) -> Any:
+        self.tick()
+        handler = getattr(self, "e_" + type(node).__name__, None)
+        if handler is None:
+            raise EvalError(f"unsupported expression: {type(node).__name__}")
+        return handler(node, scope)
+
+    def e_Constant(self, node: ast.Constant, scope: Scope) -> Any:
+        if node.value is Ellipsis:
+            raise EvalError("unsupported constant: ...")
+        return node.value
+
+    def e_Name(self, node: ast.Name, scope: Scope) -> Any:
+        return scope.lookup(node.id)
+
+    def e_List(self, node: ast.List, scope: Scope) -> list:
+        return self.elements(node.elts, scope)
+
+    def e_Tuple(self, node: ast.Tuple, scope: Scope) -> tuple:
+        return tuple(self.elements(node.elts, scope))
+
+    def e_Set(self, node: ast.Set, scope: Scope) -> set:
+        return set(self.elements(node.elts, scope))
+
+    def e_Dict(self, node: ast.Dict, scope: Scope) -> dict:
+        out: dict = {}
+        for k, v in zip(node.keys, node.values):
+            if k is None:
+                raise EvalError("unsupported: ** in a dict display")
+            out[self.expr(k, scope)] = self.expr(v, scope)
+        return out
+
+    def elements(self, elts: list[ast.expr], scope: Scope) -> list:
+        out: list = []
+        for e in elts:
+            if isinstance(e, ast.Starred):
+                out.extend(self.iterate(self.expr(e.value, scope)))
+            else:
+                out.append(self.expr(e, scope))
+        return out
+
+    def e_UnaryOp(self, node: ast.UnaryOp, scope: Scope) -> Any:
+        return _UNARY[type(node.op)](self.expr(node.operand, scope))
+
+    def e_BinOp(self, node: ast.BinOp, scope: Scope) -> Any:
+        return self.binop(node.op, self.expr(node.left, scope), self.expr(node.right, scope))
+
+    def binop(self, op: ast.operator, a: Any, b: Any) -> Any:
+        if type(op) not in _BINOPS:
+            raise EvalError(f"unsupported operator {type(op).__name__}")
+        _guard_binop(op, a, b)
+        return _BINOPS[type(op)](a, b)
+
+    def e_BoolOp(self, node: ast.BoolOp, scope: Scope) -> Any:
+        value: Any = None
+        for v in node.values:
+            value = self.expr(v, scope)
+            if isinstance(node.op, ast.And) and not value:
+                return value
+            if isinstance(node.op, ast.Or) and value:
+                return value
+        return value
+
+    def e_Compare(self, node: ast.Compare, scope: Scope) -> bool:
+        left = self.expr(node.left, scope)
+        for op, right_node in zip(node.ops, node.comparators):
+            right = self.expr(right_node, scope)
+            if not _CMPOPS[type(op)](left, right):
+                return False
+            left = right
+        return True
+
+    def e_IfExp(self, node: ast.IfExp, scope: Scope) -> Any:
+        return self.expr(node.body if self.expr(node.test, scope) else node.orelse, scope)
+
+    def e_Subscript(self, node: ast.Subscript, scope: Scope) -> Any:
+        obj = self.expr(node.value, scope)
+        if type(obj) not in (str, bytes, list, tuple, dict, range):
+            raise EvalError(f"subscript of {type(obj).__name__}")
+        return obj[self.subscript_key(node.slice, scope)]
+
+    def subscript_key(self, node: ast.expr, scope: Scope) -> Any:
+        if isinstance(node, ast.Slice):
+            return slice(*(self.expr(p, scope) if p is not None else None for p in (node.lower, node.upper, node.step)))
+        return self.expr(node, scope)
+
+    def e_Attribute(self, node: ast.Attribute, scope: Scope) -> Any:
+        obj = self.expr(node.value, scope)
+        name = node.attr
+        if name.startswith("_"):
+            raise EvalError(f"attribute {name!r} is not available here")
+        if isinstance(obj, Module):
+            if name not in obj.attrs:
+                raise EvalError(f"{obj.name}.{name} is not available here")
+            return obj.attrs[name]
+        if name not in _METHODS.get(type(obj), ()):
+            raise EvalError(f"{type(obj).__name__}.{name} is not available here")
+        attr = getattr(obj, name)
+        if not callable(attr):
+            return attr
+        return lambda *args, **kwargs: (_guard_method(obj, name, list(args)), attr(*args, **kwargs))[1]
+
+    def e_Call(self, node: ast.Call, scope: Scope) -> Any:
+        fn = self.expr(node.func, scope)
+        args = self.elements(node.args, scope)
+        kwargs: dict[str, Any] = {}
+        for kw in node.keywords:
+            if kw.arg is None:
+                raise EvalError("unsupported: ** in a call")
+            kwargs[kw.arg] = self.expr(kw.value, scope)
+        return self.call(fn, args, kwargs)
+
+    def call(self, fn: Any, args: list[Any], kwargs: dict[str, Any]) -> Any:
+        if isinstance(fn, Function):
+            return self.call_function(fn, args, kwargs)
+        if fn is None or isinstance(fn, Module) or not callable(fn) or isinstance(fn, type) and \
+                fn not in _BUILTINS.values():
+            raise EvalError(f"{fn!r} is not callable here")
+        return fn(*args, **kwargs)
+
+    def e_Lambda(self, node: ast.Lambda, scope: Scope) -> Function:
+        a = node.args
+        if a.vararg or a.kwarg or a.kwonlyargs or a.posonlyargs:
+            raise EvalError("lambda: only plain positional parameters are supported")
+        return Function(self, node, scope, [self.expr(d, scope) for d in a.defaults])
+
+    def e_JoinedStr(self, node: ast.JoinedStr, scope: Scope) -> str:
+        parts = []
+        for v in node.values:
+            if isinstance(v, ast.Constant):
+                parts.append(str(v.value))
+                continue
+            value = self.expr(v.value, scope)
+            if v.conversion == ord("r"):
+                value = repr(value)
+            elif v.conversion == ord("a"):
+                value = ascii(value)
+            spec = self.e_JoinedStr(v.format_spec, scope) if v.format_spec is not None else ""
+            if re.search(r"\d{7,}", spec):
+                raise EvalError("f-string with a huge width")
+            parts.append(format(value, spec))
+        return "".join(parts)
+
+    # comprehensions: each `for` binds in a fresh child scope, as Python does
+    def comprehension(self, generators: list[ast.comprehension], scope: Scope, emit: Callable[[Scope], None]) -> None:
+        def loop(i: int, inner: Scope) -> None:
+            if i == len(generators):
+                emit(inner)
+                return
+            gen = generators[i]
+            if gen.is_async:
+                raise EvalError("async comprehension")
+            for item in self.iterate(self.expr(gen.iter, inner)):
+                self.tick()
+                child = Scope(inner)
+                self.assign(gen.target, item, child)
+                if all(self.expr(cond, child) for cond in gen.ifs):
+                    loop(i + 1, child)
+
+        loop(0, Scope(scope))
+
+    def e_ListComp(self, node: ast.ListComp, scope: Scope) -> list:
+        out: list = []
+        self.comprehension(node.generators, scope, lambda s: out.append(self.expr(node.elt, s)))
+        return out
+
+    e_GeneratorExp = e_ListComp   # materialised
+
+    def e_SetComp(self, node: ast.SetComp, scope: Scope) -> set:
+        out: set = set()
+        self.comprehension(node.generators, scope, lambda s: out.add(self.expr(node.elt, s)))
+        return out
+
+    def e_DictComp(self, node: ast.DictComp, scope: Scope) -> dict:
+        out: dict = {}
+
+        def emit(s: Scope) -> None:
+            out[self.expr(node.key, s)] = self.expr(node.value, s)
+        self.comprehension(node.generators, scope, emit)
+        return out
+
+
+def evaluate_check(check: Any, value: Any) -> Any:
+    """The value of an "expr" check's expression (`types.Check`) with `__value__` = `value`: its
+    `helpers` run first, then `env` (a fresh deep copy per call) and `refs` are bound."""
+    interp = Interpreter()
+    module = Scope()
+    if check.helpers:
+        interp.run(check.helpers, module)
+    names = copy.deepcopy(dict(check.env))
+    names.update({name: interp.resolve(ref) for name, ref in check.refs.items()})
+    names["__value__"] = value
+    return interp.eval(check.expr, Scope(module, names))
+
+
+@functools.lru_cache(maxsize=512)
+def _parse(source: str) -> ast.Module:
+    import warnings
+
+    with warnings.catch_warnings():  # MBPP's "\d"-style escapes in plain strings
+        warnings.simplefilter("ignore", (SyntaxWarning, DeprecationWarning))
+        try:
+            return ast.parse(source)
+        except (SyntaxError, ValueError) as exc:
+            raise EvalError(f"test code does not parse: {exc}") from None
+
+
+def _parse_expr(source: str) -> ast.expr:
+    tree = _parse(source)
+    if len(tree.body) != 1 or not isinstance(tree.body[0], ast.Expr):
+        raise EvalError("expected one expression")
+    return tree.body[0].value
