@@ -46,7 +46,7 @@ from typing import Any
 from recode_rl.execution.trusted_eval import _BUILTINS, EvalError, Function, Interpreter, Module, Scope, _parse
 from recode_rl.execution.types import CHECK_WRAPS, Check, TestSuite
 
-__all__ = ["NotCompilable", "compile_suite", "compile_or_keep"]
+__all__ = ["NotCompilable", "compile_suite", "compile_or_keep", "helper_source"]
 
 VALUE = "__value__"   # the name standing for the returned value in an "expr" check
 _FLIP = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<=", "is": "is", "is not": "is not",
@@ -344,6 +344,12 @@ def _helpers(source: str, entry_point: str, interp: Interpreter) -> tuple[Scope,
             continue
         kept.append(ast.unparse(node))
     return scope, "\n\n".join(kept)
+
+
+def helper_source(text: str, entry_point: str) -> str:
+    """The defs and imports of trusted problem text (e.g. HumanEval's prompt) that `trusted_eval`
+    runs, without the entry point's own stub: what an "expr" check carries as `helpers`."""
+    return _helpers(text, entry_point, Interpreter())[1]
 
 
 def compile_suite(suite: TestSuite, *, helpers: str = "", seed: int = 0) -> TestSuite:
