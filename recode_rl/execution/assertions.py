@@ -82,7 +82,7 @@ def _plain_copy(value: Any, what: str) -> Any:
     try:
         return from_wire(to_wire(value))
     except TypeError as exc:
-        raise NotCompilable(f"{what} is not plain data ({exc})") from None
+        raise NotCompilable(f"{what} is not plain data: {str(exc).replace('unserializable return value: ', '')}") from None
 
 
 class _Compiler(Interpreter):
@@ -147,24 +147,20 @@ class _Compiler(Interpreter):
 
     def _sites(self, expr: ast.expr, scope: Scope) -> list[tuple[ast.expr, list[Any]]]:
         """Candidate calls and names of pending results in `expr`, with their arguments."""
-        sites: list[tuple[ast.expr, list[Any]]] = []
+        nodes = [n for n in ast.walk(expr) if self._is_call(n, scope) or
+                 isinstance(n, ast.Name) and isinstance(self._lookup(n.id, scope), _Pending)]
+        if not nodes:
+            return []
         nested = {id(n) for comp in ast.walk(expr) if isinstance(comp, (ast.Lambda, ast.ListComp, ast.SetComp,
                                                                          ast.DictComp, ast.GeneratorExp))
                   for n in ast.walk(comp) if n is not comp}
-        for node in ast.walk(expr):
-            if self._is_call(node, scope):
-                site = (node, self._args(node, scope))
-            elif isinstance(node, ast.Name) and isinstance(self._lookup(node.id, scope), _Pending):
-                site = (node, self._lookup(node.id, scope).args)
-            else:
-                continue
-            if id(node) in nested:
-                raise NotCompilable("a candidate call inside a comprehension or lambda")
-            sites.append(site)
-        calls = [s for s, _ in sites if isinstance(s, ast.Call)]
-        if any(inner is not outer and inner in ast.walk(outer) for outer in calls for inner in calls):
+        if any(id(n) in nested for n in nodes):
+            raise NotCompilable("a candidate call inside a comprehension or lambda")
+        calls = [n for n in nodes if isinstance(n, ast.Call)]
+        if any(inner is not outer and any(inner is x for x in ast.walk(outer)) for outer in calls for inner in nodes):
             raise NotCompilable("a candidate call inside another candidate call's arguments")
-        return sites
+        return [(n, self._args(n, scope) if isinstance(n, ast.Call) else self._lookup(n.id, scope).args)
+                for n in nodes]
 
     def _args(self, call: ast.Call, scope: Scope) -> list[Any]:
         if call.keywords:

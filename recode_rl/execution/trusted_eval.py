@@ -40,7 +40,7 @@ __all__ = ["EvalError", "Interpreter", "Scope", "Function", "Module", "PLAIN_TYP
 MAX_STEPS = 2_000_000       # AST nodes evaluated per interpreter
 MAX_SIZE = 10_000_000       # elements/characters one operation may build
 MAX_BITS = 1 << 20          # bits of an int that `*`, `**`, `<<`, `//`, `%` may take or build
-MAX_DEPTH = 100             # nested calls of interpreted functions
+MAX_DEPTH = 40              # nested calls of interpreted functions (each costs ~15 Python frames)
 DEADLINE = 10.0             # seconds: a backstop for what the step budget does not bound
 PLAIN_TYPES = (int, float, complex, bool, str, bytes, type(None), list, tuple, dict, set, frozenset)
 
