@@ -373,7 +373,7 @@ def compile_suite(suite: TestSuite, *, helpers: str = "", seed: int = 0) -> Test
         raise NotCompilable("no assertion calls the candidate")
     args, expected, checks = zip(*compiler.units)
     return TestSuite(kind="functional", inputs=tuple(args), outputs=tuple(expected), fn_name=entry,
-                     checks=tuple(checks))
+                     checks=tuple(checks), entry_point=entry)
 
 
 def compile_or_keep(suite: TestSuite, *, helpers: str = "", seed: int = 0) -> tuple[TestSuite, str | None]:

@@ -134,6 +134,7 @@ class TestSuite:
     preamble: str = ""                  # assertion/unittest: test code run after the program
     assertions: tuple[str, ...] = ()    # assertion: one statement (or block) per test
     entry_point: str | None = None      # assertion: user function wrapped for plain-value results
+                                        # (kept by suites compiled from assertions, = fn_name)
 
     def __post_init__(self) -> None:
         if self.kind in ("stdio", "functional") and len(self.inputs) != len(self.outputs):
