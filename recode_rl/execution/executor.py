@@ -217,7 +217,7 @@ class Executor:
                 except Exception as exc:  # noqa: BLE001 - one job never costs the batch its verdicts
                     n = max(len(tests), 1)
                     return ExecutionResult(Verdict.SANDBOX_ERROR, [TestResult(Verdict.SANDBOX_ERROR) for _ in range(n)],
-                                           message=f"executor failed: {exc!r}"[:300])
+                                           message=f"executor failed: {exc!r}"[:300], trust=tests.trust)
 
         futures = [self._pool.submit(one, job) for job in jobs]
         bar = None
