@@ -43,7 +43,8 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from recode_rl.execution.trusted_eval import _BUILTINS, EvalError, Function, Interpreter, Module, Scope, _parse
+from recode_rl.execution.trusted_env import BUILTINS
+from recode_rl.execution.trusted_eval import EvalError, Function, Interpreter, Module, Scope, parse
 from recode_rl.execution.types import CHECK_WRAPS, Check, TestSuite
 
 __all__ = ["NotCompilable", "compile_suite", "compile_or_keep", "helper_source"]
@@ -174,7 +175,7 @@ class _Compiler(Interpreter):
             return ""
         if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in CHECK_WRAPS
                 and len(node.args) == 1 and not node.keywords and node.args[0] is site
-                and self._lookup(node.func.id, scope) is _BUILTINS[node.func.id]):
+                and self._lookup(node.func.id, scope) is BUILTINS[node.func.id]):
             return node.func.id
         return False
 
@@ -217,7 +218,7 @@ class _Compiler(Interpreter):
             return expected, Check(name, wrap or None)
         # abs(W(site) - e) < tol  /  abs(e - W(site)) <= tol
         if op in ("<", "<=") and isinstance(left, ast.Call) and isinstance(left.func, ast.Name) \
-                and left.func.id == "abs" and self._lookup("abs", scope) is _BUILTINS["abs"] \
+                and left.func.id == "abs" and self._lookup("abs", scope) is BUILTINS["abs"] \
                 and len(left.args) == 1 and not left.keywords and isinstance(left.args[0], ast.BinOp) \
                 and isinstance(left.args[0].op, ast.Sub):
             diff = left.args[0]
@@ -274,7 +275,7 @@ class _Compiler(Interpreter):
             value = self._lookup(name, scope)
             if value is _MISSING:
                 raise NotCompilable(f"name {name!r} is not defined")
-            if name in _BUILTINS and value is _BUILTINS[name]:
+            if name in BUILTINS and value is BUILTINS[name]:
                 continue
             if isinstance(value, Function):
                 if self._lookup(name, self.helpers) is not value:
@@ -326,7 +327,7 @@ def _helpers(source: str, entry_point: str, interp: Interpreter) -> tuple[Scope,
     scope = Scope()
     kept: list[str] = []
     try:
-        body = _parse(source).body if source.strip() else []
+        body = parse(source).body if source.strip() else []
     except EvalError:
         return scope, ""
     for node in body:

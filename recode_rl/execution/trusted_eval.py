@@ -23,30 +23,20 @@ fixed draw instead of a new one per run.
 from __future__ import annotations
 
 import ast
-import builtins
 import copy
 import functools
-import math
-import operator
-import random
 import re
-import string
-import sys
 import time
 from typing import Any, Callable
 
-__all__ = ["EvalError", "Interpreter", "Scope", "Function", "Module", "PLAIN_TYPES", "evaluate_check"]
+from recode_rl.execution.trusted_env import (BINOPS, BUILTINS, CMPOPS, METHODS, UNARY, EvalError, Module,
+                                             guard_binop, guard_method, modules)
+
+__all__ = ["EvalError", "Interpreter", "Scope", "Function", "Module", "evaluate_check", "parse"]
 
 MAX_STEPS = 2_000_000       # AST nodes evaluated per interpreter
-MAX_SIZE = 10_000_000       # elements/characters one operation may build
-MAX_BITS = 1 << 20          # bits of an int that `*`, `**`, `<<`, `//`, `%` may take or build
 MAX_DEPTH = 40              # nested calls of interpreted functions (each costs ~15 Python frames)
 DEADLINE = 10.0             # seconds: a backstop for what the step budget does not bound
-PLAIN_TYPES = (int, float, complex, bool, str, bytes, type(None), list, tuple, dict, set, frozenset)
-
-
-class EvalError(Exception):
-    """The code did something this interpreter refuses, failed, or exceeded a bound."""
 
 
 class _Return(Exception):
@@ -60,16 +50,6 @@ class _Break(Exception):
 
 class _Continue(Exception):
     pass
-
-
-class Module:
-    """A whitelisted module (or object, such as a seeded `random.Random`) as the code sees it."""
-
-    def __init__(self, name: str, attrs: dict[str, Any]) -> None:
-        self.name, self.attrs = name, attrs
-
-    def __repr__(self) -> str:
-        return f"<module {self.name}>"
 
 
 class Scope:
@@ -87,8 +67,8 @@ class Scope:
             if name in scope.vars:
                 return scope.vars[name]
             scope = scope.parent
-        if name in _BUILTINS:
-            return _BUILTINS[name]
+        if name in BUILTINS:
+            return BUILTINS[name]
         raise EvalError(f"name {name!r} is not defined")
 
 
@@ -107,173 +87,13 @@ class Function:
         return f"<function {self.name}>"
 
 
-# -------------------------------------------------------------------------- whitelists
-
-def _guard_size(n: int, what: str) -> None:
-    if n > MAX_SIZE:
-        raise EvalError(f"{what} would build {n} elements (limit {MAX_SIZE})")
-
-
-def _range(*args: Any) -> range:
-    r = range(*args)
-    _guard_size(len(r), "range")
-    return r
-
-
-def _pow(base: Any, exp: Any, mod: Any = None) -> Any:
-    if mod is None:
-        _guard_pow(base, exp)
-        return pow(base, exp)
-    return pow(base, exp, mod)
-
-
-def _guard_pow(base: Any, exp: Any) -> None:
-    if type(base) in (int, bool) and type(exp) in (int, bool) and exp > 0 and abs(base) > 1:
-        if base.bit_length() * exp > MAX_BITS:
-            raise EvalError(f"int ** {exp} exceeds {MAX_BITS} bits")
-
-
-def _print(*args: Any, **kwargs: Any) -> None:
-    return None
-
-
-_BUILTIN_NAMES = ("abs", "all", "any", "bin", "bool", "chr", "complex", "dict", "divmod", "enumerate", "filter",
-                  "float", "frozenset", "hex", "int", "isinstance", "len", "list", "map", "max", "min", "oct", "ord",
-                  "repr", "reversed", "round", "set", "sorted", "str", "sum", "tuple", "zip")
-_BUILTINS: dict[str, Any] = {name: getattr(builtins, name) for name in _BUILTIN_NAMES}
-_BUILTINS.update({"range": _range, "pow": _pow, "print": _print})
-
-_METHODS: dict[type, frozenset[str]] = {
-    str: frozenset("join split rsplit strip lstrip rstrip lower upper replace startswith endswith find rfind index "
-                   "rindex count isdigit isalpha isalnum isspace islower isupper istitle isnumeric isdecimal title "
-                   "capitalize swapcase casefold splitlines partition rpartition zfill center ljust rjust "
-                   "encode removeprefix removesuffix".split()),
-    bytes: frozenset("decode hex count find index startswith endswith".split()),
-    list: frozenset("append extend insert pop remove index count sort reverse copy clear".split()),
-    tuple: frozenset("index count".split()),
-    dict: frozenset("keys values items get pop setdefault update copy clear popitem".split()),
-    set: frozenset("add remove discard pop union intersection difference symmetric_difference issubset issuperset "
-                   "isdisjoint update copy clear".split()),
-    frozenset: frozenset("union intersection difference symmetric_difference issubset issuperset isdisjoint "
-                         "copy".split()),
-    int: frozenset("bit_length real imag".split()),
-    bool: frozenset("real imag".split()),
-    float: frozenset("is_integer real imag".split()),
-    complex: frozenset("real imag conjugate".split()),
-}
-_PADDING = frozenset({"zfill", "center", "ljust", "rjust"})
-
-_MATH_NAMES = ("pi e tau inf nan sqrt isqrt fabs floor ceil trunc exp log log2 log10 log1p pow sin cos tan asin "
-               "acos atan atan2 sinh cosh tanh hypot degrees radians isclose isfinite isinf isnan gcd lcm fsum "
-               "copysign fmod modf frexp ldexp prod").split()
-
-
-def _small_int_fn(fn: Callable[..., Any]) -> Callable[..., Any]:
-    def guarded(*args: Any) -> Any:
-        if any(type(a) is int and a > 10_000 for a in args):
-            raise EvalError(f"math.{fn.__name__} of an argument over 10000")
-        return fn(*args)
-    return guarded
-
-
-def _math() -> Module:
-    attrs = {name: getattr(math, name) for name in _MATH_NAMES}
-    attrs.update({name: _small_int_fn(getattr(math, name)) for name in ("factorial", "comb", "perm")})
-    return Module("math", attrs)
-
-
-def _random_object(rng: random.Random, name: str) -> Module:
-    def choices(population: Any, weights: Any = None, *, cum_weights: Any = None, k: int = 1) -> list:
-        _guard_size(k, "random.choices")
-        return rng.choices(population, weights, cum_weights=cum_weights, k=k)
-
-    attrs: dict[str, Any] = {m: getattr(rng, m) for m in ("randint", "choice", "random", "uniform", "randrange",
-                                                            "shuffle", "sample", "gauss", "seed")}
-    attrs["choices"] = choices
-    return Module(name, attrs)
-
-
-def _random(seed: int) -> Module:
-    module = _random_object(random.Random(seed), "random")
-
-    def new_random(seed: Any = None) -> Module:
-        if type(seed) not in (int, str, bytes, float):
-            raise EvalError("random.Random needs a seed (int, str, bytes or float)")
-        return _random_object(random.Random(seed), "random.Random")
-
-    module.attrs["Random"] = new_random
-    return module
-
-
-def _modules(seed: int) -> dict[str, Module]:
-    return {
-        "math": _math(),
-        "random": _random(seed),
-        "string": Module("string", {name: getattr(string, name) for name in (
-            "ascii_lowercase", "ascii_uppercase", "ascii_letters", "digits", "hexdigits", "octdigits",
-            "punctuation", "whitespace", "printable")}),
-        "copy": Module("copy", {"deepcopy": copy.deepcopy, "copy": copy.copy}),
-        "sys": Module("sys", {"getsizeof": sys.getsizeof, "maxsize": sys.maxsize}),
-        # annotations are never evaluated; `from typing import List` binds a placeholder
-        "typing": Module("typing", {}),
-    }
-
-
-_BINOPS: dict[type, Callable[[Any, Any], Any]] = {
-    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
-    ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: operator.pow, ast.LShift: operator.lshift,
-    ast.RShift: operator.rshift, ast.BitOr: operator.or_, ast.BitXor: operator.xor, ast.BitAnd: operator.and_,
-}
-_CMPOPS: dict[type, Callable[[Any, Any], Any]] = {
-    ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt,
-    ast.GtE: operator.ge, ast.Is: operator.is_, ast.IsNot: operator.is_not,
-    ast.In: lambda a, b: a in b, ast.NotIn: lambda a, b: a not in b,
-}
-_UNARY: dict[type, Callable[[Any], Any]] = {ast.UAdd: operator.pos, ast.USub: operator.neg, ast.Not: operator.not_,
-                                            ast.Invert: operator.invert}
-_SEQ = (str, bytes, list, tuple)
-_FORMAT_WIDTH = re.compile(r"%[-+ #0]*(\*|\d{7,})")
-
-
-def _guard_binop(op: ast.operator, a: Any, b: Any) -> None:
-    ta, tb = type(a), type(b)
-    if isinstance(op, ast.Mult):
-        if ta in _SEQ and tb in (int, bool):
-            _guard_size(len(a) * max(b, 0), "sequence repetition")
-        elif tb in _SEQ and ta in (int, bool):
-            _guard_size(len(b) * max(a, 0), "sequence repetition")
-        elif ta is int and tb is int and a.bit_length() + b.bit_length() > MAX_BITS:
-            raise EvalError(f"int * int exceeds {MAX_BITS} bits")
-    elif isinstance(op, ast.Pow):
-        _guard_pow(a, b)
-    elif isinstance(op, ast.LShift):
-        if tb is int and ta is int and a and b + a.bit_length() > MAX_BITS:
-            raise EvalError(f"int << {b} exceeds {MAX_BITS} bits")
-    elif isinstance(op, ast.Add):
-        if ta in _SEQ and tb in _SEQ:
-            _guard_size(len(a) + len(b), "concatenation")
-    elif isinstance(op, (ast.FloorDiv, ast.Mod)):
-        if ta is str:   # %-formatting: no huge widths
-            if len(a) > 10_000 or _FORMAT_WIDTH.search(a):
-                raise EvalError("%-formatting with a huge width or a long format")
-        elif ta is int and tb is int and max(a.bit_length(), b.bit_length()) > MAX_BITS:
-            raise EvalError(f"int division of more than {MAX_BITS} bits")
-
-
-def _guard_method(obj: Any, name: str, args: list[Any]) -> None:
-    if name in _PADDING and args and type(args[0]) is int:
-        _guard_size(args[0], f"str.{name}")
-    if name == "replace" and len(args) >= 2 and type(args[1]) is str:
-        _guard_size(len(obj) * (len(args[1]) + 1), "str.replace")
-
-
 # ------------------------------------------------------------------------ interpreter
 
 class Interpreter:
     """Evaluates statements and expressions of test code in `Scope`s. Not thread-safe; one per task."""
 
     def __init__(self, *, seed: int = 0, max_steps: int = MAX_STEPS, deadline: float = DEADLINE) -> None:
-        self.modules = _modules(seed)
+        self.modules = modules(seed)
         self.max_steps = max_steps
         self.steps = 0
         self.depth = 0
@@ -282,7 +102,7 @@ class Interpreter:
     # -- entry points -----------------------------------------------------------------------
     def run(self, source: str | list[ast.stmt], scope: Scope) -> None:
         """Run module-level statements in `scope` (a `return` at module level is refused)."""
-        body = _parse(source).body if isinstance(source, str) else source
+        body = parse(source).body if isinstance(source, str) else source
         try:
             self.block(body, scope)
         except (_Return, _Break, _Continue):
@@ -531,16 +351,16 @@ class Interpreter:
         return out
 
     def e_UnaryOp(self, node: ast.UnaryOp, scope: Scope) -> Any:
-        return _UNARY[type(node.op)](self.expr(node.operand, scope))
+        return UNARY[type(node.op)](self.expr(node.operand, scope))
 
     def e_BinOp(self, node: ast.BinOp, scope: Scope) -> Any:
         return self.binop(node.op, self.expr(node.left, scope), self.expr(node.right, scope))
 
     def binop(self, op: ast.operator, a: Any, b: Any) -> Any:
-        if type(op) not in _BINOPS:
+        if type(op) not in BINOPS:
             raise EvalError(f"unsupported operator {type(op).__name__}")
-        _guard_binop(op, a, b)
-        return _BINOPS[type(op)](a, b)
+        guard_binop(op, a, b)
+        return BINOPS[type(op)](a, b)
 
     def e_BoolOp(self, node: ast.BoolOp, scope: Scope) -> Any:
         value: Any = None
@@ -556,7 +376,7 @@ class Interpreter:
         left = self.expr(node.left, scope)
         for op, right_node in zip(node.ops, node.comparators):
             right = self.expr(right_node, scope)
-            if not _CMPOPS[type(op)](left, right):
+            if not CMPOPS[type(op)](left, right):
                 return False
             left = right
         return True
@@ -584,12 +404,12 @@ class Interpreter:
             if name not in obj.attrs:
                 raise EvalError(f"{obj.name}.{name} is not available here")
             return obj.attrs[name]
-        if name not in _METHODS.get(type(obj), ()):
+        if name not in METHODS.get(type(obj), ()):
             raise EvalError(f"{type(obj).__name__}.{name} is not available here")
         attr = getattr(obj, name)
         if not callable(attr):
             return attr
-        return lambda *args, **kwargs: (_guard_method(obj, name, list(args)), attr(*args, **kwargs))[1]
+        return lambda *args, **kwargs: (guard_method(obj, name, list(args)), attr(*args, **kwargs))[1]
 
     def e_Call(self, node: ast.Call, scope: Scope) -> Any:
         fn = self.expr(node.func, scope)
@@ -605,7 +425,7 @@ class Interpreter:
         if isinstance(fn, Function):
             return self.call_function(fn, args, kwargs)
         if fn is None or isinstance(fn, Module) or not callable(fn) or isinstance(fn, type) and \
-                fn not in _BUILTINS.values():
+                fn not in BUILTINS.values():
             raise EvalError(f"{fn!r} is not callable here")
         return fn(*args, **kwargs)
 
@@ -685,7 +505,7 @@ def evaluate_check(check: Any, value: Any) -> Any:
 
 
 @functools.lru_cache(maxsize=512)
-def _parse(source: str) -> ast.Module:
+def parse(source: str) -> ast.Module:
     import warnings
 
     with warnings.catch_warnings():  # MBPP's "\d"-style escapes in plain strings
@@ -697,7 +517,7 @@ def _parse(source: str) -> ast.Module:
 
 
 def _parse_expr(source: str) -> ast.expr:
-    tree = _parse(source)
+    tree = parse(source)
     if len(tree.body) != 1 or not isinstance(tree.body[0], ast.Expr):
         raise EvalError("expected one expression")
     return tree.body[0].value
