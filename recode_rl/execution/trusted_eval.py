@@ -37,6 +37,8 @@ __all__ = ["EvalError", "Interpreter", "Scope", "Function", "Module", "evaluate_
 MAX_STEPS = 2_000_000       # AST nodes evaluated per interpreter
 MAX_DEPTH = 40              # nested calls of interpreted functions (each costs ~15 Python frames)
 DEADLINE = 10.0             # seconds: a backstop for what the step budget does not bound
+# grading one unit by an "expr" check meets a value the program chose: a much smaller budget
+GRADE_STEPS, GRADE_DEADLINE = 100_000, 1.0
 
 
 class _Return(Exception):
@@ -494,7 +496,7 @@ class Interpreter:
 def evaluate_check(check: Any, value: Any) -> Any:
     """The value of an "expr" check's expression (`types.Check`) with `__value__` = `value`: its
     `helpers` run first, then `env` (a fresh deep copy per call) and `refs` are bound."""
-    interp = Interpreter()
+    interp = Interpreter(max_steps=GRADE_STEPS, deadline=GRADE_DEADLINE)
     module = Scope()
     if check.helpers:
         interp.run(check.helpers, module)

@@ -171,3 +171,10 @@ def test_the_interpreter_refuses_and_bounds():
     assert it.eval("fib(15)", scope) == 610
     with pytest.raises(EvalError, match="nested deeper"):
         Interpreter().eval("fib(200)", scope)   # recursion depth, not Python's own RecursionError
+
+
+def test_an_expr_check_on_a_hostile_value_stays_cheap():
+    # grading meets values the program chose: a small step budget, a mismatch when exceeded
+    check = Check("expr", expr="all(x >= 0 for x in __value__)")
+    assert check_value([1, 2, 3], None, check) is True and check_value([1, -2], None, check) is False
+    assert check_value(list(range(10 ** 6)), None, check) is False    # beyond GRADE_STEPS: a mismatch
