@@ -41,6 +41,7 @@ unserializable value, where `sorted(gen)` would have passed); unseeded `random` 
 from __future__ import annotations
 
 import ast
+from collections.abc import Sequence
 from typing import Any
 
 from recode_rl.execution.trusted_env import BUILTINS
@@ -89,9 +90,10 @@ def _plain_copy(value: Any, what: str) -> Any:
 class _Compiler(Interpreter):
     """Runs test code; every assertion that calls the candidate becomes a unit instead."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, params: Sequence[str] | None = None) -> None:
         super().__init__(seed=seed)
         self.helpers, self.helper_source = Scope(), ""
+        self.params = list(params) if params is not None else None
         self.units: list[tuple[list[Any], Any, Check]] = []
 
     # -- statements that may hold candidate calls --------------------------------------------
@@ -164,9 +166,20 @@ class _Compiler(Interpreter):
                 for n in nodes]
 
     def _args(self, call: ast.Call, scope: Scope) -> list[Any]:
-        if call.keywords:
-            raise NotCompilable(f"line {call.lineno}: a candidate call with keyword arguments")
-        return _plain_copy(self.elements(call.args, scope), "a candidate argument")
+        args = self.elements(call.args, scope)
+        if call.keywords:   # by position, through the trusted signature's parameter names
+            if self.params is None:
+                raise NotCompilable(f"line {call.lineno}: a candidate call with keyword arguments")
+            slots: dict[int, Any] = dict(enumerate(args))
+            for kw in call.keywords:
+                if kw.arg is None or kw.arg not in self.params or self.params.index(kw.arg) in slots:
+                    raise NotCompilable(f"line {call.lineno}: keyword argument {kw.arg!r} does not match the "
+                                        f"signature ({', '.join(self.params)})")
+                slots[self.params.index(kw.arg)] = self.expr(kw.value, scope)
+            if sorted(slots) != list(range(len(slots))):
+                raise NotCompilable(f"line {call.lineno}: keyword arguments leave a parameter out")
+            args = [slots[i] for i in range(len(slots))]
+        return _plain_copy(args, "a candidate argument")
 
     # -- the shape of an assertion ---------------------------------------------------------------
     def _wrap_of(self, node: ast.expr, site: ast.expr, scope: Scope) -> str | None | bool:
@@ -349,16 +362,19 @@ def helper_source(text: str, entry_point: str) -> str:
     return _helpers(text, entry_point, Interpreter())[1]
 
 
-def compile_suite(suite: TestSuite, *, helpers: str = "", seed: int = 0) -> TestSuite:
+def compile_suite(suite: TestSuite, *, helpers: str = "", seed: int = 0,
+                  params: Sequence[str] | None = None) -> TestSuite:
     """The functional suite equivalent to an assertion suite (see the module doc); raises
     `NotCompilable` with the reason. `helpers`: trusted problem text whose functions the tests
-    may call (HumanEval's prompt)."""
+    may call (HumanEval's prompt). `params`: the entry point's positional parameter names from
+    trusted text (a reference solution's signature), so that keyword arguments (LeetCode's
+    `candidate(nums=[1], target=2)`) become positional ones; without it they do not compile."""
     if suite.kind != "assertion":
         raise NotCompilable(f"a {suite.kind} suite is not an assertion suite")
     entry = suite.entry_point
     if not entry:
         raise NotCompilable("the suite names no entry point (the function the assertions test)")
-    compiler = _Compiler(seed)
+    compiler = _Compiler(seed, params)
     compiler.helpers, compiler.helper_source = _helpers(helpers, entry, compiler)
     module = Scope(compiler.helpers, {"candidate": CANDIDATE, entry: CANDIDATE})
     try:
@@ -377,9 +393,10 @@ def compile_suite(suite: TestSuite, *, helpers: str = "", seed: int = 0) -> Test
                      checks=tuple(checks), entry_point=entry)
 
 
-def compile_or_keep(suite: TestSuite, *, helpers: str = "", seed: int = 0) -> tuple[TestSuite, str | None]:
+def compile_or_keep(suite: TestSuite, *, helpers: str = "", seed: int = 0,
+                    params: Sequence[str] | None = None) -> tuple[TestSuite, str | None]:
     """(compiled suite, None), or (the assertion suite unchanged, why it did not compile)."""
     try:
-        return compile_suite(suite, helpers=helpers, seed=seed), None
+        return compile_suite(suite, helpers=helpers, seed=seed, params=params), None
     except NotCompilable as exc:
         return suite, str(exc)
