@@ -120,7 +120,7 @@ def test_missing_solutions_are_reported_not_dropped(tmp_path, capsys):
     assert main(["check", "--dataset", "humaneval", "--solutions", str(sols), "--out", str(out), "--json"]) == 0
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary == {"passed": 1, "total": 164, "seconds": summary["seconds"], "problems": 164,
-                       "pass@1": round(100 / 164, 2)}
+                       "weak_trust": 0, "pass@1": round(100 / 164, 2)}
     verdicts = [json.loads(l)["verdict"] for l in out.read_text().splitlines()]
     assert verdicts.count("no_solution") == 163
 

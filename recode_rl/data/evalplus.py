@@ -25,6 +25,15 @@ Departures from EvalPlus:
   outputs are computed with a generous per-input limit (`COMPUTE_TIMEOUT`, EvalPlus has none), so
   dropping does not depend on machine load; an input dropped for a timeout anyway is listed in
   `metadata["dropped_load_dependent"]` and warned about as such.
+* EvalPlus's special oracles (evalplus/eval/__init__.py, `unsafe_execute`; `_special_oracle.py`)
+  are suite properties set here by task, so the executor knows no task names: MBPP+'s eight
+  set-equality tasks get `oracle: "set"`; its three tasks whose reference returns an `re.Match`
+  or None (Mbpp/737, 787, 794) get `oracle: "not_none"`: the sandbox reports `v if bool else v is
+  not None` for the reference and the candidate, as EvalPlus compares (the reference's Match
+  objects cannot cross the boundary, so these inputs were dropped before); HumanEval/32 gets one
+  `expr` check per input, EvalPlus's `abs(poly(*inp, out)) <= atol` with the prompt's `poly`
+  (any root within tolerance is right). Not copied: EvalPlus 0.3.1's own HumanEval/32 defect
+  (it fails every sample); Mbpp/164, 295, 558, 581's special cases.
 * Time limits follow EvalPlus: the cache records the canonical solution's seconds per input, and
   `metadata["time_limits"]` (one per kept input) is max(4 s, 4 x that), EvalPlus's
   DEFAULT_MIN_TIME_LIMIT / DEFAULT_GT_TIME_LIMIT_FACTOR. `recode check` applies them on the
@@ -56,6 +65,10 @@ __all__ = ["HUMANEVAL_PLUS_FILE", "MBPP_PLUS_FILE", "tuple_args_from_contract", 
 # order and duplicates do not matter (Mbpp/2, 7, 111, 140, 232, 249, 579, 769).
 MBPP_SET_EQUAL = frozenset({"similar_elements", "find_char_long", "common_in_nested_lists", "extract_singly",
                             "larg_nnum", "intersection_array", "find_dissimilar", "Diff"})
+# ... and only checks whether these return None (MBPP_OUTPUT_NOT_NONE_TASKS: Mbpp/737, 787, 794)
+MBPP_NOT_NONE = frozenset({"check_str", "text_match_three", "text_starta_endb"})
+# HumanEval/32 (`find_zero`): any root within atol is right, `abs(_poly(*inp, out)) <= atol`
+HUMANEVAL_ROOT = {"find_zero": "abs(poly(*args, __value__)) <= atol"}
 
 HUMANEVAL_PLUS_FILE = "humanevalplus/HumanEvalPlus-v0.1.10.jsonl.gz"
 MBPP_PLUS_FILE = "mbppplus/MbppPlus-v0.2.0.jsonl.gz"
@@ -195,8 +208,26 @@ def _prepare(where: Where, rec: dict[str, Any], source: str) -> dict[str, Any]:
     program = canonical if source == "mbpp+" else prompt + canonical
     spec = tuple_args_from_contract(rec.get("contract") or "", _params(program, entry_point), program)
     inputs = [restore_tuples(x, spec) for x in base + plus]
+    oracle = "equal"
+    if source == "mbpp+" and entry_point in MBPP_SET_EQUAL:
+        oracle = "set"
+    elif source == "mbpp+" and entry_point in MBPP_NOT_NONE:
+        oracle = "not_none"
     return {"task_id": task_id, "entry_point": entry_point, "prompt": prompt, "program": program,
-            "inputs": inputs, "n_base": len(base), "atol": float(atol), "tuple_args": spec}
+            "inputs": inputs, "n_base": len(base), "atol": float(atol), "tuple_args": spec, "oracle": oracle}
+
+
+def _root_checks(task: dict[str, Any], inputs: Sequence[list[Any]], source: str) -> tuple[Any, ...]:
+    """HumanEval/32's per-input checks: EvalPlus's root test with the prompt's own `poly`."""
+    expr = HUMANEVAL_ROOT.get(task["entry_point"]) if source == "humaneval+" else None
+    if expr is None:
+        return ()
+    from recode_rl.execution.assertions import helper_source
+    from recode_rl.execution.types import Check
+
+    helpers = helper_source(task["prompt"], task["entry_point"])
+    return tuple(Check("expr", expr=expr, env={"args": list(args), "atol": task["atol"]}, helpers=helpers)
+                 for args in inputs)
 
 
 def load_evalplus(name: str, path: str | Path | None = None, *, limit: int | None = None,
@@ -219,7 +250,9 @@ def load_evalplus(name: str, path: str | Path | None = None, *, limit: int | Non
 
     cache = evalplus_cache_path(path)
     done = _read_cache(cache)
-    todo = [t for t in tasks if t["task_id"] not in done]
+    # an entry computed as plain values for a not-None task (cached before it had that oracle) is redone
+    todo = [t for t in tasks if t["task_id"] not in done or
+            done[t["task_id"]].get("oracle") != ("not_none" if t["oracle"] == "not_none" else None)]
     if todo:
         compute = compute or _default_compute()
         if limits is None:
@@ -229,11 +262,12 @@ def load_evalplus(name: str, path: str | Path | None = None, *, limit: int | Non
         cache.parent.mkdir(parents=True, exist_ok=True)
 
         def run(task: dict[str, Any]) -> dict[str, Any]:
-            results = compute(task["program"], task["entry_point"], task["inputs"], limits)
+            extra = {"oracle": task["oracle"]} if task["oracle"] == "not_none" else {}
+            results = compute(task["program"], task["entry_point"], task["inputs"], limits, **extra)
             if len(results) != len(task["inputs"]):
                 raise RuntimeError(f"{task['task_id']}: compute_outputs returned {len(results)} results "
                                    f"for {len(task['inputs'])} inputs")
-            entry: dict[str, Any] = {"task_id": task["task_id"], "outputs": {}, "errors": {}, "seconds": {}}
+            entry: dict[str, Any] = {"task_id": task["task_id"], "outputs": {}, "errors": {}, "seconds": {}, **extra}
             for i, (ok, value, *secs) in enumerate(results):
                 if ok:
                     entry["outputs"][str(i)] = to_wire(value)
@@ -268,10 +302,10 @@ def load_evalplus(name: str, path: str | Path | None = None, *, limit: int | Non
         if slow:
             load_dependent[t["task_id"]] = slow
         seconds = entry.get("seconds", {})
-        oracle = "set" if name == "mbpp+" and t["entry_point"] in MBPP_SET_EQUAL else "equal"
-        suite = TestSuite(kind="functional", inputs=tuple(t["inputs"][i] for i in keep),
-                          outputs=tuple(from_wire(entry["outputs"][str(i)]) for i in keep),
-                          fn_name=t["entry_point"], atol=t["atol"], oracle=oracle)
+        inputs = tuple(t["inputs"][i] for i in keep)
+        suite = TestSuite(kind="functional", inputs=inputs, outputs=tuple(from_wire(entry["outputs"][str(i)]) for i in keep),
+                          fn_name=t["entry_point"], atol=t["atol"], oracle=t["oracle"],
+                          checks=_root_checks(t, inputs, name))
         problems.append(Problem(
             task_id=t["task_id"], prompt=t["prompt"], tests=suite, source=name,
             starter_code=t["prompt"] if name == "humaneval+" else "",

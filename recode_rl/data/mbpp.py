@@ -1,8 +1,13 @@
 """MBPP (`text, code, task_id, test_list, test_setup_code, challenge_test_list`) -> `Problem`s.
 
-One `assertion` test per `test_list` item; `test_setup_code` is the preamble. The entry point
-(the function the executor wraps so only plain values reach `==`) is derived from the data:
-the first function the asserts call that the reference `code` defines at top level.
+The asserts (`test_list`, with `test_setup_code` run first) are compiled on the trusted side into
+a `functional` suite, one unit per assert (`recode_rl.execution.assertions`): 969 of the 974
+problems compile (with the challenge tests). The others (MBPP/367 and 927 build trees of the
+program's own `Node` class, 601 its `Pair`, 533 passes the type `int`, 596 uses the program's
+`import sys`), and every problem with `compile_tests=False`, keep one `assertion` test per
+assert, run beside the program (`trust: "weak"`; the reason in `metadata["not_compiled"]`).
+The entry point is derived from the data: the first function the asserts call that the
+reference `code` defines at top level.
 
 The prompt follows MBPP's convention of showing the tests with the task text (without them the
 function name is unknowable); the bare text is kept in `metadata["text"]`.
@@ -21,6 +26,7 @@ from typing import Any
 from recode_rl.data.records import Where, find_data_file, get_str, get_str_list, read_records
 from recode_rl.data.schema import Problem
 from recode_rl.errors import DataError
+from recode_rl.execution.assertions import compile_or_keep
 from recode_rl.execution.types import TestSuite
 
 __all__ = ["MBPP_FILE", "MBPP_SPLITS", "mbpp_entry_point", "problem_from_mbpp", "load_mbpp"]
@@ -72,7 +78,7 @@ def mbpp_entry_point(code: str, tests: list[str]) -> str | None:
 
 
 def problem_from_mbpp(rec: dict[str, Any], where: Where, *, source: str = "mbpp",
-                      include_challenge: bool = False) -> Problem:
+                      include_challenge: bool = False, compile_tests: bool = True) -> Problem:
     task_id = get_str(rec, "task_id", where)
     text = get_str(rec, "text", where)
     code = get_str(rec, "code", where)
@@ -85,20 +91,28 @@ def problem_from_mbpp(rec: dict[str, Any], where: Where, *, source: str = "mbpp"
         raise where.error("test_list", "cannot tell which function the asserts test: none of the "
                                        "functions they call is defined by the reference 'code'")
     assertions = tuple(tests + (challenge if include_challenge else []))
+    suite = TestSuite(kind="assertion", preamble=get_str(rec, "test_setup_code", where, default=""),
+                      assertions=assertions, entry_point=entry_point)
+    metadata: dict[str, Any] = {"text": text, "entry_point": entry_point,
+                                "n_challenge": len(challenge) if include_challenge else 0}
+    if compile_tests:
+        suite, why = compile_or_keep(suite)
+        if why:
+            metadata["not_compiled"] = why
     return Problem(
         task_id=f"mbpp/{task_id}",
         prompt=f"{text}\nYour code should pass these tests:\n" + "\n".join(tests),
-        tests=TestSuite(kind="assertion", preamble=get_str(rec, "test_setup_code", where, default=""),
-                        assertions=assertions, entry_point=entry_point),
+        tests=suite,
         source=source,
         reference_solution=code,
-        metadata={"text": text, "entry_point": entry_point, "n_challenge": len(challenge) if include_challenge else 0},
+        metadata=metadata,
     )
 
 
 def load_mbpp(path: str | Path | None = None, *, split: str = "all", include_challenge: bool = False,
-              limit: int | None = None) -> list[Problem]:
-    """MBPP problems of one split (`all`, `test`, `train`, `validation`, `prompt`)."""
+              limit: int | None = None, compile_tests: bool = True) -> list[Problem]:
+    """MBPP problems of one split (`all`, `test`, `train`, `validation`, `prompt`);
+    `compile_tests=False` keeps every test as the original assertion suite."""
     if split != "all" and split not in MBPP_SPLITS:
         raise DataError(f"mbpp: unknown split {split!r}; choose all, {', '.join(MBPP_SPLITS)}")
     ids = MBPP_SPLITS.get(split)
@@ -110,7 +124,8 @@ def load_mbpp(path: str | Path | None = None, *, split: str = "all", include_cha
                 raise where.error("task_id", f"split {split!r} needs an integer task_id, got {raw!r}")
             if int(raw) not in ids:
                 continue
-        problems.append(problem_from_mbpp(rec, where, include_challenge=include_challenge))
+        problems.append(problem_from_mbpp(rec, where, include_challenge=include_challenge,
+                                          compile_tests=compile_tests))
         if limit and len(problems) >= limit:
             break
     return problems

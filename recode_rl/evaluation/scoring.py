@@ -5,7 +5,8 @@ JSON-ready record per item, in order:
 
     benchmark, task_id, sample, difficulty, response, finish_reason, completion_tokens,
     generation_error, code, format_ok, verdict, passed, tests_passed, tests_total, error_type,
-    message, [passed_base, base_total for EvalPlus], [answer for math]
+    message, [passed_base, base_total for EvalPlus], [answer for math], [trust for code: the
+    suite's `TestSuite.trust`, "weak" when its tests ran beside the program]
 
 Responses are checked by `recode_rl.rewards.verify.verify_batch`, the reward pipeline's own
 parse -> execute / math-verify step (one executor batch per call); only the code extraction of
@@ -74,6 +75,8 @@ def score(items: Sequence[Item], style: PromptStyle, limits: Limits | None = Non
             "code": None, "format_ok": False, "verdict": None, "passed": False, "tests_passed": 0,
             "tests_total": 0, "error_type": None, "message": None,
         }
+        if not task.is_math:
+            rec["trust"] = task.tests.trust
         records.append(rec)
         if completion.finish_reason == "error":
             rec.update(verdict="generation_error", message=(completion.error or "")[:300])

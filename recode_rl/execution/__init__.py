@@ -26,6 +26,10 @@ are not mounted); network (empty network namespace); writes outside the job's pr
 directory (read-only root); daemons that double-fork (subreaper + kill-by-uid); secrets in the
 environment (scrubbed).
 
+Assertion tests (HumanEval, MBPP) are compiled on the trusted side into functional units
+(`execution.assertions`), so their expected values and comparisons never enter the sandbox;
+what cannot be compiled, and unittest suites, run beside the program and are `trust: "weak"`.
+
 Not contained: a program that deliberately introspects the harness's own memory in-process
 can forge an *assertion/unittest* completion report (stdio/functional grading is immune);
 work carried from one unit to a later one (files, memory); kernel exploits; CPU/memory-bandwidth
@@ -57,13 +61,14 @@ def execute_many(jobs: Iterable[Job], limits: Limits | None = None, *, max_worke
 
 
 def compute_outputs(program: str, fn_name: str, inputs: Sequence[Sequence[Any]], limits: Limits | None = None,
-                    class_name: str | None = None, *, with_seconds: bool = False) -> list[tuple]:
+                    class_name: str | None = None, *, with_seconds: bool = False, oracle: str = "equal") -> list[tuple]:
     """Call `fn_name(*args)` for each input in the sandbox and return `(True, value)` or
     `(False, "ErrorType: message")` per input — used to compute expected outputs from a
     trusted reference solution (EvalPlus), never to grade. `with_seconds`: a third element,
-    the wall seconds the supervisor measured for that call (None if not run)."""
+    the wall seconds the supervisor measured for that call (None if not run). `oracle`:
+    "not_none" reports what the grader of such a suite compares (`TestSuite.oracle`)."""
     tests = TestSuite(kind="functional", inputs=tuple(list(a) for a in inputs), outputs=(None,) * len(inputs),
-                      fn_name=fn_name, class_name=class_name)
+                      fn_name=fn_name, class_name=class_name, oracle=oracle)  # type: ignore[arg-type]
     raw = default_executor().raw(program, tests, limits)
     tail = (None,) if with_seconds else ()
     if "error" in raw:

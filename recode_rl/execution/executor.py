@@ -27,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from typing import Iterable, Sequence
 
-from recode_rl.execution.compare import stdio_equal, values_equal
+from recode_rl.execution.compare import check_value, stdio_equal, values_equal
 from recode_rl.execution.harness import from_wire, to_wire
 from recode_rl.execution.protocol import recv_msg, send_msg
 from recode_rl.execution.types import ExecutionResult, Limits, TestResult, TestSuite, Verdict
@@ -165,6 +165,8 @@ class Executor:
             "kind": tests.kind, "program": program, "n_units": n,
             "fn_name": tests.fn_name, "class_name": tests.class_name,
             "preamble": tests.preamble, "assertions": list(tests.assertions), "entry_point": tests.entry_point,
+            # EvalPlus's not-None oracle: the sandbox reports only `v if bool else v is not None`
+            "project": "not_none" if tests.oracle == "not_none" else None,
             # Inputs only: the expected outputs stay in this process.
             "inputs": list(tests.inputs) if tests.kind == "stdio" else [to_wire(list(a)) for a in tests.inputs],
             "limits": {**asdict(limits), "job_deadline": limits.job_deadline(n)},
@@ -215,7 +217,7 @@ class Executor:
                 except Exception as exc:  # noqa: BLE001 - one job never costs the batch its verdicts
                     n = max(len(tests), 1)
                     return ExecutionResult(Verdict.SANDBOX_ERROR, [TestResult(Verdict.SANDBOX_ERROR) for _ in range(n)],
-                                           message=f"executor failed: {exc!r}"[:300])
+                                           message=f"executor failed: {exc!r}"[:300], trust=tests.trust)
 
         futures = [self._pool.submit(one, job) for job in jobs]
         bar = None
@@ -276,7 +278,10 @@ def _grade_unit(rec: object, tests: TestSuite, i: int) -> TestResult:
                 value = from_wire(rec.get("value"))
             except Exception as exc:  # noqa: BLE001 - malformed value from the sandbox
                 return TestResult(Verdict.WRONG_ANSWER, secs, None, f"malformed result: {type(exc).__name__}")
-            ok = values_equal(value, tests.outputs[i], tests.atol, tests.oracle)
+            if tests.checks:   # assertion tests compiled into units: each keeps its own comparison
+                ok = check_value(value, tests.outputs[i], tests.checks[i])
+            else:
+                ok = values_equal(value, tests.outputs[i], tests.atol, tests.oracle)
             return TestResult(Verdict.PASSED if ok else Verdict.WRONG_ANSWER, secs, None, None if ok else "wrong result")
         return TestResult(Verdict.RUNTIME_ERROR, secs, et or "EarlyExit", msg)
     # assertion / unittest: only a report carrying the harness's token passes.
@@ -310,6 +315,12 @@ def grade(raw: object, tests: TestSuite, *, stop_on_first_failure: bool = False)
     Total: every unit gets a verdict whatever `raw` holds. The number of units comes from the
     TestSuite (stdio, functional, assertion), never from the records. With
     `stop_on_first_failure`, tests after the first failing one are NOT_RUN."""
+    result = _grade(raw, tests, stop_on_first_failure)
+    result.trust = tests.trust
+    return result
+
+
+def _grade(raw: object, tests: TestSuite, stop_on_first_failure: bool) -> ExecutionResult:
     if type(raw) is not dict or "error" in raw or type(raw.get("units", {})) is not dict:
         n = max(len(tests), 1)
         why = raw.get("error") if type(raw) is dict else None

@@ -11,13 +11,20 @@ stdio       program reads stdin, writes stdout. `inputs[i]` / `outputs[i]` are s
             Compared with LiveCodeBench's rule (see execution.compare).
 functional  call `fn_name(*inputs[i])` — or `class_name().fn_name(*inputs[i])` for LeetCode
             `class Solution` — and compare the returned value with `outputs[i]` (exact
-            equality of plain data; `atol` enables EvalPlus float tolerance).
+            equality of plain data; `atol` enables EvalPlus float tolerance; `oracle` names a
+            special rule), or, when `checks` is given, judge unit i by `checks[i]` (assertion
+            tests compiled into units by `execution.assertions`).
 assertion   run `preamble` (e.g. HumanEval's `def check(candidate): ...` or MBPP's
             `test_setup_code`) after the program, then each statement in `assertions` as one
             test. `entry_point` (if set) is wrapped so that only plain built-in values reach
             the test's `==`, and is also bound to the name `candidate`.
 unittest    `preamble` defines `unittest.TestCase` classes (BigCodeBench); every test method
             is one test.
+
+Trust (`TestSuite.trust`): "strong" when the trusted side judges every unit from observations
+(stdio, functional: expected values never enter the sandbox); "weak" when test code runs beside
+the program, in its process (assertion, unittest): a program can then reach the test's
+namespace, so the RL reward refuses such problems unless `reward.allow_weak_trust` is set.
 """
 
 from __future__ import annotations
@@ -26,9 +33,86 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Literal
 
-__all__ = ["TestKind", "TestSuite", "Verdict", "Limits", "TestResult", "ExecutionResult"]
+__all__ = ["TestKind", "Trust", "Check", "CHECK_OPS", "TestSuite", "Verdict", "Limits", "TestResult",
+           "ExecutionResult"]
 
 TestKind = Literal["stdio", "functional", "assertion", "unittest"]
+Trust = Literal["strong", "weak"]
+ORACLES = ("equal", "set", "not_none")
+CHECK_OPS = ("==", "!=", "<", "<=", ">", ">=", "in", "not in", "contains", "is", "is not", "truthy", "falsy", "ok",
+             "abs<", "abs<=", "isclose", "expr")
+CHECK_WRAPS = ("tuple", "list", "set", "frozenset", "sorted", "len", "int", "float", "str", "bool", "abs", "round",
+               "sum", "min", "max")
+
+
+def _wire(value: Any) -> Any:
+    from recode_rl.execution.harness import to_wire  # lazy: keeps this module import-light
+
+    return to_wire(value)
+
+
+def _unwire(value: Any) -> Any:
+    from recode_rl.execution.harness import from_wire
+
+    return from_wire(value)
+
+
+@dataclass(frozen=True)
+class Check:
+    """How one unit's returned value is judged on the trusted side (`compare.check_value`).
+
+    `v` is the returned value, passed first through the built-in `wrap` if one is named (`tuple`,
+    `set`, `sorted`, ...: the test's own `set(candidate(x)) == ...`), and `e` is the unit's
+    expected output (`TestSuite.outputs[i]`), computed from the test's own expressions:
+      "==" "!=" "<" "<=" ">" ">=" "in" "not in"   `v OP e`, Python's operator on fresh plain values
+      "contains"          `e in v`
+      "is" "is not"       `v is e`, e being None, True or False
+      "truthy" "falsy"    `bool(v)` / `not v` (`assert candidate(x)`, `assert not candidate(x)`)
+      "ok"                the call returned a plain value that `wrap` accepts
+      "abs<" "abs<="      `abs(v - e) < tol` / `<= tol`
+      "isclose"           `math.isclose(v, e, rel_tol=rel_tol, abs_tol=tol)`
+      "expr"              the test's own expression `expr`, `__value__` standing for v, evaluated by
+                          `execution.trusted_eval` with `env` (names -> plain values), `refs` (names
+                          -> whitelisted modules or their members, e.g. "math", "math.fabs") and
+                          `helpers` (trusted code of the problem, e.g. HumanEval/32's `poly`)
+    """
+
+    op: str = "=="
+    wrap: str | None = None
+    tol: float | None = None
+    rel_tol: float | None = None
+    expr: str | None = None
+    env: dict[str, Any] = field(default_factory=dict)
+    refs: dict[str, str] = field(default_factory=dict)
+    helpers: str = ""
+
+    def __post_init__(self) -> None:
+        if self.op not in CHECK_OPS:
+            raise ValueError(f"check op must be one of {', '.join(CHECK_OPS)}, not {self.op!r}")
+        if self.wrap is not None and self.wrap not in CHECK_WRAPS:
+            raise ValueError(f"check wrap must be one of {', '.join(CHECK_WRAPS)}, not {self.wrap!r}")
+        if self.op in ("abs<", "abs<=") and not isinstance(self.tol, (int, float)):
+            raise ValueError(f"check {self.op!r} needs a numeric tol")
+        if self.op == "expr" and not self.expr:
+            raise ValueError("check 'expr' needs the expression")
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"op": self.op}
+        for key in ("wrap", "tol", "rel_tol", "expr", "helpers"):
+            if getattr(self, key):
+                d[key] = getattr(self, key)
+        if self.env:
+            d["env"] = {k: _wire(v) for k, v in self.env.items()}
+        if self.refs:
+            d["refs"] = dict(self.refs)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Check":
+        d = dict(d)
+        if "env" in d:
+            d["env"] = {k: _unwire(v) for k, v in d["env"].items()}
+        return cls(**d)
 
 
 @dataclass(frozen=True)
@@ -42,17 +126,26 @@ class TestSuite:
     class_name: str | None = None       # functional: e.g. "Solution" for LeetCode-style problems
     atol: float | None = None           # functional: None = JSON-sourced data (a tuple equals a list);
                                         # a number, 0 included = EvalPlus rules (types kept, float tolerance)
-    oracle: Literal["equal", "set"] = "equal"   # functional: "set" = compare as sets (order and duplicates
-                                                # ignored; EvalPlus's set-equality MBPP tasks)
+    oracle: Literal["equal", "set", "not_none"] = "equal"  # functional, EvalPlus's special oracles: "set" =
+                                        # compare as sets (its set-equality MBPP tasks); "not_none" = the
+                                        # sandbox reports only `v if type(v) is bool else v is not None`
+                                        # (tasks whose reference returns an re.Match)
+    checks: tuple[Check, ...] = ()      # functional: one per unit, judging it instead of atol/oracle
     preamble: str = ""                  # assertion/unittest: test code run after the program
     assertions: tuple[str, ...] = ()    # assertion: one statement (or block) per test
     entry_point: str | None = None      # assertion: user function wrapped for plain-value results
+                                        # (kept by suites compiled from assertions, = fn_name)
 
     def __post_init__(self) -> None:
         if self.kind in ("stdio", "functional") and len(self.inputs) != len(self.outputs):
             raise ValueError(f"{self.kind} tests: {len(self.inputs)} inputs but {len(self.outputs)} outputs")
-        if self.oracle not in ("equal", "set"):
-            raise ValueError(f"oracle must be 'equal' or 'set', not {self.oracle!r}")
+        if self.oracle not in ORACLES:
+            raise ValueError(f"oracle must be one of {', '.join(ORACLES)}, not {self.oracle!r}")
+        if self.checks and (self.kind != "functional" or len(self.checks) != len(self.inputs)):
+            raise ValueError(f"checks: one per unit of a functional suite ({len(self.checks)} checks, "
+                             f"{self.kind} suite of {len(self.inputs)} inputs)")
+        if not all(isinstance(c, Check) for c in self.checks):
+            raise ValueError("checks: expected Check objects")
         if self.kind == "functional" and not self.fn_name:
             raise ValueError("functional tests need fn_name")
         if self.kind == "assertion" and not self.assertions:
@@ -67,15 +160,34 @@ class TestSuite:
             return len(self.assertions)
         return 1  # unittest: real count known after collection in the sandbox
 
+    @property
+    def trust(self) -> Trust:
+        """"strong": every unit is judged on the trusted side from observations; "weak": test
+        code runs in the program's process (see the module doc)."""
+        return "strong" if self.kind in ("stdio", "functional") else "weak"
+
     def to_dict(self) -> dict[str, Any]:
-        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
+        """JSON-safe. Functional inputs/outputs are written in the executor's tagged wire form
+        (`"values": "wire"`), so tuples, sets and non-finite floats survive a JSON round trip."""
+        d = {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
+        d["checks"] = [c.to_dict() for c in self.checks]
+        if self.kind == "functional":
+            try:
+                d["inputs"] = [_wire(list(a)) for a in self.inputs]
+                d["outputs"] = [_wire(v) for v in self.outputs]
+                d["values"] = "wire"
+            except TypeError:   # a value outside the wire whitelist: plain, as given
+                d["inputs"], d["outputs"] = list(self.inputs), list(self.outputs)
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "TestSuite":
         d = dict(d)
+        wire = d.pop("values", None) == "wire"
         for key in ("inputs", "outputs", "assertions"):
             if key in d and d[key] is not None:
-                d[key] = tuple(d[key])
+                d[key] = tuple(_unwire(v) for v in d[key]) if wire and key != "assertions" else tuple(d[key])
+        d["checks"] = tuple(c if isinstance(c, Check) else Check.from_dict(c) for c in d.get("checks") or ())
         return cls(**d)
 
 
@@ -135,6 +247,7 @@ class ExecutionResult:
     stderr_tail: str = ""              # last ~2 KB of the program's stderr
     error_type: str | None = None      # for SYNTAX_ERROR / job-level failures
     message: str | None = None
+    trust: Trust = "strong"            # the suite's trust (TestSuite.trust): "weak" = test code ran in the sandbox
 
     @property
     def passed(self) -> int:
@@ -158,7 +271,8 @@ class ExecutionResult:
     def summary(self) -> dict[str, Any]:
         """Compact, JSON-safe summary for logs and reward results."""
         return {"verdict": self.verdict.value, "passed": self.passed, "total": self.total,
-                "seconds": round(self.seconds, 4), "error_type": self.error_type, "message": self.message}
+                "seconds": round(self.seconds, 4), "error_type": self.error_type, "message": self.message,
+                "trust": self.trust}
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.summary(), "tests": [t.to_dict() for t in self.tests], "stderr_tail": self.stderr_tail}

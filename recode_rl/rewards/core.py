@@ -72,6 +72,10 @@ class RewardConfig(StageConfig):
     compiler_syntax_error: float = -1.0   # does not compile, or no code could be extracted
     gate_requires_format: bool = False    # also close the gate when the format is invalid
     score_failing: bool = False           # score gated-out samples for monitoring (never rewarded)
+    # Problems whose tests run beside the program (TestSuite.trust "weak": uncompiled assertion
+    # suites, unittest suites such as BigCodeBench) can be fooled by a program that reaches the
+    # test's namespace, which a policy would learn to do; they are refused unless this is true.
+    allow_weak_trust: bool = False
 
     @property
     def uses_process(self) -> bool:

@@ -12,7 +12,8 @@ shares its first step, `rewards.verify.verify_batch`, and has no reward to combi
 3. `combine` each sample (formulas in `recode_rl.rewards.core`).
 
 Failures are loud: scorer errors propagate, a kind that needs process scores without a scorer is a
-ConfigError, per-sample problems land in `RewardResult.errors`. The returned metrics (never faked as
+ConfigError, a problem whose tests have `trust: "weak"` is a DataError naming it (unless
+`reward.allow_weak_trust`; see `check_trust`), per-sample problems land in `RewardResult.errors`. The returned metrics (never faked as
 0 when undefined) are listed once, in docs/integration.md §1.
 """
 
@@ -31,7 +32,21 @@ from recode_rl.rewards.core import MATH_KINDS, RewardConfig, RewardResult, combi
 from recode_rl.rewards.scorer import ProcessScorer, check_scores
 from recode_rl.rewards.verify import ExecutorFn, default_parse, verify_batch
 
-__all__ = ["score_batch", "score_in_chunks", "summarize"]
+__all__ = ["score_batch", "score_in_chunks", "summarize", "check_trust"]
+
+
+def check_trust(problems: Sequence[Problem], cfg: RewardConfig, where: str = "reward") -> None:
+    """Refuse problems whose tests run beside the program (`TestSuite.trust == "weak"`): in RL the
+    executor is the reward, and such tests can be fooled by a program that reaches their namespace
+    (docs/executor.md). `cfg.allow_weak_trust` opts in. The error names every such task."""
+    if cfg.allow_weak_trust:
+        return
+    weak = list(dict.fromkeys(p.task_id for p in problems if p.tests is not None and p.tests.trust == "weak"))
+    if weak:
+        shown = ", ".join(weak[:20]) + (f", ... ({len(weak)} in all)" if len(weak) > 20 else "")
+        raise DataError(f"{where}: {len(weak)} problem(s) have tests with trust: weak (assertion/unittest code that "
+                        f"runs beside the program and can be fooled by it): {shown}. Drop them (data.exclude) or "
+                        "set reward.allow_weak_trust: true to reward them anyway")
 
 
 def _check_kinds(problems: Sequence[Problem], cfg: RewardConfig) -> None:
@@ -58,6 +73,7 @@ def score_batch(
     if len(problems) != len(responses):
         raise ValueError(f"score_batch: {len(problems)} problems but {len(responses)} responses")
     _check_kinds(problems, cfg)
+    check_trust(problems, cfg)
     t0 = time.perf_counter()
     parsed = [default_parse(p, r) for p, r in zip(problems, responses)]
     t1 = time.perf_counter()

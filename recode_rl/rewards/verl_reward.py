@@ -33,7 +33,7 @@ from recode_rl.execution.config import LimitsConfig
 from recode_rl.execution.types import Limits
 from recode_rl.rewards.config import ScorerConfig, build_scorer, scorer_config
 from recode_rl.rewards.core import RewardConfig, RewardResult, combine
-from recode_rl.rewards.pipeline import score_batch
+from recode_rl.rewards.pipeline import check_trust, score_batch
 from recode_rl.rewards.scorer import ProcessScorer
 from recode_rl.rewards.verify import default_parse, verify_batch
 from recode_rl.rewards.verl_data import checker_from_ground_truth
@@ -135,6 +135,7 @@ def _split(info: Any) -> str | None:
 def _withheld(problems: list[Problem], responses: list[str], splits: list[str | None], cfg: RewardConfig,
               limits: Limits, max_workers: int | None) -> list[dict[str, float]]:
     """Format and outcome as usual, no process term: veRL's validation call without a scorer."""
+    check_trust(problems, cfg)
     parsed = [default_parse(p, r) for p, r in zip(problems, responses)]
     verified = verify_batch(problems, responses, parsed=parsed, limits=limits, max_workers=max_workers)
     # combine() records "process score required ... none was given" in RewardResult.errors for

@@ -172,6 +172,9 @@ def train(cfg: Config, *, callbacks: Sequence[Any] = (), model: Any = None, toke
             log.info("%s: --no-resume: the previous checkpoints moved to %s", STAGE, aside)
 
     problems = load_training_problems(cfg.data)
+    from recode_rl.rewards.pipeline import check_trust
+
+    check_trust(problems, cfg.reward, "train-rl data.train")   # weak-trust tests: refused before any model loads
     if tokenizer is None:
         tokenizer = load_tokenizer(model_path, cfg.model.trust_remote_code)
     rows, too_long = drop_long_prompts(dataset_rows(problems, cfg.data.prompt), tokenizer, cfg.data.max_prompt_length)

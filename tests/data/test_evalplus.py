@@ -183,3 +183,87 @@ def test_mbpp_plus_set_equality_tasks_are_marked(shared_data):
     # knows no task names), and only for them
     problems = {p.task_id: p for p in load_evalplus("mbpp+", task_ids=["Mbpp/2", "Mbpp/3"])}
     assert problems["Mbpp/2"].tests.oracle == "set" and problems["Mbpp/3"].tests.oracle == "equal"
+
+
+class ProjectingCompute(FakeCompute):
+    """FakeCompute that projects as the sandbox does under EvalPlus's not-None oracle."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.oracles: list[str] = []
+
+    def __call__(self, program: str, fn_name: str, inputs: list[Any], limits: Any,
+                 oracle: str = "equal") -> list[tuple]:
+        self.oracles.append(oracle)
+        out = super().__call__(program, fn_name, inputs, limits)
+        if oracle == "not_none":
+            out = [(ok, (v if isinstance(v, bool) else v is not None) if ok else v) for ok, v in out]
+        return out
+
+
+def test_not_none_tasks_are_computed_as_the_grader_compares_them(tmp_path: Path) -> None:
+    rec = {"task_id": "Mbpp/737", "prompt": "", "entry_point": "check_str", "test": "", "contract": "", "atol": 0,
+           "canonical_solution": "import re\ndef check_str(s):\n    return re.search('^a', s)\n",
+           "base_input": [["abc"], ["xbc"]], "plus_input": [["a"]]}
+    f = _write(tmp_path, [rec])
+    # a cache line from before the oracle existed: the Match objects could not be stored
+    cache = evalplus_cache_path(f)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_text(json.dumps({"task_id": "Mbpp/737", "outputs": {"1": None}, "seconds": {},
+                                 "errors": {"0": "NonPlainValue: unserializable return value: re.Match"}}) + "\n")
+    fake = ProjectingCompute()
+    (p,) = load_evalplus("mbpp+", f, compute=fake, progress=False)
+    assert fake.oracles == ["not_none"]                        # recomputed once, projected
+    assert p.tests.oracle == "not_none" and p.tests.outputs == (True, False, True) and not p.metadata["dropped"]
+    again = ProjectingCompute()
+    load_evalplus("mbpp+", f, compute=again, progress=False)
+    assert again.calls == []                                   # now cached as projected
+
+
+def test_evalplus_not_none_oracle_in_the_sandbox(shared_data: Path) -> None:
+    from recode_rl.execution import execute_many
+
+    (p,) = load_problems("mbpp+", task_ids=["Mbpp/737"], progress=False)
+    # check_str matches '^[aeiouAEIOU][A-Za-z0-9_]*': base inputs 'annie', 'dawood', 'Else'
+    assert p.tests.oracle == "not_none" and p.tests.outputs[:3] == (True, False, True)
+    assert len(p.tests) == 3 + 107 and not p.metadata["dropped"]   # no input dropped any more
+    as_bool = "import re\ndef check_str(s):\n    return bool(re.match('^[aeiouAEIOU][A-Za-z0-9_]*', s))\n"
+    always = "def check_str(s):\n    return 'match'\n"     # never None: wrong on 'dawood'
+    results = execute_many([(p.reference_solution, p.tests), (as_bool, p.tests), (always, p.tests),
+                            (p.reference_solution + "\ncheck_str = lambda s: None\n", p.tests)])
+    assert [r.all_passed for r in results] == [True, True, False, False]
+    assert results[2].tests[1].verdict.value == "wrong_answer" and results[2].tests[0].verdict.value == "passed"
+
+
+OTHER_ROOT = """
+_reference = find_zero
+
+
+def find_zero(xs):   # Newton's method from x = 5 instead of 0; the reference where it does not converge
+    dxs = [xs[i] * i for i in range(1, len(xs))]
+    x = 5.0
+    for _ in range(1000):
+        fx, dfx = poly(xs, x), poly(dxs, x)
+        if abs(fx) < 1e-5:
+            return x
+        if dfx == 0:
+            break
+        x = x - fx / dfx
+    return _reference(xs)
+"""
+
+
+def test_humaneval_plus_32_any_root_within_atol_passes(shared_data: Path) -> None:
+    from recode_rl.execution import execute_many
+
+    (p,) = load_problems("humaneval+", task_ids=["HumanEval/32"], progress=False)
+    assert len(p.tests.checks) == len(p.tests) and p.tests.checks[0].op == "expr"
+    assert "def poly(" in p.tests.checks[0].helpers and p.tests.checks[0].env["atol"] == 1e-4
+    other = p.reference_solution + OTHER_ROOT
+    # it finds other roots than the reference on some inputs, so `==` with a tolerance would fail it
+    ns: dict[str, Any] = {}
+    exec(other, ns)
+    assert sum(abs(ns["find_zero"](*args) - out) > 1e-3 for args, out in zip(p.tests.inputs, p.tests.outputs)) > 10
+    off = p.reference_solution + "\n_f = find_zero\ndef find_zero(xs):\n    return _f(xs) + 0.01\n"
+    results = execute_many([(p.reference_solution, p.tests), (other, p.tests), (off, p.tests)])
+    assert [r.all_passed for r in results] == [True, True, False]

@@ -49,7 +49,9 @@ def test_mixed_schema_file(tmp_path: Path) -> None:
     problems = load_problems(str(f))
     assert [p.task_id for p in problems] == ["own/1", "q9", "HE/x", "mbpp/3", "mixed/4", "mixed/5"]
     assert problems[0] == _own()
-    assert [p.tests.kind for p in problems] == ["stdio", "stdio", "assertion", "assertion", "stdio", "stdio"]
+    # the HumanEval and MBPP records' asserts are compiled into functional units
+    assert [p.tests.kind for p in problems] == ["stdio", "stdio", "functional", "functional", "stdio", "stdio"]
+    assert problems[3].tests.inputs == ([2],) and problems[3].tests.outputs == (4,)
     assert len(load_problems(str(f), limit=2)) == 2
 
     from recode_rl.execution import execute_many

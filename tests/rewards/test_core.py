@@ -255,7 +255,8 @@ def test_to_dict_is_json_ready():
 
     d = combine(cfg("recode"), OK, ALL_PASS, 0.8).to_dict()
     assert json.loads(json.dumps(d))["verdict"] == {"verdict": "passed", "passed": 3, "total": 3,
-                                                   "seconds": 0.0, "error_type": None, "message": "detail"}
+                                                   "seconds": 0.0, "error_type": None, "message": "detail",
+                                                   "trust": "strong"}
 
 
 def test_think_words_counts_the_reasoning_length():

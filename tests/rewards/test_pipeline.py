@@ -214,3 +214,36 @@ def test_math_kind_uses_math_verify_against_the_problem_answer():
         score_batch([code], responses[:1], RewardConfig(kind="math"), scorer)
     with pytest.raises(DataError, match="problem m1, field 'tests'.*use reward kind 'math'"):
         score_batch([problem], responses[:1], RewardConfig(kind="outcome"), scorer)
+
+
+def test_weak_trust_problems_are_refused_unless_opted_in():
+    from recode_rl.errors import DataError
+
+    weak = [Problem(task_id=f"bcb/{i}", prompt="?", tests=Suite(kind="unittest", preamble="import unittest\n"))
+            for i in range(2)]
+    compiled = Problem(task_id="he/0", prompt="?", tests=Suite(kind="functional", inputs=([1],), outputs=(2,),
+                                                                    fn_name="f"))
+    problems = [compiled, *weak, weak[0]]
+    calls: list = []
+    with pytest.raises(DataError, match=r"2 problem\(s\) have tests with trust: weak.*: bcb/0, bcb/1\. "
+                                        r".*reward\.allow_weak_trust: true"):
+        score_batch(problems, ["print('PASS')"] * 4, RewardConfig(kind="outcome"), NoScorer(),
+                    executor=fake_executor(calls))
+    assert calls == []   # refused before anything ran
+    rewards, _ = score_batch(problems, [ok("t", "print('PASS')")] * 4,
+                             RewardConfig(kind="outcome", allow_weak_trust=True), NoScorer(),
+                             executor=fake_executor(calls))
+    assert [r.reward for r in rewards] == [2.0] * 4 and len(calls[0]) == 4
+    assert [r.verdict["trust"] for r in rewards] == ["strong"] * 4   # the fake executor's results
+
+
+def test_weak_trust_names_at_most_twenty_tasks():
+    from recode_rl.errors import DataError
+    from recode_rl.rewards.pipeline import check_trust
+
+    weak = [Problem(task_id=f"t{i}", prompt="?", tests=Suite(kind="assertion", assertions=("assert True",)))
+            for i in range(25)]
+    with pytest.raises(DataError, match=r"^train-rl data.train: 25 problem\(s\).*t19, \.\.\. \(25 in all\)"):
+        check_trust(weak, RewardConfig(), "train-rl data.train")
+    check_trust(weak, RewardConfig(allow_weak_trust=True))   # opted in: no error
+    check_trust([Problem(task_id="m", prompt="?", answer="1")], RewardConfig(kind="math"))  # math: no tests

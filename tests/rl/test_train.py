@@ -22,8 +22,8 @@ def policy(tmp_path_factory):
     return tiny_policy_folder(tmp_path_factory.mktemp("policy"))
 
 
-def _cfg(tmp_path, policy, **train) -> Config:
-    problems = write_problems(tmp_path / "problems.jsonl", [ADD])
+def _cfg(tmp_path, policy, problems=None, **train) -> Config:
+    problems = problems or write_problems(tmp_path / "problems.jsonl", [ADD])
     return Config.model_validate({
         "run_dir": str(tmp_path / "run"),
         "model": {"path": str(policy)},
@@ -167,3 +167,17 @@ def test_train_top_layers_updates_only_the_top_block(tmp_path, policy):
     changed = {k for k in before if not torch.equal(before[k], after[k])}
     depth = max(int(k.split(".")[2]) for k in before if k.startswith("model.layers."))
     assert changed and all(k.startswith(f"model.layers.{depth}.") or k == "model.norm.weight" for k in changed)
+
+
+def test_weak_trust_training_problems_are_refused(tmp_path, policy):
+    from recode_rl.data.schema import Problem
+    from recode_rl.errors import DataError
+    from recode_rl.execution.types import TestSuite
+    from recode_rl.rl.train import train
+
+    weak = tmp_path / "weak.jsonl"
+    suite = TestSuite(kind="unittest", preamble="import unittest\nclass T(unittest.TestCase):\n    pass\n")
+    weak.write_text(json.dumps(Problem(task_id="bcb/7", prompt="p", tests=suite).to_dict()) + "\n")
+    cfg = _cfg(tmp_path, policy, problems=weak)
+    with pytest.raises(DataError, match=r"train-rl data.train: 1 problem\(s\) have tests with trust: weak.*bcb/7"):
+        train(cfg, tokenizer=chat_tokenizer())
