@@ -70,7 +70,7 @@ def train_score_based(cfg: Config, run: RunDir, *, model: Any = None, tokenizer:
     from datasets import Dataset
     from transformers import DataCollatorWithPadding, EarlyStoppingCallback, Trainer, TrainingArguments
 
-    from recode_rl.trainer_progress import show_progress
+    from recode_rl.trainer_progress import quiet_known_warnings, show_progress
 
     if cfg.train.num_threads:
         torch.set_num_threads(cfg.train.num_threads)
@@ -103,21 +103,22 @@ def train_score_based(cfg: Config, run: RunDir, *, model: Any = None, tokenizer:
             loss = score_loss(outputs.logits.squeeze(-1), target, loss_kind)
             return (loss, outputs) if return_outputs else loss
 
-    peft = peft_config(cfg.lora)
-    if peft is not None:
-        from peft import get_peft_model
-        model = get_peft_model(model, peft)
     args = TrainingArguments(**trainer_kwargs(cfg, run.checkpoints / "trainer", has_eval=has_eval, metric="loss"),
                              label_names=["labels"])
     callbacks: list[Any] = [MetricsLogger(run, "train")]
     if has_eval and cfg.train.early_stopping_patience:
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=cfg.train.early_stopping_patience))
-    trainer = ScoreTrainer(model=model, args=args, train_dataset=Dataset.from_dict(train_ids),
-                           eval_dataset=Dataset.from_dict(val_ids) if has_eval else None,
-                           data_collator=DataCollatorWithPadding(tokenizer), processing_class=tokenizer,
-                           callbacks=callbacks)
-    show_progress(trainer, "train-rm", PROGRESS_FIELDS)
-    result = trainer.train(resume_from_checkpoint=resume)
+    with quiet_known_warnings():     # peft's deprecated checkpointing call (trainer_progress)
+        peft = peft_config(cfg.lora)
+        if peft is not None:
+            from peft import get_peft_model
+            model = get_peft_model(model, peft)
+        trainer = ScoreTrainer(model=model, args=args, train_dataset=Dataset.from_dict(train_ids),
+                               eval_dataset=Dataset.from_dict(val_ids) if has_eval else None,
+                               data_collator=DataCollatorWithPadding(tokenizer), processing_class=tokenizer,
+                               callbacks=callbacks)
+        show_progress(trainer, "train-rm", PROGRESS_FIELDS)
+        result = trainer.train(resume_from_checkpoint=resume)
 
     final_model, out, summary = export_and_summarize(
         trainer, result, tokenizer, run, cfg, objective=f"score-{loss_kind}", backbone=backbone,

@@ -339,7 +339,7 @@ def train_bradley_terry(cfg: Config, run: RunDir, *, model: Any = None, tokenize
     from transformers import EarlyStoppingCallback
     from trl import RewardConfig, RewardTrainer
 
-    from recode_rl.trainer_progress import show_progress
+    from recode_rl.trainer_progress import quiet_known_warnings, show_progress
 
     if cfg.train.num_threads:
         torch.set_num_threads(cfg.train.num_threads)
@@ -361,15 +361,15 @@ def train_bradley_terry(cfg: Config, run: RunDir, *, model: Any = None, tokenize
     callbacks: list[Any] = [MetricsLogger(run, "train")]
     if has_eval and cfg.train.early_stopping_patience:
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=cfg.train.early_stopping_patience))
-    trainer = RewardTrainer(model=model, args=args, train_dataset=Dataset.from_dict(train_ids),
-                            eval_dataset=Dataset.from_dict(val_ids) if has_eval else None,
-                            processing_class=tokenizer, callbacks=callbacks, peft_config=peft_config(cfg.lora))
-    show_progress(trainer, "train-rm", PROGRESS_FIELDS)
-    # Our truncation guarantees TRL's length filter removes nothing; check rather than trust.
-    if len(trainer.train_dataset) != len(train_pairs) or (has_eval and len(trainer.eval_dataset) != len(val_pairs)):
-        raise RuntimeError("TRL dropped preference pairs despite truncation; this is a bug, please report it")
-
-    result = trainer.train(resume_from_checkpoint=resume)
+    with quiet_known_warnings():     # peft's deprecated checkpointing call (trainer_progress)
+        trainer = RewardTrainer(model=model, args=args, train_dataset=Dataset.from_dict(train_ids),
+                                eval_dataset=Dataset.from_dict(val_ids) if has_eval else None,
+                                processing_class=tokenizer, callbacks=callbacks, peft_config=peft_config(cfg.lora))
+        show_progress(trainer, "train-rm", PROGRESS_FIELDS)
+        # Our truncation guarantees TRL's length filter removes nothing; check rather than trust.
+        if len(trainer.train_dataset) != len(train_pairs) or (has_eval and len(trainer.eval_dataset) != len(val_pairs)):
+            raise RuntimeError("TRL dropped preference pairs despite truncation; this is a bug, please report it")
+        result = trainer.train(resume_from_checkpoint=resume)
 
     final_model, out, summary = export_and_summarize(
         trainer, result, tokenizer, run, cfg, objective="bradley-terry", backbone=backbone,

@@ -173,7 +173,7 @@ def train_sft(cfg: SFTConfig, *, callbacks: Sequence[Any] = (), tokenizer: Any =
     from recode_rl.prompts import policy_messages
     from recode_rl.rl.callbacks import RunDirMetrics, truncate_metrics
     from recode_rl.rl.data import load_training_problems
-    from recode_rl.trainer_progress import show_progress
+    from recode_rl.trainer_progress import quiet_known_warnings, show_progress
 
     if cfg.train.num_threads:
         torch.set_num_threads(cfg.train.num_threads)
@@ -209,10 +209,11 @@ def train_sft(cfg: SFTConfig, *, callbacks: Sequence[Any] = (), tokenizer: Any =
         truncate_metrics(run, plan.step)
     elif resume is None and main_process and run.metrics_path.exists():
         run.metrics_path.unlink()
-    trainer = SFTTrainer(model=model_path, args=args, train_dataset=dataset, processing_class=tokenizer,
-                         callbacks=[metrics_cb, *callbacks])
-    show_progress(trainer, STAGE, {"loss": "loss"})  # log dicts go to metrics.jsonl, not stdout
-    trainer.train(resume_from_checkpoint=resume)
+    with quiet_known_warnings():                    # TRL/peft's deprecated checkpointing calls (trainer_progress)
+        trainer = SFTTrainer(model=model_path, args=args, train_dataset=dataset, processing_class=tokenizer,
+                             callbacks=[metrics_cb, *callbacks])
+        show_progress(trainer, STAGE, {"loss": "loss"})  # log dicts go to metrics.jsonl, not stdout
+        trainer.train(resume_from_checkpoint=resume)
     final = run.checkpoints / "final"
     trainer.save_model(str(final))
     if trainer.accelerator.is_main_process:
