@@ -16,7 +16,6 @@ The paper does not say which it used.
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
@@ -27,7 +26,7 @@ from recode_rl.reward_model.encoding import encode
 from recode_rl.reward_model.scoring import RewardModel, sigmoid
 from recode_rl.reward_model.train import (
     PROGRESS_FIELDS, MetricsLogger, TruncationStats, backbone_for, export_and_summarize, start_metrics,
-    model_card, peft_config, split_by_problem, trainer_kwargs,
+    model_card, peft_config, split_by_problem, trainer_kwargs, write_summary,
 )
 from recode_rl.rundir import RunDir
 
@@ -132,5 +131,5 @@ def train_score_based(cfg: Config, run: RunDir, *, model: Any = None, tokenizer:
         summary["validation_mse"] = sum((p - r.score) ** 2 for p, r in zip(pred, val)) / len(val)
         summary["validation_mae"] = sum(abs(p - r.score) for p, r in zip(pred, val)) / len(val)
         run.log_metrics(trainer.state.global_step, {"final/validation_mse": summary["validation_mse"]})
-    (run.report / "train_rm.json").write_text(json.dumps(summary, indent=2) + "\n")
+    write_summary(run, trainer, summary)
     return summary

@@ -37,10 +37,11 @@ from recode_rl.rundir import RunDir
 from recode_rl.trainer_args import finish_trainer_kwargs, hub_kwargs
 
 __all__ = ["TruncationStats", "split_by_problem", "encode_pairs", "load_backbone", "train_bradley_terry",
-           "train_reward_model", "pairwise_accuracy", "start_metrics"]
+           "train_reward_model", "pairwise_accuracy", "start_metrics", "plan_rerun", "write_summary"]
 
 T = TypeVar("T")
 log = logging.getLogger("recode_rl.reward_model")
+STAGE = "train-rm"
 
 # shown on the terminal's progress bar; every log dict goes to metrics.jsonl (`MetricsLogger`)
 PROGRESS_FIELDS = {"loss": "loss", "val_loss": "eval_loss", "val_acc": "eval_accuracy"}
@@ -384,20 +385,64 @@ def train_bradley_terry(cfg: Config, run: RunDir, *, model: Any = None, tokenize
                                         batch_size=cfg.train.per_device_batch_size)
         summary["validation_accuracy"] = pairwise_accuracy(chosen, rejected)
         run.log_metrics(trainer.state.global_step, {"final/validation_accuracy": summary["validation_accuracy"]})
-    (run.report / "train_rm.json").write_text(json.dumps(summary, indent=2) + "\n")
+    write_summary(run, trainer, summary)
     return summary
 
 
+def write_summary(run: RunDir, trainer: Any, summary: dict[str, Any]) -> None:
+    """`report/train_rm.json`, then the trainer state beside the exported model. Written last, that state
+    marks the run finished for a rerun (`recode_rl.rl.resume.plan_resume`): a run that crashed before
+    it resumes instead of stopping as a no-op."""
+    if trainer.accelerator.is_main_process:
+        (run.report / "train_rm.json").write_text(json.dumps(summary, indent=2) + "\n")
+        trainer.state.save_to_json(str(run.checkpoints / "reward_model" / "trainer_state.json"))
+
+
+def layout(root: Path) -> dict[str, Path]:
+    """Where train-rm keeps its trainer checkpoints and its export (`plan_resume` / `set_aside` arguments)."""
+    return {"checkpoints": root / "checkpoints" / "trainer", "final": root / "checkpoints" / "reward_model"}
+
+
+def plan_rerun(cfg: Config) -> Any:
+    """What this start does in `cfg.run_dir` (`recode_rl.rl.resume.plan_resume`): fresh start, resume, or
+    nothing when the run already finished; a change a resume cannot honour is refused here."""
+    from recode_rl.rl.resume import ResumePlan, plan_resume
+
+    if cfg.run_dir is None:
+        return ResumePlan()
+    root = Path(cfg.run_dir)
+    plan = plan_resume(root, STAGE, cfg, max_steps=cfg.train.max_steps, epochs=cfg.train.epochs, **layout(root))
+    if plan.finished_step is not None:
+        log.warning("%s: %s already finished at step %d; nothing to train. Ask for more (train.max_steps or "
+                    "train.epochs) to extend it, or --no-resume to start over", STAGE, root, plan.finished_step)
+    return plan
+
+
+def _finished(root: Path, step: int) -> dict[str, Any]:
+    """The summary of a finished run as its first start wrote it, marked `already_finished`."""
+    run = RunDir(root)
+    path = run.report / "train_rm.json"
+    summary = json.loads(path.read_text()) if path.is_file() else {}
+    return {**summary, "checkpoint": str(layout(root)["final"]), "steps": step, "already_finished": True}
+
+
 def train_reward_model(cfg: Config) -> tuple[dict[str, Any], RunDir]:
-    """`recode train-rm` without the printing: preflight, run directory, then the configured objective."""
+    """`recode train-rm` without the printing: preflight, rerun plan, run directory, then the configured
+    objective. A rerun of a finished run trains and writes nothing (summary `already_finished`)."""
     from recode_rl.preflight.checks import require_ok
+    from recode_rl.rl.resume import set_aside
 
     if int(os.environ.get("WORLD_SIZE", "1")) > 1 and cfg.run_dir is None:
         raise ConfigError("multi-process runs need an explicit run_dir (--run-dir): every rank must use the same one")
-    require_ok("train-rm", cfg)        # before loading anything (recode preflight)
-    run_dir = RunDir.create(cfg.run_dir, stage="train-rm")
+    require_ok(STAGE, cfg)             # before loading anything (recode preflight)
+    plan = plan_rerun(cfg)             # a finished run is a no-op; refused changes fail here
+    if plan.finished_step is not None:
+        return _finished(Path(str(cfg.run_dir)), plan.finished_step), RunDir(Path(str(cfg.run_dir)))
+    run_dir = RunDir.create(cfg.run_dir, stage=STAGE)
     if int(os.environ.get("RANK", "0")) == 0:   # one writer; every rank shares the run dir
-        run_dir.write_config(cfg, "train-rm")
+        run_dir.write_config(cfg, STAGE, plan.record())
+        if not cfg.resume and (aside := set_aside(**layout(run_dir.root))) is not None:   # --no-resume
+            log.info("%s: --no-resume: the previous checkpoints and model moved to %s", STAGE, aside)
     if cfg.train.objective == "score":
         from recode_rl.reward_model.score_based import train_score_based as train_fn
     else:
