@@ -16,8 +16,8 @@ sub-directory per stage under one root; `recode report` walks nested run directo
 
 A command that fails before doing any work leaves no skeleton behind: `discard_if_unused`, worn by
 every CLI command (`recode_rl.cli.main`) and every `recode_rl.api` call (as a decorator), removes
-the run directories created inside it that hold nothing but empty folders and the bookkeeping files
-(`config.*.yaml`, `runs.jsonl`). A directory that existed before is never removed.
+the run directories created inside it that hold nothing but empty folders, empty files and the
+bookkeeping files (`config.*.yaml`, `runs.jsonl`). A directory that existed before is never removed.
 """
 
 from __future__ import annotations
@@ -111,9 +111,10 @@ class RunDir:
 
 
 def _holds_work(root: Path) -> bool:
-    """Any file besides the bookkeeping a command writes before it starts working?"""
+    """Any non-empty file besides the bookkeeping a command writes before it starts working?
+    (An empty file, e.g. a sample store or call cache opened before the first answer, holds nothing.)"""
     for path in root.rglob("*"):
-        if path.is_dir():
+        if path.is_dir() or path.stat().st_size == 0:
             continue
         if path.parent == root and (path.name == "runs.jsonl" or (path.name.startswith("config.")
                                                                    and path.suffix == ".yaml")):
