@@ -95,6 +95,12 @@ _SYSTEMIC = {
 }
 
 
+# Attempts before a refused connection stops the run while the server has not answered once in it: then it
+# is not running or the URL is wrong, and the full backoff (about half a minute) would only delay the error.
+# Once it has answered, refusals get every retry (a server restarting mid-run).
+_FIRST_CONTACT_ATTEMPTS = 2
+
+
 def _systemic(url: str, status: int, snippet: str, base_url: str) -> ServerError:
     fix = _SYSTEMIC[status].replace("{base}", base_url)
     return ServerError(f"{url}: HTTP {status}: {snippet[:200]!r}; {fix}")
@@ -122,6 +128,7 @@ class OpenAIGenerator:
         self.on_error = on_error
         self.extra_body = dict(extra_body or {})
         self._rng = random.Random(seed)
+        self._answered = False   # has the server answered once (any status)? see _FIRST_CONTACT_ATTEMPTS
         self.model_id = model if endpoint == "chat" else f"{model}#completions"
         self.url = f"{self.base_url}/{'chat/completions' if endpoint == 'chat' else 'completions'}"
 
@@ -167,8 +174,9 @@ class OpenAIGenerator:
     # ---- transport ----
     async def _request(self, client: httpx.AsyncClient, body: dict[str, Any], sampling: SamplingParams) -> Completion:
         last = ""
-        refused = 0
+        refused = attempts = 0
         for attempt in range(self.max_retries + 1):
+            attempts += 1
             retry_after: float | None = None
             try:
                 response = await client.post(self.url, json=body)
@@ -177,9 +185,12 @@ class OpenAIGenerator:
             except httpx.ConnectError as exc:
                 last = f"connection error: {exc!r}"
                 refused += 1
+                if not self._answered and refused >= _FIRST_CONTACT_ATTEMPTS:
+                    break
             except httpx.TransportError as exc:
                 last = f"connection error: {exc!r}"
             else:
+                self._answered = True
                 status = response.status_code
                 if status == 200:
                     return self.parse_response(response, sampling)
@@ -195,8 +206,9 @@ class OpenAIGenerator:
                 delay = retry_after if retry_after is not None else backoff_delay(
                     attempt, self.backoff_base, self.backoff_max, self._rng)
                 await asyncio.sleep(delay)
-        if refused == self.max_retries + 1:
-            raise ServerError(f"{self.url}: connection failed on all {refused} attempts ({last}); is the server "
+        if refused == attempts:
+            never = "" if self._answered else "; the server has not answered once in this run"
+            raise ServerError(f"{self.url}: connection failed on all {refused} attempts ({last}){never}; is the server "
                               "running and is generator.base_url right?")
         raise GenerationError(f"{self.url}: gave up after {self.max_retries + 1} attempts; last error: {last}")
 

@@ -208,6 +208,30 @@ def test_connection_error_retried_then_raised():
         g.generate(["x"], 1, SP)
 
 
+def test_a_server_that_never_answered_stops_the_run_after_two_refusals():
+    """Not running (or a wrong URL): the full backoff (6 attempts, ~30 s with the defaults) only delayed
+    the same error."""
+    import socket
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    g = OpenAIGenerator("m", f"http://127.0.0.1:{port}/v1", max_retries=5, backoff_base=0.01, seed=0)
+    with pytest.raises(ServerError, match=r"on all 2 attempts.*has not answered once in this run"):
+        g.generate(["x"], 1, SP)
+
+
+def test_a_server_that_answered_once_gets_every_retry_when_it_goes_away():
+    s = FakeServer()
+    g = gen(s, max_retries=3)
+    assert g.generate(["a"], 1, SP)[0][0].text == "echo:a"
+    s.close()                                   # e.g. restarting: refusals are retried in full
+    with pytest.raises(ServerError, match=r"connection failed on all 4 attempts") as err:
+        g.generate(["b"], 1, SP)
+    assert "has not answered" not in str(err.value)
+
+
 def test_generate_inside_running_event_loop(server):
     import asyncio
 
