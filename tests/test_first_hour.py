@@ -256,6 +256,8 @@ MISTAKES = {
     "empty solution file": (lambda f, s, srv: ["check", "--solutions", str(f["empty.jsonl"])], "no solutions"),
     "empty problem file": (lambda f, s, srv: ["check", "--dataset", str(f["empty.jsonl"]), "--solutions",
                                               "canonical"], "empty.jsonl"),
+    "empty problem file for synth": (lambda f, s, srv: ["synth", "--run-dir", f"{s}/runs/synth-empty",
+                                                        f"problems={f['empty.jsonl']}"], "no problems"),
     "bad benchmark file": (lambda f, s, srv: ["eval", "--run-dir", f"{s}/runs/eval-file",
                                               "benchmarks=[{name: mbpp+, path: /no/such/file.jsonl}]"],
                            "/no/such/file.jsonl"),
