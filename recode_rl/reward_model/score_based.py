@@ -65,6 +65,17 @@ def _encode(tokenizer: Any, records: list[ScoredReasoning], cfg: Config) -> tupl
 
 def train_score_based(cfg: Config, run: RunDir, *, model: Any = None, tokenizer: Any = None) -> dict[str, Any]:
     """Fine-tune the scalar head on generator scores; same outputs as `train_bradley_terry`."""
+    started = time.time()
+    if cfg.data.train is None:
+        raise ConfigError("data.train is required: the scored-reasoning JSONL from `recode synth`")
+    train = load_scored(cfg.data.train, limit=cfg.data.limit)      # a bad data file fails before torch/TRL
+    if cfg.data.validation:
+        val = load_scored(cfg.data.validation)
+    else:
+        train, val = split_by_problem(train, lambda r: r.id, cfg.data.validation_fraction, cfg.train.seed)
+    if not train:
+        raise ConfigError(f"{cfg.data.train}: no training records")
+
     import torch
     from datasets import Dataset
     from transformers import DataCollatorWithPadding, EarlyStoppingCallback, Trainer, TrainingArguments
@@ -73,16 +84,6 @@ def train_score_based(cfg: Config, run: RunDir, *, model: Any = None, tokenizer:
 
     if cfg.train.num_threads:
         torch.set_num_threads(cfg.train.num_threads)
-    started = time.time()
-    if cfg.data.train is None:
-        raise ConfigError("data.train is required: the scored-reasoning JSONL from `recode synth`")
-    train = load_scored(cfg.data.train, limit=cfg.data.limit)
-    if cfg.data.validation:
-        val = load_scored(cfg.data.validation)
-    else:
-        train, val = split_by_problem(train, lambda r: r.id, cfg.data.validation_fraction, cfg.train.seed)
-    if not train:
-        raise ConfigError(f"{cfg.data.train}: no training records")
     model, tokenizer, backbone = backbone_for(cfg.model, model, tokenizer, deepspeed=cfg.train.deepspeed)
 
     train_ids, train_trunc = _encode(tokenizer, train, cfg)

@@ -335,6 +335,9 @@ def train_bradley_terry(cfg: Config, run: RunDir, *, model: Any = None, tokenize
     `model`/`tokenizer` may be passed in (tests build tiny ones in process); otherwise the
     backbone named in the config is loaded.
     """
+    started = time.time()
+    train_pairs, val_pairs = _load_pair_splits(cfg)   # a bad data file fails before torch/TRL are imported
+
     import torch
     from datasets import Dataset
     from transformers import EarlyStoppingCallback
@@ -344,8 +347,6 @@ def train_bradley_terry(cfg: Config, run: RunDir, *, model: Any = None, tokenize
 
     if cfg.train.num_threads:
         torch.set_num_threads(cfg.train.num_threads)
-    started = time.time()
-    train_pairs, val_pairs = _load_pair_splits(cfg)
     model, tokenizer, backbone = backbone_for(cfg.model, model, tokenizer, deepspeed=cfg.train.deepspeed)
 
     train_ids, train_trunc = encode_pairs(tokenizer, train_pairs, cfg.model)
