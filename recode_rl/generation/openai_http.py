@@ -132,6 +132,27 @@ class OpenAIGenerator:
         self.model_id = model if endpoint == "chat" else f"{model}#completions"
         self.url = f"{self.base_url}/{'chat/completions' if endpoint == 'chat' else 'completions'}"
 
+    def check(self) -> None:
+        """One GET of `{base_url}/models`, for a stage that needs this server only after a long step (build-lcbrb's
+        judge): not running, a refused key, or a body that is not JSON raise ServerError now. Any other answer
+        passes: not every OpenAI-compatible server lists its models."""
+        url = f"{self.base_url}/models"
+        headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
+        try:
+            response = httpx.get(url, headers=headers, timeout=min(self.timeout, 10.0))
+        except httpx.TransportError as exc:
+            raise ServerError(f"{url}: connection failed ({exc!r}); is the server running and is "
+                              "generator.base_url right?") from None
+        if response.status_code in (401, 403):
+            raise _systemic(url, response.status_code, response.text[:300], self.base_url)
+        if response.status_code == 200:
+            try:
+                response.json()
+            except ValueError:
+                raise ServerError(f"{url}: HTTP 200 body is not JSON: {response.text[:200]!r}; this is not an "
+                                  "OpenAI-compatible API endpoint (check generator.base_url, which usually ends "
+                                  "in /v1)") from None
+
     # ---- request building / response parsing (pure) ----
     def payload(self, prompt: Prompt, sampling: SamplingParams, sample_index: int) -> dict[str, Any]:
         body: dict[str, Any] = {"model": self.model, "n": 1, "temperature": sampling.temperature,
