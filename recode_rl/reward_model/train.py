@@ -33,6 +33,7 @@ from recode_rl.reward_model.config import Config, LoraSection, ModelSection, gra
 from recode_rl.reward_model.data import PreferencePair, load_pairs
 from recode_rl.reward_model.encoding import encode
 from recode_rl.reward_model.scoring import RewardModel, ScoringCard, write_card
+from recode_rl.rl.resume import ResumePlan, last_checkpoint, plan_resume, set_aside
 from recode_rl.rundir import RunDir
 from recode_rl.trainer_args import finish_trainer_kwargs, hub_kwargs
 
@@ -211,9 +212,8 @@ def start_metrics(run: RunDir) -> str | None:
     again) but not its `data/` and `final/` lines (this start logs them again); a fresh start drops
     every train-rm line. Other stages' lines in a shared run dir are kept. Only rank 0 writes."""
     from recode_rl.rl.callbacks import truncate_metrics
-    from recode_rl.rl.resume import last_checkpoint
 
-    resume = last_checkpoint(run.checkpoints / "trainer")
+    resume = last_checkpoint(layout(run.root)["checkpoints"])
     if os.environ.get("RANK", "0") == "0":
         if resume is not None:
             truncate_metrics(run, int(Path(resume).name.rsplit("-", 1)[-1]), rewritten=("data/", "final/"))
@@ -404,11 +404,9 @@ def layout(root: Path) -> dict[str, Path]:
     return {"checkpoints": root / "checkpoints" / "trainer", "final": root / "checkpoints" / "reward_model"}
 
 
-def plan_rerun(cfg: Config) -> Any:
+def plan_rerun(cfg: Config) -> ResumePlan:
     """What this start does in `cfg.run_dir` (`recode_rl.rl.resume.plan_resume`): fresh start, resume, or
     nothing when the run already finished; a change a resume cannot honour is refused here."""
-    from recode_rl.rl.resume import ResumePlan, plan_resume
-
     if cfg.run_dir is None:
         return ResumePlan()
     root = Path(cfg.run_dir)
@@ -431,7 +429,6 @@ def train_reward_model(cfg: Config) -> tuple[dict[str, Any], RunDir]:
     """`recode train-rm` without the printing: preflight, rerun plan, run directory, then the configured
     objective. A rerun of a finished run trains and writes nothing (summary `already_finished`)."""
     from recode_rl.preflight.checks import require_ok
-    from recode_rl.rl.resume import set_aside
 
     if int(os.environ.get("WORLD_SIZE", "1")) > 1 and cfg.run_dir is None:
         raise ConfigError("multi-process runs need an explicit run_dir (--run-dir): every rank must use the same one")
