@@ -10,7 +10,9 @@ or None (the command's embedded default, as a bare `recode <command>` runs), plu
 list of `key.sub=value` strings as on the command line, or a dict {dotted key: value}. The
 config is resolved and validated exactly as the CLI does (`recode_rl.config.load_config`), and
 the same library functions run, so results land in the same run directory layout; nothing is
-printed beyond the stages' logs and progress bars. See docs/api.md.
+printed beyond the stages' logs and progress bars. A call that fails before doing any work leaves
+no skeleton run directory, as a CLI command does (both wear `recode_rl.rundir.discard_if_unused`).
+See docs/api.md.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from recode_rl.config import ConfigError, _defaults, apply_overrides, load_config, shipped_config, validate_config
+from recode_rl.rundir import discard_if_unused
 
 __all__ = ["load", "train", "evaluate", "score", "ScoreOutput", "TRAIN_STAGES"]
 
@@ -90,6 +93,7 @@ def _stage_of(config: Any, stage: str | None) -> str:
     return "train-rl"
 
 
+@discard_if_unused()
 def train(config: str | Path | BaseModel | None = None, overrides: Overrides = None, *, stage: str | None = None,
           **kwargs: Any) -> Any:
     """Run a training stage; returns its result object.
@@ -116,6 +120,7 @@ def train(config: str | Path | BaseModel | None = None, overrides: Overrides = N
     return {**summary, "run_dir": str(run_dir.root)}
 
 
+@discard_if_unused()
 def evaluate(config: str | Path | BaseModel | None = None, overrides: Overrides = None, *,
              generator: Any = None, progress: bool = True) -> dict[str, Any]:
     """`recode eval`: the summary dict of `report/eval_summary.json` plus "run_dir".
@@ -140,6 +145,7 @@ class ScoreOutput:
         return [r.reward for r in self.results]
 
 
+@discard_if_unused()
 def score(config: str | Path | BaseModel | None = None, overrides: Overrides = None, *,
           problems: str | Sequence[Any] | None = None, responses: str | Sequence[Any] | None = None,
           scorer: Any = None) -> ScoreOutput:

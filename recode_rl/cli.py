@@ -135,10 +135,20 @@ def _print_config(args: argparse.Namespace) -> int:
     return 0
 
 
+def error_line(exc: Exception) -> str:
+    """The error's text, on one line when it lists a single problem ("header:\n  problem" -> "header: problem");
+    several problems stay one per line under the header."""
+    head, *rest = str(exc).split("\n")
+    if len(rest) == 1 and head.endswith(":") and rest[0].startswith(" "):
+        return f"{head} {rest[0].strip()}"
+    return str(exc)
+
+
 def _fail(args: argparse.Namespace, exc: Exception, json_out: bool) -> int:
-    print(f"recode {args.command}: error: {exc}", file=sys.stderr)
+    text = error_line(exc)
+    print(f"recode {args.command}: error: {text}", file=sys.stderr)
     if json_out:
-        print(json.dumps({"command": args.command, "exit_code": 2, "error": str(exc)}))
+        print(json.dumps({"command": args.command, "exit_code": 2, "error": text}))
     return 2
 
 

@@ -201,6 +201,11 @@ def training_dtype(dtype: str, deepspeed: str | None) -> str:
     return "float32"
 
 
+def _drop_load_report(record: logging.LogRecord) -> bool:
+    """A logging filter: False for transformers' LOAD REPORT table (`load_with_new_head` explains it)."""
+    return "LOAD REPORT" not in str(record.msg)
+
+
 def load_with_new_head(auto_class: Any, path: str, **kwargs: Any) -> Any:
     """`auto_class.from_pretrained(path, **kwargs)`, explaining the expected new-head keys once in our log.
 
@@ -209,13 +214,15 @@ def load_with_new_head(auto_class: Any, path: str, **kwargs: Any) -> Any:
     are logged as one INFO line; anything else missing, unexpected or mismatched is a WARNING."""
     from transformers.utils import logging as hf_logging
 
+    # Drop only the report record. Raising this logger's level instead would make transformers run
+    # its tensor-parallel plan check (it does when the level is >= WARNING), which then warns
+    # "The following layers were not sharded" on every single-device load.
     hf_log = hf_logging.get_logger("transformers.modeling_utils")
-    level = hf_log.level
-    hf_log.setLevel(logging.ERROR)    # the load report is a warning; errors still raise
+    hf_log.addFilter(_drop_load_report)
     try:
         model, info = auto_class.from_pretrained(path, output_loading_info=True, **kwargs)
     finally:
-        hf_log.setLevel(level)
+        hf_log.removeFilter(_drop_load_report)
     missing, unexpected = list(info.get("missing_keys") or []), list(info.get("unexpected_keys") or [])
     head = [k for k in missing if k.startswith(_NEW_HEAD)]
     unused = [k for k in unexpected + missing if k.startswith(_UNUSED)]

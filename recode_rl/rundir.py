@@ -14,10 +14,10 @@ Several stages may share one run directory: each writes its own `config.<stage>.
 nothing is overwritten, and adds a line to `runs.jsonl`. (`recode demo` keeps one
 sub-directory per stage under one root; `recode report` walks nested run directories.)
 
-A command that fails before doing any work leaves no skeleton behind: `discard_unused_run_dirs`
-(`discard_if_unused`, around every CLI command) removes the run directories THIS process created that hold nothing
-but empty folders and the bookkeeping files (`config.*.yaml`, `runs.jsonl`). A directory that
-existed before the command started is never removed.
+A command that fails before doing any work leaves no skeleton behind: `discard_if_unused`, worn by
+every CLI command (`recode_rl.cli.main`) and every `recode_rl.api` call (as a decorator), removes
+the run directories created inside it that hold nothing but empty folders, empty files and the
+bookkeeping files (`config.*.yaml`, `runs.jsonl`). A directory that existed before is never removed.
 """
 
 from __future__ import annotations
@@ -111,9 +111,10 @@ class RunDir:
 
 
 def _holds_work(root: Path) -> bool:
-    """Any file besides the bookkeeping a command writes before it starts working?"""
+    """Any non-empty file besides the bookkeeping a command writes before it starts working?
+    (An empty file, e.g. a sample store or call cache opened before the first answer, holds nothing.)"""
     for path in root.rglob("*"):
-        if path.is_dir():
+        if path.is_dir() or path.stat().st_size == 0:
             continue
         if path.parent == root and (path.name == "runs.jsonl" or (path.name.startswith("config.")
                                                                    and path.suffix == ".yaml")):
@@ -139,7 +140,8 @@ def discard_unused_run_dirs(since: int = 0) -> list[Path]:
 
 @contextmanager
 def discard_if_unused() -> Iterator[None]:
-    """Around one command: if it raises, remove the run dirs it created and left without work."""
+    """Around one command (`with discard_if_unused():`) or function (`@discard_if_unused()`): if it
+    raises, remove the run dirs it created and left without work."""
     since = len(_CREATED)
     try:
         yield

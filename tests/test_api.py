@@ -75,3 +75,32 @@ def test_train_sft_for_real(tmp_path):
                                     "train.max_steps": 1, "train.per_device_batch_size": 1, "train.use_cpu": True,
                                     "train.num_threads": 1}, stage="train-sft", tokenizer=chat_tokenizer())
     assert isinstance(result, SFTResult) and result.global_step == 1 and (result.final_model / "README.md").is_file()
+
+
+def test_a_failed_call_leaves_no_skeleton_run_dir_like_the_cli(monkeypatch, tmp_path):
+    """The CLI's `discard_if_unused`, worn by the API: a call that fails before working removes the run
+    dir it created (old code left folders + config + runs.jsonl); a run dir that held work stays."""
+    import recode_rl.rl.train as rl_train
+    from recode_rl.errors import DataError
+    from recode_rl.rundir import RunDir
+
+    with pytest.raises(DataError, match="/no/such/file.jsonl"):      # evaluate, for real: the data fails to load
+        recode_rl.evaluate(None, {"run_dir": str(tmp_path / "e"),
+                                  "benchmarks": [{"name": "mbpp+", "path": "/no/such/file.jsonl"}]})
+    assert not (tmp_path / "e").exists()
+
+    def fails_after(cfg, *, work: bool, **kw):
+        run = RunDir.create(cfg.run_dir, stage="train-rl")
+        run.write_config(cfg, "train-rl")
+        if work:
+            run.log_metrics(1, {"loss": 1.0})
+        raise DataError("broke")
+
+    monkeypatch.setattr(rl_train, "train", lambda cfg, **kw: fails_after(cfg, work=False))
+    with pytest.raises(DataError):
+        recode_rl.train(None, {"run_dir": str(tmp_path / "t")})
+    assert not (tmp_path / "t").exists()
+    monkeypatch.setattr(rl_train, "train", lambda cfg, **kw: fails_after(cfg, work=True))
+    with pytest.raises(DataError):
+        recode_rl.train(None, {"run_dir": str(tmp_path / "w")})
+    assert (tmp_path / "w" / "metrics.jsonl").is_file()

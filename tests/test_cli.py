@@ -149,3 +149,15 @@ def test_a_command_that_fails_before_working_leaves_no_run_dir(tmp_path, capsys,
     assert main([argv[0], "--run-dir", str(run_dir), *argv[1:]]) == 2
     assert "error:" in capsys.readouterr().err
     assert not run_dir.exists()
+
+
+def test_an_error_with_one_problem_is_one_line_and_several_stay_listed():
+    from recode_rl.cli import error_line
+    from recode_rl.config import ConfigError
+
+    one = ConfigError("invalid configuration (a.yaml):\n  train.learnin_rate: unknown key; did you mean 'learning_rate'?")
+    assert error_line(one) == "invalid configuration (a.yaml): train.learnin_rate: unknown key; did you mean 'learning_rate'?"
+    two = ConfigError("invalid configuration (a.yaml):\n  a: bad\n  b: bad")
+    assert error_line(two) == str(two)
+    assert error_line(ConfigError("no such run directory: runs/nope")) == "no such run directory: runs/nope"
+

@@ -48,6 +48,12 @@ def test_a_failed_command_leaves_no_skeleton_but_never_removes_work_or_a_dir_it_
         raise RuntimeError("bad benchmark")
     assert not (tmp_path / "new").exists()               # only folders + config + runs.jsonl: removed
 
+    with pytest.raises(RuntimeError), discard_if_unused():
+        run = RunDir.create(tmp_path / "opened", stage="eval")
+        (run.samples / "humaneval.jsonl").touch()        # a store opened, then the server refused every call
+        raise RuntimeError("HTTP 401")
+    assert not (tmp_path / "opened").exists()            # an empty file holds no work
+
     with pytest.raises(KeyboardInterrupt), discard_if_unused():
         run = RunDir.create(tmp_path / "worked", stage="synth")
         run.log_metrics(1, {"loss": 0.5})                # some work was saved: kept

@@ -3,8 +3,11 @@
 `SampleStore(path)` is an append-only JSONL file of scored sample records (see `scoring.py`),
 plus a `<name>.meta.json` naming what produced them (model, sampling, n, prompt style). On
 open, a torn last line (crash mid-write, `data.records.repair_torn_tail`) is dropped and records
-with a generation error are dropped too, so those samples are generated again. Opening a store whose meta differs from the
-current run is an error: mixing two models' samples in one score is never what you want.
+with a generation error are dropped too, so those samples are generated again. Opening a store whose samples
+were made with other settings (its meta differs from the current run) is an error: mixing two
+models' samples in one score is never what you want. The meta is written with the first sample:
+a run that failed before any (a server that refused the key, a wrong model name) binds nothing,
+and its rerun with the fix goes ahead.
 
 `generate_and_score(tasks, ...)` asks the generator only for the samples missing from the
 store, in chunks of `chunk_size` prompts; each chunk is scored and appended (flushed) before
@@ -34,16 +37,14 @@ class SampleStore:
         self.path = Path(path)
         self.meta_path = self.path.with_suffix(".meta.json")
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        if self.meta_path.exists():
-            old = json.loads(self.meta_path.read_text())
-            if old != meta:
-                diff = sorted(k for k in set(old) | set(meta) if old.get(k) != meta.get(k))
-                raise ConfigError(f"{self.path}: existing samples were made with different settings ({', '.join(diff)}); "
-                                  "use a new run_dir or delete the samples file")
-        else:
-            self.meta_path.write_text(json.dumps(meta, indent=1, sort_keys=True))
         self.records: dict[tuple[str, int], dict[str, Any]] = {}
         self._load()
+        old = json.loads(self.meta_path.read_text()) if self.meta_path.exists() else None
+        if old is not None and old != meta and self.records:
+            diff = sorted(k for k in set(old) | set(meta) if old.get(k) != meta.get(k))
+            raise ConfigError(f"{self.path}: existing samples were made with different settings ({', '.join(diff)}); "
+                              "use a new run_dir or delete the samples file")
+        self._unwritten_meta = None if old == meta else meta   # written with the first sample (`add`)
         self._fh = open(self.path, "a", encoding="utf-8")
 
     def _load(self) -> None:
@@ -64,6 +65,9 @@ class SampleStore:
         return [j for j in range(n) if (task.task_id, j) not in self.records]
 
     def add(self, records: Sequence[dict[str, Any]]) -> None:
+        if self._unwritten_meta is not None and records:
+            self.meta_path.write_text(json.dumps(self._unwritten_meta, indent=1, sort_keys=True))
+            self._unwritten_meta = None
         append_records(self._fh, records)
         for rec in records:
             self.records[(str(rec["task_id"]), int(rec["sample"]))] = rec

@@ -31,13 +31,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from recode_rl.evaluation.lcbrb import build_lcbrb
-    from recode_rl.generation.config import build_generator
+    from recode_rl.generation.config import LazyGenerator
     from recode_rl.rundir import RunDir
 
     cfg = config_from_args(Config, args, FLAGS)
+    # models load when first asked (after the problems loaded; never for answers in the call cache); a
+    # server is asked once now, so a wrong judge URL or key fails before the sampling, not after it
+    policy, judge = LazyGenerator(cfg.generator), LazyGenerator(cfg.judge)
+    policy.check()
+    judge.check()
     run_dir = RunDir.create(cfg.run_dir, stage="build-lcbrb")
     run_dir.write_config(cfg, "build-lcbrb")
-    s = build_lcbrb(cfg, run_dir.root, build_generator(cfg.generator), build_generator(cfg.judge))
+    s = build_lcbrb(cfg, run_dir.root, policy, judge)
     print(f"{s['problems']} problems, {s['samples'].get('kept', 0)} judged samples "
           f"({s['passed']} pass / {s['failed']} fail); judge labels {s['judge_labels']}")
     if s["adjudication"]:

@@ -88,6 +88,13 @@ class LazyGenerator:
     def built(self) -> bool:
         return self._inner is not None
 
+    def check(self) -> None:
+        """A server backend is asked once now (`OpenAIGenerator.check`: not running, a refused key or not an
+        OpenAI API raise ServerError); a local model is not loaded."""
+        if self.cfg.backend == "openai":
+            self._inner = self._inner or build_generator(self.cfg)   # a client only: no model, no request
+            self._inner.check()  # type: ignore[attr-defined]
+
     def generate(self, prompts: Sequence[Prompt], n: int, sampling: SamplingParams,
                  on_complete: OnComplete | None = None) -> list[list[Completion]]:
         if self._inner is None:

@@ -95,6 +95,12 @@ _SYSTEMIC = {
 }
 
 
+# Attempts before a refused connection stops the run while the server has not answered once in it: then it
+# is not running or the URL is wrong, and the full backoff (about half a minute) would only delay the error.
+# Once it has answered, refusals get every retry (a server restarting mid-run).
+_FIRST_CONTACT_ATTEMPTS = 2
+
+
 def _systemic(url: str, status: int, snippet: str, base_url: str) -> ServerError:
     fix = _SYSTEMIC[status].replace("{base}", base_url)
     return ServerError(f"{url}: HTTP {status}: {snippet[:200]!r}; {fix}")
@@ -122,8 +128,30 @@ class OpenAIGenerator:
         self.on_error = on_error
         self.extra_body = dict(extra_body or {})
         self._rng = random.Random(seed)
+        self._answered = False   # has the server answered once (any status)? see _FIRST_CONTACT_ATTEMPTS
         self.model_id = model if endpoint == "chat" else f"{model}#completions"
         self.url = f"{self.base_url}/{'chat/completions' if endpoint == 'chat' else 'completions'}"
+
+    def check(self) -> None:
+        """One GET of `{base_url}/models`, for a stage that needs this server only after a long step (build-lcbrb's
+        judge): not running, a refused key, or a body that is not JSON raise ServerError now. Any other answer
+        passes: not every OpenAI-compatible server lists its models."""
+        url = f"{self.base_url}/models"
+        headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
+        try:
+            response = httpx.get(url, headers=headers, timeout=min(self.timeout, 10.0))
+        except httpx.TransportError as exc:
+            raise ServerError(f"{url}: connection failed ({exc!r}); is the server running and is "
+                              "generator.base_url right?") from None
+        if response.status_code in (401, 403):
+            raise _systemic(url, response.status_code, response.text[:300], self.base_url)
+        if response.status_code == 200:
+            try:
+                response.json()
+            except ValueError:
+                raise ServerError(f"{url}: HTTP 200 body is not JSON: {response.text[:200]!r}; this is not an "
+                                  "OpenAI-compatible API endpoint (check generator.base_url, which usually ends "
+                                  "in /v1)") from None
 
     # ---- request building / response parsing (pure) ----
     def payload(self, prompt: Prompt, sampling: SamplingParams, sample_index: int) -> dict[str, Any]:
@@ -167,8 +195,9 @@ class OpenAIGenerator:
     # ---- transport ----
     async def _request(self, client: httpx.AsyncClient, body: dict[str, Any], sampling: SamplingParams) -> Completion:
         last = ""
-        refused = 0
+        refused = attempts = 0
         for attempt in range(self.max_retries + 1):
+            attempts += 1
             retry_after: float | None = None
             try:
                 response = await client.post(self.url, json=body)
@@ -177,9 +206,12 @@ class OpenAIGenerator:
             except httpx.ConnectError as exc:
                 last = f"connection error: {exc!r}"
                 refused += 1
+                if not self._answered and refused >= _FIRST_CONTACT_ATTEMPTS:
+                    break
             except httpx.TransportError as exc:
                 last = f"connection error: {exc!r}"
             else:
+                self._answered = True
                 status = response.status_code
                 if status == 200:
                     return self.parse_response(response, sampling)
@@ -195,8 +227,9 @@ class OpenAIGenerator:
                 delay = retry_after if retry_after is not None else backoff_delay(
                     attempt, self.backoff_base, self.backoff_max, self._rng)
                 await asyncio.sleep(delay)
-        if refused == self.max_retries + 1:
-            raise ServerError(f"{self.url}: connection failed on all {refused} attempts ({last}); is the server "
+        if refused == attempts:
+            never = "" if self._answered else "; the server has not answered once in this run"
+            raise ServerError(f"{self.url}: connection failed on all {refused} attempts ({last}){never}; is the server "
                               "running and is generator.base_url right?")
         raise GenerationError(f"{self.url}: gave up after {self.max_retries + 1} attempts; last error: {last}")
 

@@ -3,7 +3,8 @@
 Reads the preference pairs (or scored reasonings) of `recode synth`, trains a scalar head on a
 backbone with TRL, and writes an HF checkpoint plus `scoring_card.json` to
 `<run>/checkpoints/reward_model/`. Rerunning with the same run directory resumes from the last
-trainer checkpoint.
+trainer checkpoint; rerunning a finished run does nothing unless `train.max_steps` / `train.epochs`
+ask for more than it was trained for (`recode_rl.rl.resume`, as for train-rl).
 
     recode train-rm --config configs/train-rm/default.yaml --synth-run runs/synth-...
     recode train-rm --config configs/train-rm/paper.yaml data.train=pairs.train.jsonl data.validation=pairs.validation.jsonl
@@ -20,7 +21,7 @@ __all__ = ["Config", "FLAGS", "add_arguments", "run"]
 
 # --synth-run is not a config key: it resolves to data.train / data.validation after loading,
 # because which files it means depends on train.objective (see use_synth_run)
-FLAGS: Flags = {"run_dir": "run_dir"}
+FLAGS: Flags = {"run_dir": "run_dir", "no_resume": lambda _: {"resume": False}}
 OVERRIDE_EXAMPLE = "train.learning_rate=1e-6"
 
 
@@ -29,6 +30,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="a `recode synth` run directory: use its data/pairs.{train,validation}.jsonl "
                              "(or data/scores.*.jsonl with train.objective=score)")
     parser.add_argument("--run-dir", metavar="DIR", help="where to write (default runs/train-rm-<time>; reuse to resume)")
+    parser.add_argument("--no-resume", action="store_true",
+                        help="start from scratch even if checkpoints exist (the old ones are set aside)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -38,7 +41,13 @@ def run(args: argparse.Namespace) -> int:
     from recode_rl.reward_model.train import train_reward_model
 
     summary, run_dir = train_reward_model(cfg)
-
+    args.result = {"checkpoint": summary["checkpoint"], "run_dir": str(run_dir.root), "steps": summary["steps"],
+                   **{k: summary[k] for k in ("seconds", "validation_accuracy", "validation_mse", "already_finished")
+                      if k in summary}}
+    if summary.get("already_finished"):
+        print(f"recode train-rm: {summary['steps']} steps (already finished: nothing trained)\n"
+              f"  reward model:  {summary['checkpoint']}\n  run directory: {run_dir.root}")
+        return 0
     trunc = summary["truncation"]
     unit = "pairs" if cfg.train.objective == "bradley-terry" else "records"
     print(f"recode train-rm: {summary['objective']} on {cfg.model.backbone}, {summary['steps']} steps, "
@@ -54,7 +63,4 @@ def run(args: argparse.Namespace) -> int:
     print(f"  reward model:  {summary['checkpoint']}  (scoring card: scoring_card.json)")
     print(f"  summary:       {run_dir.report / 'train_rm.json'}")
     print(f"  metrics:       {run_dir.metrics_path}")
-    args.result = {"checkpoint": summary["checkpoint"], "run_dir": str(run_dir.root), "steps": summary["steps"],
-                   "seconds": summary["seconds"],
-                   **{k: summary[k] for k in ("validation_accuracy", "validation_mse") if k in summary}}
     return 0

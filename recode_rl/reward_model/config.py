@@ -99,6 +99,7 @@ def gradient_accumulation(t: TrainSection, world_size: int) -> int:
 
 class Config(StageConfig):
     run_dir: str | None = None                   # default runs/train-rm-<timestamp>
+    resume: bool = True                          # false (--no-resume): set the old run aside and start over
     data: DataSection = DataSection()
     model: ModelSection = ModelSection()
     lora: LoraSection = LoraSection()

@@ -16,7 +16,6 @@ The paper does not say which it used.
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
@@ -27,7 +26,7 @@ from recode_rl.reward_model.encoding import encode
 from recode_rl.reward_model.scoring import RewardModel, sigmoid
 from recode_rl.reward_model.train import (
     PROGRESS_FIELDS, MetricsLogger, TruncationStats, backbone_for, export_and_summarize, start_metrics,
-    model_card, peft_config, split_by_problem, trainer_kwargs,
+    model_card, peft_config, split_by_problem, trainer_kwargs, write_summary,
 )
 from recode_rl.rundir import RunDir
 
@@ -66,24 +65,25 @@ def _encode(tokenizer: Any, records: list[ScoredReasoning], cfg: Config) -> tupl
 
 def train_score_based(cfg: Config, run: RunDir, *, model: Any = None, tokenizer: Any = None) -> dict[str, Any]:
     """Fine-tune the scalar head on generator scores; same outputs as `train_bradley_terry`."""
-    import torch
-    from datasets import Dataset
-    from transformers import DataCollatorWithPadding, EarlyStoppingCallback, Trainer, TrainingArguments
-
-    from recode_rl.trainer_progress import show_progress
-
-    if cfg.train.num_threads:
-        torch.set_num_threads(cfg.train.num_threads)
     started = time.time()
     if cfg.data.train is None:
         raise ConfigError("data.train is required: the scored-reasoning JSONL from `recode synth`")
-    train = load_scored(cfg.data.train, limit=cfg.data.limit)
+    train = load_scored(cfg.data.train, limit=cfg.data.limit)      # a bad data file fails before torch/TRL
     if cfg.data.validation:
         val = load_scored(cfg.data.validation)
     else:
         train, val = split_by_problem(train, lambda r: r.id, cfg.data.validation_fraction, cfg.train.seed)
     if not train:
         raise ConfigError(f"{cfg.data.train}: no training records")
+
+    import torch
+    from datasets import Dataset
+    from transformers import DataCollatorWithPadding, EarlyStoppingCallback, Trainer, TrainingArguments
+
+    from recode_rl.trainer_progress import quiet_known_warnings, show_progress
+
+    if cfg.train.num_threads:
+        torch.set_num_threads(cfg.train.num_threads)
     model, tokenizer, backbone = backbone_for(cfg.model, model, tokenizer, deepspeed=cfg.train.deepspeed)
 
     train_ids, train_trunc = _encode(tokenizer, train, cfg)
@@ -103,21 +103,22 @@ def train_score_based(cfg: Config, run: RunDir, *, model: Any = None, tokenizer:
             loss = score_loss(outputs.logits.squeeze(-1), target, loss_kind)
             return (loss, outputs) if return_outputs else loss
 
-    peft = peft_config(cfg.lora)
-    if peft is not None:
-        from peft import get_peft_model
-        model = get_peft_model(model, peft)
     args = TrainingArguments(**trainer_kwargs(cfg, run.checkpoints / "trainer", has_eval=has_eval, metric="loss"),
                              label_names=["labels"])
     callbacks: list[Any] = [MetricsLogger(run, "train")]
     if has_eval and cfg.train.early_stopping_patience:
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=cfg.train.early_stopping_patience))
-    trainer = ScoreTrainer(model=model, args=args, train_dataset=Dataset.from_dict(train_ids),
-                           eval_dataset=Dataset.from_dict(val_ids) if has_eval else None,
-                           data_collator=DataCollatorWithPadding(tokenizer), processing_class=tokenizer,
-                           callbacks=callbacks)
-    show_progress(trainer, "train-rm", PROGRESS_FIELDS)
-    result = trainer.train(resume_from_checkpoint=resume)
+    with quiet_known_warnings():     # peft's deprecated checkpointing call (trainer_progress)
+        peft = peft_config(cfg.lora)
+        if peft is not None:
+            from peft import get_peft_model
+            model = get_peft_model(model, peft)
+        trainer = ScoreTrainer(model=model, args=args, train_dataset=Dataset.from_dict(train_ids),
+                               eval_dataset=Dataset.from_dict(val_ids) if has_eval else None,
+                               data_collator=DataCollatorWithPadding(tokenizer), processing_class=tokenizer,
+                               callbacks=callbacks)
+        show_progress(trainer, "train-rm", PROGRESS_FIELDS)
+        result = trainer.train(resume_from_checkpoint=resume)
 
     final_model, out, summary = export_and_summarize(
         trainer, result, tokenizer, run, cfg, objective=f"score-{loss_kind}", backbone=backbone,
@@ -131,5 +132,5 @@ def train_score_based(cfg: Config, run: RunDir, *, model: Any = None, tokenizer:
         summary["validation_mse"] = sum((p - r.score) ** 2 for p, r in zip(pred, val)) / len(val)
         summary["validation_mae"] = sum(abs(p - r.score) for p, r in zip(pred, val)) / len(val)
         run.log_metrics(trainer.state.global_step, {"final/validation_mse": summary["validation_mse"]})
-    (run.report / "train_rm.json").write_text(json.dumps(summary, indent=2) + "\n")
+    write_summary(run, trainer, summary)
     return summary

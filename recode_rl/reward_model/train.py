@@ -33,14 +33,16 @@ from recode_rl.reward_model.config import Config, LoraSection, ModelSection, gra
 from recode_rl.reward_model.data import PreferencePair, load_pairs
 from recode_rl.reward_model.encoding import encode
 from recode_rl.reward_model.scoring import RewardModel, ScoringCard, write_card
+from recode_rl.rl.resume import ResumePlan, last_checkpoint, plan_resume, set_aside
 from recode_rl.rundir import RunDir
 from recode_rl.trainer_args import finish_trainer_kwargs, hub_kwargs
 
 __all__ = ["TruncationStats", "split_by_problem", "encode_pairs", "load_backbone", "train_bradley_terry",
-           "train_reward_model", "pairwise_accuracy", "start_metrics"]
+           "train_reward_model", "pairwise_accuracy", "start_metrics", "plan_rerun", "write_summary"]
 
 T = TypeVar("T")
 log = logging.getLogger("recode_rl.reward_model")
+STAGE = "train-rm"
 
 # shown on the terminal's progress bar; every log dict goes to metrics.jsonl (`MetricsLogger`)
 PROGRESS_FIELDS = {"loss": "loss", "val_loss": "eval_loss", "val_acc": "eval_accuracy"}
@@ -210,9 +212,8 @@ def start_metrics(run: RunDir) -> str | None:
     again) but not its `data/` and `final/` lines (this start logs them again); a fresh start drops
     every train-rm line. Other stages' lines in a shared run dir are kept. Only rank 0 writes."""
     from recode_rl.rl.callbacks import truncate_metrics
-    from recode_rl.rl.resume import last_checkpoint
 
-    resume = last_checkpoint(run.checkpoints / "trainer")
+    resume = last_checkpoint(layout(run.root)["checkpoints"])
     if os.environ.get("RANK", "0") == "0":
         if resume is not None:
             truncate_metrics(run, int(Path(resume).name.rsplit("-", 1)[-1]), rewritten=("data/", "final/"))
@@ -334,17 +335,18 @@ def train_bradley_terry(cfg: Config, run: RunDir, *, model: Any = None, tokenize
     `model`/`tokenizer` may be passed in (tests build tiny ones in process); otherwise the
     backbone named in the config is loaded.
     """
+    started = time.time()
+    train_pairs, val_pairs = _load_pair_splits(cfg)   # a bad data file fails before torch/TRL are imported
+
     import torch
     from datasets import Dataset
     from transformers import EarlyStoppingCallback
     from trl import RewardConfig, RewardTrainer
 
-    from recode_rl.trainer_progress import show_progress
+    from recode_rl.trainer_progress import quiet_known_warnings, show_progress
 
     if cfg.train.num_threads:
         torch.set_num_threads(cfg.train.num_threads)
-    started = time.time()
-    train_pairs, val_pairs = _load_pair_splits(cfg)
     model, tokenizer, backbone = backbone_for(cfg.model, model, tokenizer, deepspeed=cfg.train.deepspeed)
 
     train_ids, train_trunc = encode_pairs(tokenizer, train_pairs, cfg.model)
@@ -361,15 +363,15 @@ def train_bradley_terry(cfg: Config, run: RunDir, *, model: Any = None, tokenize
     callbacks: list[Any] = [MetricsLogger(run, "train")]
     if has_eval and cfg.train.early_stopping_patience:
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=cfg.train.early_stopping_patience))
-    trainer = RewardTrainer(model=model, args=args, train_dataset=Dataset.from_dict(train_ids),
-                            eval_dataset=Dataset.from_dict(val_ids) if has_eval else None,
-                            processing_class=tokenizer, callbacks=callbacks, peft_config=peft_config(cfg.lora))
-    show_progress(trainer, "train-rm", PROGRESS_FIELDS)
-    # Our truncation guarantees TRL's length filter removes nothing; check rather than trust.
-    if len(trainer.train_dataset) != len(train_pairs) or (has_eval and len(trainer.eval_dataset) != len(val_pairs)):
-        raise RuntimeError("TRL dropped preference pairs despite truncation; this is a bug, please report it")
-
-    result = trainer.train(resume_from_checkpoint=resume)
+    with quiet_known_warnings():     # peft's deprecated checkpointing call (trainer_progress)
+        trainer = RewardTrainer(model=model, args=args, train_dataset=Dataset.from_dict(train_ids),
+                                eval_dataset=Dataset.from_dict(val_ids) if has_eval else None,
+                                processing_class=tokenizer, callbacks=callbacks, peft_config=peft_config(cfg.lora))
+        show_progress(trainer, "train-rm", PROGRESS_FIELDS)
+        # Our truncation guarantees TRL's length filter removes nothing; check rather than trust.
+        if len(trainer.train_dataset) != len(train_pairs) or (has_eval and len(trainer.eval_dataset) != len(val_pairs)):
+            raise RuntimeError("TRL dropped preference pairs despite truncation; this is a bug, please report it")
+        result = trainer.train(resume_from_checkpoint=resume)
 
     final_model, out, summary = export_and_summarize(
         trainer, result, tokenizer, run, cfg, objective="bradley-terry", backbone=backbone,
@@ -384,20 +386,61 @@ def train_bradley_terry(cfg: Config, run: RunDir, *, model: Any = None, tokenize
                                         batch_size=cfg.train.per_device_batch_size)
         summary["validation_accuracy"] = pairwise_accuracy(chosen, rejected)
         run.log_metrics(trainer.state.global_step, {"final/validation_accuracy": summary["validation_accuracy"]})
-    (run.report / "train_rm.json").write_text(json.dumps(summary, indent=2) + "\n")
+    write_summary(run, trainer, summary)
     return summary
 
 
+def write_summary(run: RunDir, trainer: Any, summary: dict[str, Any]) -> None:
+    """`report/train_rm.json`, then the trainer state beside the exported model. Written last, that state
+    marks the run finished for a rerun (`recode_rl.rl.resume.plan_resume`): a run that crashed before
+    it resumes instead of stopping as a no-op."""
+    if trainer.accelerator.is_main_process:
+        (run.report / "train_rm.json").write_text(json.dumps(summary, indent=2) + "\n")
+        trainer.state.save_to_json(str(run.checkpoints / "reward_model" / "trainer_state.json"))
+
+
+def layout(root: Path) -> dict[str, Path]:
+    """Where train-rm keeps its trainer checkpoints and its export (`plan_resume` / `set_aside` arguments)."""
+    return {"checkpoints": root / "checkpoints" / "trainer", "final": root / "checkpoints" / "reward_model"}
+
+
+def plan_rerun(cfg: Config) -> ResumePlan:
+    """What this start does in `cfg.run_dir` (`recode_rl.rl.resume.plan_resume`): fresh start, resume, or
+    nothing when the run already finished; a change a resume cannot honour is refused here."""
+    if cfg.run_dir is None:
+        return ResumePlan()
+    root = Path(cfg.run_dir)
+    plan = plan_resume(root, STAGE, cfg, max_steps=cfg.train.max_steps, epochs=cfg.train.epochs, **layout(root))
+    if plan.finished_step is not None:
+        log.warning("%s: %s already finished at step %d; nothing to train. Ask for more (train.max_steps or "
+                    "train.epochs) to extend it, or --no-resume to start over", STAGE, root, plan.finished_step)
+    return plan
+
+
+def _finished(root: Path, step: int) -> dict[str, Any]:
+    """The summary of a finished run as its first start wrote it, marked `already_finished`."""
+    run = RunDir(root)
+    path = run.report / "train_rm.json"
+    summary = json.loads(path.read_text()) if path.is_file() else {}
+    return {**summary, "checkpoint": str(layout(root)["final"]), "steps": step, "already_finished": True}
+
+
 def train_reward_model(cfg: Config) -> tuple[dict[str, Any], RunDir]:
-    """`recode train-rm` without the printing: preflight, run directory, then the configured objective."""
+    """`recode train-rm` without the printing: preflight, rerun plan, run directory, then the configured
+    objective. A rerun of a finished run trains and writes nothing (summary `already_finished`)."""
     from recode_rl.preflight.checks import require_ok
 
     if int(os.environ.get("WORLD_SIZE", "1")) > 1 and cfg.run_dir is None:
         raise ConfigError("multi-process runs need an explicit run_dir (--run-dir): every rank must use the same one")
-    require_ok("train-rm", cfg)        # before loading anything (recode preflight)
-    run_dir = RunDir.create(cfg.run_dir, stage="train-rm")
+    require_ok(STAGE, cfg)             # before loading anything (recode preflight)
+    plan = plan_rerun(cfg)             # a finished run is a no-op; refused changes fail here
+    if plan.finished_step is not None:
+        return _finished(Path(str(cfg.run_dir)), plan.finished_step), RunDir(Path(str(cfg.run_dir)))
+    run_dir = RunDir.create(cfg.run_dir, stage=STAGE)
     if int(os.environ.get("RANK", "0")) == 0:   # one writer; every rank shares the run dir
-        run_dir.write_config(cfg, "train-rm")
+        run_dir.write_config(cfg, STAGE, plan.record())
+        if not cfg.resume and (aside := set_aside(**layout(run_dir.root))) is not None:   # --no-resume
+            log.info("%s: --no-resume: the previous checkpoints and model moved to %s", STAGE, aside)
     if cfg.train.objective == "score":
         from recode_rl.reward_model.score_based import train_score_based as train_fn
     else:

@@ -1,13 +1,18 @@
-"""What a rerun of `recode train-rl` / `train-sft` on an existing run directory does (docs/training.md).
+"""What a rerun of `recode train-rl` / `train-sft` / `train-rm` on an existing run directory does
+(docs/training.md).
 
 `plan_resume` reads the run dir before anything is loaded and decides one of three things:
 
 - fresh start: no checkpoint (or `resume: false`);
-- no-op: the run FINISHED (its last checkpoint reached the `max_steps` it was trained for and
-  `checkpoints/final` holds that step, per its `trainer_state.json`) and the config asks for no
-  more steps than that: nothing is trained and nothing is written;
+- no-op: the run FINISHED and the config asks for no more than it was trained for: nothing is
+  trained and nothing is written. Finished means the run's final export (train-rl/sft
+  `checkpoints/final`, train-rm `checkpoints/reward_model`) holds, in its `trainer_state.json`, a
+  step at or after the last checkpoint: training ended there (at `max_steps`, after its epochs, or
+  by early stopping) and the export was written after it;
 - resume from the last checkpoint (`checkpoint-<step>`, TRL/transformers format), also to EXTEND a
-  finished run when `train.max_steps` (or `train.epochs`) asks for more than it trained.
+  finished run when `train.max_steps` (or `train.epochs`) asks for more than it was trained for.
+
+The stages differ only in where these live: `plan_resume(..., checkpoints=, final=)`.
 
 A resumed trainer restores the optimizer, scheduler, RNG and data order from the checkpoint, so a
 changed learning rate, batch shape, model, data or reward would be written into the run dir's config
@@ -49,7 +54,8 @@ RESUMABLE_KEYS = (
     "monitor.", "eval.",                                  # observers of the run
     "scorer.url", "scorer.device", "scorer.timeout", "scorer.retries", "scorer.backoff", "scorer.batch_size",
     "vllm.server_",                                       # where the same scorer / vLLM server now lives
-)
+    "train.eval_steps", "train.early_stopping_patience", "model.gradient_checkpointing",   # train-rm's cadence,
+)                                                         # observer and memory switches
 
 _CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
 
@@ -104,11 +110,15 @@ def _state(checkpoint: str) -> dict[str, Any]:
                           "before, or start over with --no-resume") from None
 
 
-def plan_resume(root: Path, stage: str, cfg: BaseModel, *, max_steps: int, epochs: float | None = None) -> ResumePlan:
+def plan_resume(root: Path, stage: str, cfg: BaseModel, *, max_steps: int, epochs: float | None = None,
+                checkpoints: Path | None = None, final: Path | None = None) -> ResumePlan:
     """Decide fresh start / no-op / resume for `cfg` on run dir `root` (see the module doc).
 
-    `max_steps` is the optimizer steps asked for (<= 0: `epochs` decide, train-sft)."""
-    checkpoints = root / "checkpoints"
+    `max_steps` is the optimizer steps asked for (<= 0: `epochs` decide). `checkpoints` holds the
+    trainer's `checkpoint-<step>` folders (default `root/checkpoints`), `final` the finished run's
+    export (default `<checkpoints>/final`)."""
+    checkpoints = root / "checkpoints" if checkpoints is None else checkpoints
+    final = checkpoints / "final" if final is None else final
     if not getattr(cfg, "resume", True) or (ckpt := last_checkpoint(checkpoints)) is None:
         return ResumePlan()
     state = _state(ckpt)
@@ -122,29 +132,33 @@ def plan_resume(root: Path, stage: str, cfg: BaseModel, *, max_steps: int, epoch
             f"{root} was trained up to step {step} with other settings ({lines}); a resumed run restores the "
             "optimizer, schedule and data state from its checkpoint, so these cannot take effect. Use a new "
             f"--run-dir, or --no-resume to start {root} over (see docs/training.md, 'Reruns and resume')")
-    final = checkpoints / "final"
-    if (final / "trainer_state.json").is_file():   # `final` records its step: it must be the checkpoint's
-        final_ok = int(_state(str(final)).get("global_step", -1)) >= step
-    else:                                           # a run dir written before final/trainer_state.json
-        final_ok = final.is_dir()
-    finished = final_ok and step >= int(state.get("max_steps", step + 1))
-    if max_steps > 0:
-        more = max_steps > step
-    else:   # epochs decide (train-sft): more epochs than the finished run was planned for
-        more = epochs is not None and epochs > float(state.get("num_train_epochs", 0))
+    if (final / "trainer_state.json").is_file():   # the export records where training ended
+        planned = _state(str(final))               # (a step after the last checkpoint: nothing saved between)
+        end_step = int(planned.get("global_step", -1))
+        finished = end_step >= step
+    else:                                           # a run dir written before the export recorded its state
+        planned, end_step = state, step
+        finished = final.is_dir() and step >= int(state.get("max_steps", step + 1))
+    if max_steps > 0:   # more steps than the finished run was planned for (early stopping may have ended it before)
+        more = max_steps > int(planned.get("max_steps", end_step))
+    else:   # epochs decide (train-sft, train-rm): more epochs than the finished run was planned for
+        more = epochs is not None and epochs > float(planned.get("num_train_epochs", 0))
     if finished and not more:
-        return ResumePlan(finished_step=step, step=step, changed=changed)
+        return ResumePlan(finished_step=end_step, step=end_step, changed=changed)
     if max_steps > 0 and max_steps < step:
         raise ConfigError(f"train.max_steps={max_steps} is below step {step}, already trained in {ckpt}; ask for at "
                           f"least {step} steps, or --no-resume to start {root} over")
     return ResumePlan(checkpoint=ckpt, step=step, changed=changed)
 
 
-def set_aside(checkpoints: Path) -> Path | None:
-    """Move an old run's `checkpoint-*` and `final` folders into `superseded-<time>/` (a fresh start
-    in a used run dir); returns that folder, or None when there was nothing to move."""
-    old = [p for p in checkpoints.iterdir() if p.is_dir() and (_CHECKPOINT.match(p.name) or p.name == "final")] \
+def set_aside(checkpoints: Path, final: Path | None = None) -> Path | None:
+    """Move an old run's `checkpoint-*` folders and its export `final` (default `<checkpoints>/final`)
+    into `<checkpoints>/superseded-<time>/` (a fresh start in a used run dir); returns that folder,
+    or None when there was nothing to move."""
+    final = checkpoints / "final" if final is None else final
+    old = [p for p in checkpoints.iterdir() if p.is_dir() and _CHECKPOINT.match(p.name)] \
         if checkpoints.is_dir() else []
+    old += [final] if final.is_dir() else []
     if not old:
         return None
     target = checkpoints / f"superseded-{time.strftime('%Y%m%d-%H%M%S')}"

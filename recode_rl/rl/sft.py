@@ -166,24 +166,29 @@ def train_sft(cfg: SFTConfig, *, callbacks: Sequence[Any] = (), tokenizer: Any =
         stats = json.loads(stats_path.read_text()) if stats_path.is_file() else {}
         return SFTResult(run_dir=run.root, final_model=run.checkpoints / "final", global_step=plan.finished_step,
                          resumed_from=None, targets=stats, seconds=time.perf_counter() - start, already_finished=True)
+    from recode_rl.models import freeze_for_speed, resolve_model
+    from recode_rl.rl.data import load_training_problems
+
+    # cheap checks first: settings and problems, then the model folder (an embedded model is converted
+    # into the cache on first use), all before torch/TRL are imported and the run dir exists
+    if cfg.data.prompt != "code":
+        raise DataError("train-sft: only code problems (data.prompt: code) are supported")
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1 and cfg.run_dir is None:
+        raise ConfigError("multi-process runs need an explicit run_dir (--run-dir): every rank must use the same one")
+    problems = load_training_problems(cfg.data)
+    model_path = resolve_model(cfg.model.path)
+
     import torch
     from datasets import Dataset
     from trl import SFTConfig as TRLSFTConfig
     from trl import SFTTrainer
 
-    from recode_rl.models import freeze_for_speed, resolve_model
     from recode_rl.prompts import policy_messages
     from recode_rl.rl.callbacks import RunDirMetrics, truncate_metrics
-    from recode_rl.rl.data import load_training_problems
-    from recode_rl.trainer_progress import show_progress
+    from recode_rl.trainer_progress import quiet_known_warnings, show_progress
 
     if cfg.train.num_threads:
         torch.set_num_threads(cfg.train.num_threads)
-    if cfg.data.prompt != "code":
-        raise DataError("train-sft: only code problems (data.prompt: code) are supported")
-    if int(os.environ.get("WORLD_SIZE", "1")) > 1 and cfg.run_dir is None:
-        raise ConfigError("multi-process runs need an explicit run_dir (--run-dir): every rank must use the same one")
-    model_path = resolve_model(cfg.model.path)      # a missing model folder fails before the run dir exists
     run = RunDir.create(cfg.run_dir, stage=STAGE)
     args = TRLSFTConfig(**_sft_args(cfg, str(run.checkpoints)))
     main_process = args.process_index == 0          # only rank 0 writes to the run dir
@@ -191,7 +196,6 @@ def train_sft(cfg: SFTConfig, *, callbacks: Sequence[Any] = (), tokenizer: Any =
         run.write_config(cfg, STAGE, plan.record())
         if not cfg.resume and (aside := set_aside(run.checkpoints)) is not None:   # --no-resume: start over
             log.info("%s: --no-resume: the previous checkpoints moved to %s", STAGE, aside)
-    problems = load_training_problems(cfg.data)
     kept, stats = build_targets(problems, cfg.targets, cfg.limits)
     if main_process:
         (run.report / "sft_targets.json").write_text(json.dumps(stats, indent=1))
@@ -211,12 +215,13 @@ def train_sft(cfg: SFTConfig, *, callbacks: Sequence[Any] = (), tokenizer: Any =
         truncate_metrics(run, plan.step)
     elif resume is None and main_process and run.metrics_path.exists():
         run.metrics_path.unlink()
-    trainer = SFTTrainer(model=model_path, args=args, train_dataset=dataset, processing_class=tokenizer,
-                         callbacks=[metrics_cb, *callbacks])
-    if cfg.model.train_top_layers:                  # before the optimizer exists (it takes trainable params only)
-        freeze_for_speed(trainer.model, cfg.model.train_top_layers, STAGE)
-    show_progress(trainer, STAGE, {"loss": "loss"})  # log dicts go to metrics.jsonl, not stdout
-    trainer.train(resume_from_checkpoint=resume)
+    with quiet_known_warnings():                    # TRL/peft's deprecated checkpointing calls (trainer_progress)
+        trainer = SFTTrainer(model=model_path, args=args, train_dataset=dataset, processing_class=tokenizer,
+                             callbacks=[metrics_cb, *callbacks])
+        if cfg.model.train_top_layers:               # before the optimizer exists (it takes trainable params only)
+            freeze_for_speed(trainer.model, cfg.model.train_top_layers, STAGE)
+        show_progress(trainer, STAGE, {"loss": "loss"})  # log dicts go to metrics.jsonl, not stdout
+        trainer.train(resume_from_checkpoint=resume)
     final = run.checkpoints / "final"
     trainer.save_model(str(final))
     if trainer.accelerator.is_main_process:

@@ -151,7 +151,7 @@ def train(cfg: Config, *, callbacks: Sequence[Any] = (), model: Any = None, toke
     from recode_rl.rewards.monitor import HackingMonitor
     from recode_rl.rl.callbacks import PeriodicEval, RunDirMetrics, SaveRollouts, TimedReward, truncate_metrics
     from recode_rl.rl.data import dataset_rows, drop_long_prompts, load_training_problems
-    from recode_rl.trainer_progress import show_progress
+    from recode_rl.trainer_progress import quiet_known_warnings, show_progress
 
     if cfg.train.num_threads:
         torch.set_num_threads(cfg.train.num_threads)
@@ -202,14 +202,15 @@ def train(cfg: Config, *, callbacks: Sequence[Any] = (), model: Any = None, toke
 
     reward = TimedReward(SaveRollouts(build_reward(cfg, scorer), run, cfg.train.save_rollouts_every))  # also a callback: it times generation
     extra = [PeriodicEval(run, cfg.eval, cfg.limits.to_limits(), cfg.limits.max_workers)] if cfg.eval.every else []
-    trainer = GRPOTrainer(
-        model=model if model is not None else model_path, reward_funcs=[reward], args=args,
-        train_dataset=dataset, processing_class=tokenizer, callbacks=[metrics_cb, reward, *extra, *callbacks])
-    if cfg.model.train_top_layers:                  # before the optimizer exists (it takes trainable params only)
-        freeze_for_speed(trainer.model, cfg.model.train_top_layers, STAGE)
-    show_progress(trainer, STAGE, {"reward": "reward", "pass": "recode/outcome_rate",
-                                   "process": "recode/process_gated_mean"})
-    trainer.train(resume_from_checkpoint=resume)
+    with quiet_known_warnings():                     # TRL's deprecated checkpointing calls (trainer_progress)
+        trainer = GRPOTrainer(
+            model=model if model is not None else model_path, reward_funcs=[reward], args=args,
+            train_dataset=dataset, processing_class=tokenizer, callbacks=[metrics_cb, reward, *extra, *callbacks])
+        if cfg.model.train_top_layers:               # before the optimizer exists (it takes trainable params only)
+            freeze_for_speed(trainer.model, cfg.model.train_top_layers, STAGE)
+        show_progress(trainer, STAGE, {"reward": "reward", "pass": "recode/outcome_rate",
+                                       "process": "recode/process_gated_mean"})
+        trainer.train(resume_from_checkpoint=resume)
 
     final = run.checkpoints / "final"
     trainer.save_model(str(final))

@@ -37,6 +37,10 @@ def run(args: argparse.Namespace) -> int:
     problems = load_problems(cfg.problems, **cfg.problem_options)
     if cfg.limit is not None:
         problems = problems[:cfg.limit]
+    if not problems:
+        from recode_rl.errors import DataError
+
+        raise DataError(f"{cfg.problems}: no problems (an empty problem set synthesizes nothing)")
     run_dir = RunDir.create(cfg.run_dir, stage="synth")
     run_dir.write_config(cfg, "synth")
     generators = {cfg.generator.label: LazyGenerator(cfg.generator)}  # loads only if a call is missing

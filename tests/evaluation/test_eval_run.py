@@ -60,6 +60,27 @@ def test_outputs_and_resume(tmp_path):
                             progress=False)
 
 
+def test_a_start_that_generated_nothing_binds_nothing(tmp_path):
+    """A server that refused every request (a wrong model name) left a sample store with no samples in
+    a run dir the user keeps: the rerun with the right model goes ahead (old code: "existing samples
+    were made with different settings (model)", though there were none)."""
+    from recode_rl.generation.types import ServerError
+
+    def refuse(prompt, j):
+        raise ServerError("http://127.0.0.1/v1/chat/completions: HTTP 404: model 'nope' not found")
+
+    bench = [{"name": "humaneval", "limit": 2}]
+    with pytest.raises(ServerError):
+        evaluate_benchmarks(bench, FakeGenerator(refuse, model_id="nope"), tmp_path, sampling=GREEDY, progress=False)
+    assert not (tmp_path / "samples" / "humaneval.meta.json").exists()
+    right = FakeGenerator(_reference_responder("humaneval", limit=2), model_id="right")
+    s = evaluate_benchmarks(bench, right, tmp_path, sampling=GREEDY, progress=False)
+    assert s["benchmarks"]["humaneval"]["pass@1"] == 100.0
+    # samples exist now: another model on the same store is still refused
+    with pytest.raises(ConfigError, match=r"different settings \(model\)"):
+        evaluate_benchmarks(bench, FakeGenerator(refuse, model_id="other"), tmp_path, sampling=GREEDY, progress=False)
+
+
 def test_failures_are_counted_with_verdicts(tmp_path):
     answers = iter([wrap("def nope(:\n    pass"), "no code at all here.", wrap("def f():\n    return 1")])
     gen = FakeGenerator(lambda p, j: next(answers))

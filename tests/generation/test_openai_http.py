@@ -37,6 +37,7 @@ class FakeServer:
         self.lock = threading.Lock()
         self.default = lambda body: ("json", 200, ok_chat("echo:" + body["messages"][-1]["content"]
                                                           if "messages" in body else "echo:" + body["prompt"]), {})
+        self.get_default = lambda path: ("json", 200, {"object": "list", "data": [{"id": "served-model"}]}, {})
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -53,6 +54,12 @@ class FakeServer:
                     action = server.script.pop(0) if server.script else server.default(body)
                     server.in_flight += 1
                     server.max_in_flight = max(server.max_in_flight, server.in_flight)
+                self._send(action)
+
+            def do_GET(self) -> None:
+                self._send(server.get_default(self.path))
+
+            def _send(self, action: tuple) -> None:
                 try:
                     while action[0] == "sleep":
                         time.sleep(action[1])
@@ -206,6 +213,58 @@ def test_connection_error_retried_then_raised():
     # refused on every attempt: the server is not there, so the run stops even when errors are recorded
     with pytest.raises(ServerError, match=r"connection failed on all 2 attempts.*is the server running"):
         g.generate(["x"], 1, SP)
+
+
+def test_a_server_that_never_answered_stops_the_run_after_two_refusals():
+    """Not running (or a wrong URL): the full backoff (6 attempts, ~30 s with the defaults) only delayed
+    the same error."""
+    import socket
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    g = OpenAIGenerator("m", f"http://127.0.0.1:{port}/v1", max_retries=5, backoff_base=0.01, seed=0)
+    with pytest.raises(ServerError, match=r"on all 2 attempts.*has not answered once in this run"):
+        g.generate(["x"], 1, SP)
+
+
+def test_a_server_that_answered_once_gets_every_retry_when_it_goes_away():
+    s = FakeServer()
+    g = gen(s, max_retries=3)
+    assert g.generate(["a"], 1, SP)[0][0].text == "echo:a"
+    s.close()                                   # e.g. restarting: refusals are retried in full
+    with pytest.raises(ServerError, match=r"connection failed on all 4 attempts") as err:
+        g.generate(["b"], 1, SP)
+    assert "has not answered" not in str(err.value)
+
+
+@pytest.mark.parametrize("action, message", [
+    (("json", 401, {"error": "bad key"}, {}), r"/v1/models: HTTP 401.*api_key_env"),
+    (("raw", 200, "<html><body>login</body></html>"), r"/v1/models: HTTP 200 body is not JSON.*not an OpenAI"),
+    (("json", 200, {"data": []}, {}), None),           # a model list: fine
+    (("json", 404, {"error": "no route"}, {}), None),  # no /models route: not every server has one; passes
+])
+def test_check_asks_the_server_once_before_a_long_step(server, action, message):
+    server.get_default = lambda path: action
+    g = gen(server, api_key="sk-test")
+    if message is None:
+        g.check()
+    else:
+        with pytest.raises(ServerError, match=message):
+            g.check()
+    assert server.requests == []                       # no completion was requested
+
+
+def test_check_names_a_server_that_is_not_running():
+    import socket
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    with pytest.raises(ServerError, match=r"/v1/models: connection failed.*is the server running"):
+        OpenAIGenerator("m", f"http://127.0.0.1:{port}/v1").check()
 
 
 def test_generate_inside_running_event_loop(server):
