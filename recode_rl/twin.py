@@ -142,7 +142,8 @@ def steps(cfg: TwinConfig) -> list[Step]:
     for seed in cfg.seeds:
         for name in cfg.arms:
             arm, run = ARMS[name], root / "rl" / f"{name}-s{seed}"
-            scorer = _LENGTH_SCORER if arm.scorer == "length" else ["--scorer-path", str(rm)]
+            # overrides after every option: argparse takes the positional words in one run
+            scorer, probe = ([], _LENGTH_SCORER) if arm.scorer == "length" else (["--scorer-path", str(rm)], [])
             out.append(Step(f"train-rl-{name}-s{seed}", [
                 "train-rl", "--config", str(c / "train-rl/listops.yaml"), "--reward", arm.reward, *scorer,
                 "--model", str(sft), "--run-dir", str(run), "--max-steps", str(cfg.rl_steps),
@@ -151,7 +152,7 @@ def steps(cfg: TwinConfig) -> list[Step]:
                 f"train.per_device_batch_size={cfg.prompts_per_step * cfg.num_generations}",
                 f"train.learning_rate={cfg.learning_rate}", f"train.max_completion_length={cfg.completion_tokens}",
                 f"train.save_steps={cfg.rl_steps}", f"train.num_threads={cfg.num_threads}",
-                f"monitor.window={max(2, min(cfg.rl_steps, 50))}"]))
+                f"monitor.window={max(2, min(cfg.rl_steps, 50))}", *probe]))
             out.append(_eval(f"{name}-s{seed}", str(run / "checkpoints" / "final"), cfg, root))
     return out
 

@@ -83,3 +83,12 @@ def test_pairs_are_written_once_from_both_splits(tmp_path):
     train, held = write_pairs(cfg)
     assert len(train.read_text().splitlines()) == 24 and len(held.read_text().splitlines()) == 12
     assert "listops/heldout/" in held.read_text() and "listops/heldout/" not in train.read_text()
+
+
+def test_every_stage_of_every_arm_parses_with_the_real_cli():
+    from recode_rl.cli import build_parser
+
+    parser = build_parser()
+    for step in steps(TwinConfig(run_dir="runs/t", seeds=[0, 1], arms=list(ARMS))):
+        args = parser.parse_args(step.argv)          # argparse exits (SystemExit) on a bad command line
+        assert args.command == step.argv[0], step.name

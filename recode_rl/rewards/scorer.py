@@ -140,7 +140,7 @@ class HTTPScorer:
         path = httpx.URL(self.url).path.rstrip("/")
         self.protocol = ("vllm-classify" if path.endswith("/classify")
                          else "vllm-pooling" if path.endswith("/pooling") else "recode")
-        self.name = f"http:{self.url}"
+        self.name = f"scorer {self.url}"
         self.model = model
         self.retries = retries
         self.backoff = backoff
