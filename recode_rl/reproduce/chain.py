@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -116,6 +117,14 @@ def resolve_step(argv: list[str], parser: argparse.ArgumentParser | None = None)
     return args.command, resolve_config(args)
 
 
+def _in_process(main: Any, argv: list[str]) -> int:
+    """`main(argv)`, with argparse's exit on a bad command line turned into the stage's exit code."""
+    try:
+        return main(argv)
+    except SystemExit as exc:   # argparse: usage error (2) or --help (0); the chain reports the stage
+        return exc.code if isinstance(exc.code, int) else 2
+
+
 def run_chain(steps: list[Step], root: str | Path, *, marks: str, prog: str) -> int:
     """Run the steps in order through `recode_rl.cli.main`; stop at the first failure (rerun resumes there)."""
     from recode_rl.cli import main
@@ -132,7 +141,7 @@ def run_chain(steps: list[Step], root: str | Path, *, marks: str, prog: str) -> 
         print(f"\n[{i}/{n}] {step.name}: {step.command_line()}", flush=True)
         t0 = time.monotonic()
         with running(step.service, prog):
-            code = subprocess.call([*step.launch, *step.argv]) if step.launch else main(step.argv)
+            code = subprocess.call([*step.launch, *step.argv]) if step.launch else _in_process(main, step.argv)
         if code != 0:
             print(f"{prog}: stage {step.name} failed (exit {code}); fix and rerun to resume from it")
             return code

@@ -167,3 +167,12 @@ def test_rewardbench_defaults_to_the_data_layout(tmp_path, monkeypatch):
     (tmp_path / "shared" / rel).write_bytes(b"x")
     assert data_path(f"data:{rel}") == str(tmp_path / "shared" / rel)
     assert data_path("/my/rb.jsonl") == "/my/rb.jsonl"
+
+
+def test_a_stage_with_a_bad_command_line_fails_the_chain_without_killing_it(tmp_path, capsys):
+    from recode_rl.reproduce.chain import Step, run_chain
+
+    bad = Step("bad", ["report", str(tmp_path), "--no-such-flag"])
+    assert run_chain([bad], tmp_path, marks=".m", prog="test") == 2     # argparse's exit, reported, no marker
+    assert "stage bad failed (exit 2)" in capsys.readouterr().out
+    assert not (tmp_path / ".m" / "bad.done").exists()
