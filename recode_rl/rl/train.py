@@ -143,11 +143,13 @@ def train(cfg: Config, *, callbacks: Sequence[Any] = (), model: Any = None, toke
     plan = plan_rerun(cfg, STAGE, cfg.train.max_steps)  # a finished run is a no-op; refused changes fail here
     if plan.finished_step is not None:
         return _finished(Path(str(cfg.run_dir)), plan.finished_step, start)
+    from recode_rl.models import freeze_for_speed, resolve_model
+
+    model_path = resolve_model(cfg.model.path)       # a missing model folder fails before torch/TRL are imported
     import torch
     from datasets import Dataset
     from trl import GRPOConfig, GRPOTrainer
 
-    from recode_rl.models import freeze_for_speed, resolve_model
     from recode_rl.rewards.monitor import HackingMonitor
     from recode_rl.rl.callbacks import PeriodicEval, RunDirMetrics, SaveRollouts, TimedReward, truncate_metrics
     from recode_rl.rl.data import dataset_rows, drop_long_prompts, load_training_problems
@@ -155,7 +157,6 @@ def train(cfg: Config, *, callbacks: Sequence[Any] = (), model: Any = None, toke
 
     if cfg.train.num_threads:
         torch.set_num_threads(cfg.train.num_threads)
-    model_path = resolve_model(cfg.model.path)       # a missing model folder fails before the run dir exists
     scorer = rl_scorer(cfg)                          # fail on a missing scorer before loading anything big
     world_size = int(os.environ.get("WORLD_SIZE", "1"))
     if world_size > 1 and cfg.run_dir is None:
