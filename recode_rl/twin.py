@@ -214,11 +214,23 @@ def _ends(curve: list[float | None]) -> tuple[float | None, float | None]:
     return (vals[0], vals[-1]) if vals else (None, None)
 
 
+def stage_seconds(root: Path) -> dict[str, float]:
+    """Wall seconds of every finished stage, from `run_chain`'s markers (summed over resumed invocations)."""
+    out: dict[str, float] = {}
+    for mark in sorted(root.glob(".*/*.done")):
+        try:
+            out[mark.stem] = float(mark.read_text().strip())
+        except ValueError:
+            continue
+    return out
+
+
 def collect(cfg: TwinConfig, seconds: float | None = None) -> dict[str, Any]:
     """Everything the twin measured, from the run directories (JSON-ready)."""
     from recode_rl.data.records import load_records
 
     root = Path(cfg.run_dir)
+    stages = stage_seconds(root)
     pass1: dict[str, float | None] = {}
     if cfg.include_base:
         pass1["base"] = _pass1(root, "base")
@@ -251,7 +263,9 @@ def collect(cfg: TwinConfig, seconds: float | None = None) -> dict[str, Any]:
     return {
         "heldout_pass_at_1": pass1,
         "rl_steps": cfg.rl_steps,
-        "seconds": seconds,
+        "seconds": seconds,                        # this invocation (a resumed run skips finished stages)
+        "stage_seconds_total": round(sum(stages.values()), 1),   # every stage, whichever invocation ran it
+        "stage_seconds": stages,
         "seeds": cfg.seeds,
         "heldout_problems": cfg.heldout_problems,
         "reward_model_accuracy": {"train_pairs": _rm_accuracy(root, "train"),
@@ -292,6 +306,8 @@ def render_markdown(summary: dict[str, Any]) -> str:
         cells = [f"{_fmt(arm[f'{k}_first'])} -> {_fmt(arm[f'{k}_last'])}"
                  for k in ("pass", "process_ungated", "process_term", "think_words")]
         lines.append(f"| {name} | " + " | ".join(cells) + f" | {_fmt(arm['zero_std_share'])} | {arm['hacking_flags']} |")
+    if summary.get("stage_seconds_total"):
+        lines += ["", f"Wall time of all stages: {summary['stage_seconds_total'] / 60:.1f} min."]
     t = summary.get("step_seconds") or {}
     if t.get("step") is not None:
         parts = ", ".join(f"{k} {t[k]:.1f} s ({100 * t[k] / t['step']:.0f}%)"

@@ -56,7 +56,10 @@ def test_summary_by_hand(tmp_path):
     _write(root / "eval-rm" / "train" / "report" / "eval_rm.json", json.dumps({"overall": {"accuracy": 0.9}}))
     _write(root / "eval-rm" / "heldout" / "report" / "eval_rm.json", json.dumps({"overall": {"accuracy": 0.7}}))
 
+    _write(root / ".twin" / "train-sft.done", "30.5\n")
+    _write(root / ".twin" / "eval-sft.done", "9.5\n")
     s = collect(cfg, seconds=12.5)
+    assert s["stage_seconds"] == {"eval-sft": 9.5, "train-sft": 30.5} and s["stage_seconds_total"] == 40.0
     assert s["heldout_pass_at_1"] == {"base": 0.0, "sft": 0.25, "outcome-s0": 0.3, "outcome-s1": 0.4,
                                       "recode-s0": 0.5, "recode-s1": None}
     assert s["rl_steps"] == 2 and s["seconds"] == 12.5
