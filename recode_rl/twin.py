@@ -152,7 +152,7 @@ def steps(cfg: TwinConfig) -> list[Step]:
                 f"train.per_device_batch_size={cfg.prompts_per_step * cfg.num_generations}",
                 f"train.learning_rate={cfg.learning_rate}", f"train.max_completion_length={cfg.completion_tokens}",
                 f"train.save_steps={cfg.rl_steps}", f"train.num_threads={cfg.num_threads}",
-                f"monitor.window={max(2, min(cfg.rl_steps, 50))}", *probe]))
+                f"monitor.window={max(2, min(cfg.rl_steps, 50))}", "reward.score_failing=true", *probe]))
             out.append(_eval(f"{name}-s{seed}", str(run / "checkpoints" / "final"), cfg, root))
     return out
 
