@@ -109,19 +109,12 @@ def _sft(tmp_path, policy, problems):
 
 def _rm(tmp_path):
     """A BASE causal LM folder (no reward head: loaded through load_with_new_head), LoRA, checkpointing on."""
-    from transformers import LlamaConfig, LlamaForCausalLM
-
     from recode_rl.config import load_config
     from recode_rl.reward_model.config import Config
     from recode_rl.reward_model.train import train_reward_model
-    from tests.reward_model.rm_helpers import make_pairs, tiny_tokenizer, write_jsonl
+    from tests.reward_model.rm_helpers import make_pairs, tiny_base_folder, write_jsonl
 
-    tok = tiny_tokenizer()
-    base = tmp_path / "base"
-    LlamaForCausalLM(LlamaConfig(vocab_size=len(tok), hidden_size=16, intermediate_size=32, num_hidden_layers=1,
-                                 num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=64,
-                                 pad_token_id=0)).save_pretrained(base)
-    tok.save_pretrained(base)
+    base = tiny_base_folder(tmp_path / "base")
     pairs = write_jsonl(tmp_path / "pairs.jsonl", make_pairs(4, 2, seed=0))
     cfg = load_config(Config, None, [f"run_dir={tmp_path / 'rm'}", f"data.train={pairs}", f"model.backbone={base}",
                                      "model.max_length=64", "model.gradient_checkpointing=true", "lora.enabled=true",

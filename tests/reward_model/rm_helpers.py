@@ -34,6 +34,18 @@ def tiny_llama(vocab_size: int, seed: int = 0):
     return LlamaForSequenceClassification(config)
 
 
+def tiny_base_folder(folder: Path) -> Path:
+    """A 1-layer base causal LM (no reward head) with the tiny tokenizer, saved to `folder`."""
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    tok = tiny_tokenizer()
+    LlamaForCausalLM(LlamaConfig(vocab_size=len(tok), hidden_size=16, intermediate_size=32, num_hidden_layers=1,
+                                 num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=64,
+                                 pad_token_id=0)).save_pretrained(folder)
+    tok.save_pretrained(folder)
+    return folder
+
+
 def make_pairs(n_problems: int, per_problem: int, seed: int) -> list[dict]:
     """Chosen = a full reasoning ending in a conclusion; rejected = the same cut off halfway."""
     rng = random.Random(seed)

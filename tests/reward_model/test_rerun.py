@@ -111,18 +111,12 @@ def test_no_resume_sets_the_old_checkpoints_and_model_aside(tmp_path):
 def test_real_rerun_is_a_noop_and_more_steps_extend_it(tmp_path):
     """Tiny base model folder (new head), 2 steps; the rerun leaves the export byte for byte; 4 steps resume."""
     import torch
-    from transformers import LlamaConfig, LlamaForCausalLM
 
     from recode_rl.reward_model.train import train_reward_model
-    from rm_helpers import tiny_tokenizer
+    from rm_helpers import tiny_base_folder
 
     torch.set_num_threads(1)
-    tok = tiny_tokenizer()
-    base = tmp_path / "base"
-    LlamaForCausalLM(LlamaConfig(vocab_size=len(tok), hidden_size=16, intermediate_size=32, num_hidden_layers=1,
-                                 num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=64,
-                                 pad_token_id=0)).save_pretrained(base)
-    tok.save_pretrained(base)
+    base = tiny_base_folder(tmp_path / "base")
     pairs = write_jsonl(tmp_path / "pairs.jsonl", make_pairs(4, 2, seed=0))
     run = tmp_path / "run"
 
