@@ -106,15 +106,22 @@ _NEEDS_K = {"gt": (0, 9), "lt": (1, 10), "div": (2, 5), "ndiv": (2, 5), "add": (
 _SPLITS = ("train", "heldout")
 
 
-def apply_ops(ops: list[Op], xs: list[int]) -> Any:
-    """The pipeline's answer for one input (the trusted reference)."""
-    ys = list(xs)
+def _trace(ops: list[Op], xs: list[int]) -> list[list[int]]:
+    """The list after each step before the reduction (one entry per step)."""
+    lists, ys = [], list(xs)
     for name, k in ops[:-1]:
         if name in _FILTERS:
             ys = [x for x in ys if _FILTERS[name][3](x, k or 0)]
         else:
             ys = [_MAPS[name][3](x, k or 0) for x in ys]
-    return _REDUCE[ops[-1][0]][3](ys)
+        lists.append(ys)
+    return lists
+
+
+def apply_ops(ops: list[Op], xs: list[int]) -> Any:
+    """The pipeline's answer for one input (the trusted reference)."""
+    lists = _trace(ops, xs)
+    return _REDUCE[ops[-1][0]][3](lists[-1] if lists else list(xs))
 
 
 def _random_ops(rng: random.Random, n_steps: int) -> list[Op]:
@@ -230,14 +237,7 @@ def _ops_of(problem: Problem) -> list[Op]:
 
 def _optimized(ops: list[Op], problem: Problem) -> str:
     xs = list(problem.tests.inputs[0][0]) if problem.tests and problem.tests.inputs else [1, 2, 3]
-    steps, ys = [], list(xs)
-    for name, k in ops[:-1]:
-        if name in _FILTERS:
-            ys = [x for x in ys if _FILTERS[name][3](x, k or 0)]
-        else:
-            ys = [_MAPS[name][3](x, k or 0) for x in ys]
-        steps.append(f"{_phrase(name, k, 1)} gives {ys}")
-    check = "; ".join(steps)
+    check = "; ".join(f"{_phrase(name, k, 1)} gives {ys}" for (name, k), ys in zip(ops, _trace(ops, xs)))
     result = apply_ops(ops, xs)
     example = f"Check with xs = {xs}: {check + '; ' if check else ''}the answer is {result}."
     return (f"The function applies the steps in the order the statement gives them. {reasoning(ops)} "
