@@ -52,19 +52,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--run-dir", metavar="DIR", help="demo run directory (default runs/demo; reuse to resume)")
 
 
+def _report(cfg: Config) -> Step:
+    root = Path(cfg.run_dir)
+    return Step("report", ["report", str(root), "--out", str(root / "report")], always=True)
+
+
 def stages(cfg: Config) -> list[Step]:
     """Every stage of the demo, in order (the twin's chain, then `recode report`)."""
     from recode_rl.twin import steps
 
-    root = Path(cfg.run_dir)
-    return [*steps(cfg), Step("report", ["report", str(root), "--out", str(root / "report")], always=True)]
+    return [*steps(cfg), _report(cfg)]
 
 
 def run(args: argparse.Namespace) -> int:
     cfg = config_from_args(Config, args, FLAGS)
     root = Path(cfg.run_dir)
-    code, summary = run_twin(cfg, prog="recode demo", marks=".demo",
-                             extra=[Step("report", ["report", str(root), "--out", str(root / "report")], always=True)])
+    code, summary = run_twin(cfg, prog="recode demo", marks=".demo", extra=[_report(cfg)])
     if code == 0:
         print("\n" + render_markdown(summary))
         print(f"report: {root / 'report' / 'report.html'}  (summary: {root / 'report' / 'summary.json'})")

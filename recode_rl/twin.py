@@ -254,9 +254,7 @@ def collect(cfg: TwinConfig, seconds: float | None = None) -> dict[str, Any]:
             "heldout_pass_at_1": _mean_sd([s["heldout_pass_at_1"] for s in per_seed]),
             **{f"{k}_first": _mean_sd([a for a, _ in v]) for k, v in first_last.items()},
             **{f"{k}_last": _mean_sd([b for _, b in v]) for k, v in first_last.items()},
-            "zero_std_share": _mean_sd([statistics.fmean(c) if (c := [x for x in s["curves"]["zero_std"]
-                                                                    if x is not None]) else None
-                                        for s in per_seed]),
+            "zero_std_share": _mean_sd([_mean_sd(s["curves"]["zero_std"])["mean"] for s in per_seed]),
             "hacking_flags": sum(s["hacking_flags"] for s in per_seed),
             "seeds": per_seed,
         }

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import re
 
+from recode_rl.rewards.scorer import _check_inputs
+
 __all__ = ["LengthScorer", "KeywordScorer"]
 
 _WORD = re.compile(r"\S+")
@@ -36,8 +38,7 @@ class LengthScorer:
         self.target_words = target_words
 
     def score(self, problems: list[str], reasonings: list[str]) -> list[float]:
-        if len(problems) != len(reasonings):
-            raise ValueError(f"score(): {len(problems)} problems but {len(reasonings)} reasonings")
+        _check_inputs(problems, reasonings)
         return [min(1.0, len(_WORD.findall(r)) / self.target_words) for r in reasonings]
 
 
@@ -51,6 +52,5 @@ class KeywordScorer:
         self._pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, keywords)) + r")\b", re.IGNORECASE)
 
     def score(self, problems: list[str], reasonings: list[str]) -> list[float]:
-        if len(problems) != len(reasonings):
-            raise ValueError(f"score(): {len(problems)} problems but {len(reasonings)} reasonings")
+        _check_inputs(problems, reasonings)
         return [min(1.0, len(self._pattern.findall(r)) / self.target_hits) for r in reasonings]
