@@ -1,29 +1,37 @@
-"""The warm fork server and its per-job supervisors.
+"""The warm fork server, its slots, and the one-job supervisors.
 
     parent (trainer, CLI)  --unix socket, one connection per job-->  fork server
-    fork server:  isolated once (sandbox.isolate_server), harness pre-imported; pre-forks
-                  persistent *supervisors* that serve jobs from the shared socket.
-    supervisor:   reads the job request, compiles the program (a syntax error is decided
-                  here), and runs the units: stdio, one fresh sandboxed child per test;
-                  functional, a loaded child answering one requested test at a time;
-                  assertion/unittest, one child for all tests, restarted after a timeout or
-                  crash. It owns the unit count (from the request), every clock, the output
-                  caps and the validation of what children write; it kills the child's process
-                  group and every process of the job's uid, reaps everything (it is a child
-                  subreaper), removes the working directory, and only then answers the parent.
+    fork server:  isolated once (sandbox.isolate_server), harness pre-imported; never reads a
+                  job. Keeps `n_supervisors` + spares *slots* ready, forking a new one for
+                  each that ends.
+    slot:         a fresh fork of the server. Builds one job's world before any job exists
+                  (world.JobWorld: IPC, network, mount and PID namespaces, a tmpfs for /tmp,
+                  /dev/shm and the working directory, a cgroup), forks the supervisor as pid 1
+                  of the new PID namespace, waits for it, removes the cgroup, exits.
+    supervisor:   accepts exactly one job from the shared socket, compiles the program (a
+                  syntax error is decided here), and runs the units: stdio, one fresh
+                  sandboxed child per test; functional, a loaded child answering one requested
+                  test at a time; assertion/unittest, one child for all tests, restarted after
+                  a timeout or crash. It owns the unit count (from the request), every clock,
+                  the output caps and the validation of what children write; after every unit
+                  and at the end it kills everything the job started (kill(-1) as the
+                  namespace's init: nothing to stop, no helper) and reaps it, answers the
+                  parent only then, and exits: the namespaces and the tmpfs go with it.
 
 The supervisor never compares outputs: expected outputs are never sent to the server, so
-they are not in the memory the sandboxed child is forked from. It returns per-unit records of
-what it observed; `executor.py` grades them on the trusted side. See docs/executor.md.
+they are not in the memory the sandboxed child is forked from; and since every supervisor
+is a fresh process that serves one job, no child ever holds another job's inputs or outputs.
+It returns per-unit records of what it observed; `executor.py` grades them on the trusted
+side. See docs/executor.md.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import secrets
 import select
-import shutil
 import signal
 import socket
 import sys
@@ -32,86 +40,15 @@ import time
 # Pre-import what solutions commonly use, so forked children start warm.
 import bisect, collections, copy, decimal, fractions, functools, heapq, itertools, math, operator, random, re, statistics, string, typing, unittest  # noqa: E401,F401
 
-from recode_rl.execution import harness, sandbox
+from recode_rl.execution import harness, sandbox, world
+from recode_rl.execution.cgroups import CgroupTree
 from recode_rl.execution.protocol import recv_msg, send_msg
 from recode_rl.execution.units import (
-    MAX_JOB_BYTES, MAX_TIMEOUTS, MAX_UNITS, PHASES, _MAX_TEXT, _crash_record, _Run, _run_child, _run_lockstep,
+    MAX_JOB_BYTES, MAX_TIMEOUTS, MAX_UNITS, PHASES, _MAX_TEXT, _crash_record, _run_child, _run_lockstep,
     _text, _tick, _unit_record,
 )
 
-JOBS_DIR = "/tmp/recode-jobs"
-
-
-
-# ------------------------------------------------------------------------------ supervisor
-
-def _kill_uid(uid: int) -> None:
-    """SIGKILL every process owned by `uid` (kill(-1) from a throwaway process with that uid)."""
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.setgroups([])
-            os.setresgid(uid, uid, uid)
-            os.setresuid(uid, uid, uid)
-            for _ in range(3):
-                try:
-                    os.kill(-1, signal.SIGKILL)
-                except ProcessLookupError:
-                    break
-        finally:
-            os._exit(0)
-    os.waitpid(pid, 0)
-
-
-def _has_children() -> bool:
-    try:
-        pid, _ = os.waitpid(-1, os.WNOHANG)
-    except ChildProcessError:
-        return False
-    return True  # a live child (pid == 0) or a zombie just reaped: clean up to be sure
-
-
-def _reap_all(timeout: float = 2.0) -> None:
-    """Reap every child we have (including re-parented orphans: we are a subreaper)."""
-    end = time.monotonic() + timeout
-    while True:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            if time.monotonic() > end:
-                return
-            time.sleep(0.002)
-
-
-def _kill_descendants() -> None:
-    """Without the uid layer: kill our children until none is left. As a subreaper we
-    inherit the orphans of every process we kill, so this reaches all descendants."""
-    for _ in range(100):
-        pids = sandbox.child_pids()
-        if not pids:
-            return
-        for pid in pids:
-            for kill in (os.killpg, os.kill):
-                try:
-                    kill(pid, signal.SIGKILL)
-                except OSError:
-                    pass
-        _reap_all(timeout=0.2)
-
-
-def _kill_survivors(uid: int | None) -> None:
-    """After a child is reaped: kill whatever it left running. We are a child subreaper, so
-    any surviving descendant (a double-forked daemon included) is now *our* child. No
-    children at all means nothing survived (the common case: one waitpid); otherwise kill
-    every process of the job's uid."""
-    if _has_children():
-        if uid is not None:
-            _kill_uid(uid)
-        else:
-            _kill_descendants()
-        _reap_all()
+MAX_SPARE_SLOTS = 4  # slots kept ready beyond one per worker, so a job never waits for a slot's setup
 
 
 def _record(msg: dict) -> dict:
@@ -119,7 +56,7 @@ def _record(msg: dict) -> dict:
             "message": _text(msg.get("message"))}
 
 
-def _supervise(req: dict, uid: int | None) -> dict:
+def _supervise(req: dict, uid: int | None, job: world.JobWorld) -> dict:
     PHASES.clear()
     t = time.perf_counter()
     limits = req["limits"]
@@ -132,20 +69,11 @@ def _supervise(req: dict, uid: int | None) -> dict:
         return {"units": {}, "n_units": req["n_units"], "names": None, "stderr_tail": "", "seconds": 0.0,
                 "syntax_error": {"error_type": type(exc).__name__, "message": str(exc)[:_MAX_TEXT]}}
     nonce = secrets.token_hex(16)
-    os.makedirs(JOBS_DIR, mode=0o711, exist_ok=True)
-    workdir = os.path.join(JOBS_DIR, secrets.token_hex(8))
-    os.mkdir(workdir, 0o700)
-    if uid is not None:
-        os.chown(workdir, uid, uid)
+    workdir = job.prepare(limits, uid)
     t = _tick("setup", t)
     budget = [MAX_JOB_BYTES]
-    try:
-        run_units = _units_one_child_each if req["kind"] in ("stdio", "functional") else _units_shared_child
-        units, n_units, names, stderr_tail = run_units(req, code, uid, workdir, nonce, job_deadline, budget)
-    finally:
-        _kill_survivors(uid)
-        shutil.rmtree(workdir, ignore_errors=True)
-        _tick("cleanup", t)
+    run_units = _units_one_child_each if req["kind"] in ("stdio", "functional") else _units_shared_child
+    units, n_units, names, stderr_tail = run_units(req, code, uid, workdir, nonce, job_deadline, budget)
     return {"phases": {k: round(v, 6) for k, v in PHASES.items()}, "units": {str(k): v for k, v in units.items()},
             "n_units": n_units, "names": names, "syntax_error": None,
             "stderr_tail": stderr_tail.decode("utf-8", errors="replace")[-2048:],
@@ -174,7 +102,7 @@ def _units_one_child_each(req: dict, code, uid, workdir, nonce, job_deadline, bu
             tail = run.stderr_tail
             units[i] = _unit_record(req, run)
             i += 1
-        _kill_survivors(uid)  # nothing a unit started outlives it (no daemon works on for later units)
+        world.JOB.kill_survivors()  # nothing a unit started outlives it (no daemon works on for later units)
         stderr_tail = (stderr_tail + tail)[-4096:]
         if stop_first and any(u["status"] not in ("done", "ok") for u in units.values()):
             break  # ok/done still need grading by the parent; stop only on a definite failure
@@ -235,81 +163,138 @@ def _units_shared_child(req: dict, code, uid, workdir, nonce, job_deadline, budg
 
 # ---------------------------------------------------------------------------- fork server
 
-def _supervisor_loop(listener: socket.socket) -> None:
-    """A persistent supervisor: serve one job at a time from the shared listening socket."""
-    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-    sandbox.prctl(sandbox.PR_SET_PDEATHSIG, signal.SIGKILL)
-    sandbox.prctl(sandbox.PR_SET_CHILD_SUBREAPER, 1)
-    while True:
-        conn, _ = listener.accept()
-        with conn:
-            try:
-                req = recv_msg(conn)
-            except (ConnectionError, ValueError, OSError):
-                continue
-            try:
-                resp = _supervise(req, req.get("uid"))
-            except Exception as exc:  # noqa: BLE001 - reported to the parent as a sandbox error
-                resp = {"error": f"supervisor failed: {exc!r}"}
-            try:
-                send_msg(conn, resp)
-            except OSError:
-                pass
-            del req, resp
+def _serve_one_job(listener: socket.socket, job: world.JobWorld) -> None:
+    """The supervisor: accept one job, run it, clean up, answer only then, and exit."""
+    job.enter_supervisor()
+    world.JOB = job
+    conn, _ = listener.accept()
+    listener.close()
+    with conn:
+        try:
+            req = recv_msg(conn)
+        except (ConnectionError, ValueError, OSError):
+            os._exit(0)
+        uid = req.get("uid") if type(req) is dict else None
+        try:
+            if job.error:
+                raise RuntimeError(job.error)
+            resp = _supervise(req, uid, job)
+        except Exception as exc:  # noqa: BLE001 - reported to the parent as a sandbox error
+            resp = {"error": f"supervisor failed: {exc!r}"}
+        t = time.perf_counter()
+        # Confirmed cleanup or not: the parent hands this uid to another job only if clean.
+        resp["clean"] = job.cleanup()
+        if "phases" in resp:
+            resp["phases"]["cleanup"] = round(time.perf_counter() - t, 6)
+        try:
+            send_msg(conn, resp)
+        except OSError:
+            pass
+    os._exit(0)
 
 
-def _spawn_supervisor(listener: socket.socket, lifeline_fd: int) -> int:
+def _slot(listener: socket.socket, lifeline_fd: int, plan: world.JobPlan) -> None:
+    """A fresh fork of the server: build one job's world, fork its supervisor into it (pid 1
+    of the job's PID namespace), wait for it, remove the job's cgroup. Never returns."""
+    code = 0
+    try:
+        os.close(lifeline_fd)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        sandbox.prctl(sandbox.PR_SET_PDEATHSIG, signal.SIGKILL)
+        job = world.JobWorld.build(plan)
+        pid = os.fork()
+        if pid == 0:
+            try:
+                _serve_one_job(listener, job)
+            finally:
+                os._exit(1)
+        listener.close()
+        os.waitpid(pid, 0)
+        job.remove()
+    except BaseException:  # noqa: BLE001
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def _spawn_slot(listener: socket.socket, lifeline_fd: int, plan: world.JobPlan) -> tuple[int, int]:
+    """(pidfd, pid) of a new slot."""
     pid = os.fork()
     if pid == 0:
-        code = 0
-        try:
-            os.close(lifeline_fd)
-            _supervisor_loop(listener)
-        except BaseException:  # noqa: BLE001
-            code = 1
-        finally:
-            os._exit(code)
-    return pid
+        _slot(listener, lifeline_fd, plan)
+    return os.pidfd_open(pid), pid
+
+
+def _isolate(disable: set[str]) -> tuple[dict[str, str], world.JobPlan]:
+    """All isolation layers of this server and the plan of every job's world."""
+    if "cgroup" in disable:
+        cgroups, cgroup_state = None, "off: disabled by RECODE_SANDBOX_DISABLE"
+    else:  # before the private root hides /sys/fs/cgroup
+        cgroups, cgroup_state = CgroupTree.setup()
+    layers, tmp_binds = sandbox.isolate_server(disable)
+    plan, per_job = world.probe(disable, layers, cgroups, tmp_binds)
+    layers.update(per_job)
+    layers["cgroup"] = cgroup_state
+    return {layer: layers[layer] for layer in sandbox.LAYERS}, plan
 
 
 def serve(sock_path: str, lifeline_fd: int, n_supervisors: int) -> None:
-    """Isolate, pre-fork `n_supervisors` supervisors sharing one listening socket, keep them
-    alive, and exit (killing them) when the parent closes the lifeline pipe."""
+    """Isolate, keep `n_supervisors` + spare slots ready on one listening socket (a new slot
+    for each that ends), and exit (killing them) when the parent closes the lifeline pipe."""
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(sock_path)
     listener.listen(512)
     disable = {x.strip() for x in os.environ.get("RECODE_SANDBOX_DISABLE", "").split(",") if x.strip()}
-    layers = sandbox.isolate_server(disable)
-    # Scrub the environment once here: every supervisor and child inherits it (children then
-    # only set their own HOME/TMPDIR/PWD), instead of rebuilding it after every fork.
+    unknown = disable - set(sandbox.LAYERS)
+    if unknown:
+        raise ValueError(f"RECODE_SANDBOX_DISABLE: unknown layer(s) {sorted(unknown)}; choose from {sandbox.LAYERS}")
+    layers, plan = _isolate(disable)
+    # Scrub the environment once here: every slot and child inherits it (children then only
+    # set their own HOME/TMPDIR/PWD), instead of rebuilding it after every fork.
     os.environ.clear()
     os.environ.update(sandbox.CHILD_ENV)
     sys.stdout.flush()
-    supervisors = {_spawn_supervisor(listener, lifeline_fd) for _ in range(n_supervisors)}
+    gc.freeze()  # the server's objects stay out of every slot's GC: fewer copy-on-write faults
+    n_slots = n_supervisors + min(n_supervisors, MAX_SPARE_SLOTS)
+    slots = dict(_spawn_slot(listener, lifeline_fd, plan) for _ in range(n_slots))
     print(json.dumps({"ready": True, "pid": os.getpid(), "isolation": layers}), flush=True)
+    poller = select.poll()
+    poller.register(lifeline_fd, select.POLLIN)
+    for fd in slots:
+        poller.register(fd, select.POLLIN)
     while True:
-        ready, _, _ = select.select([lifeline_fd], [], [], 0.5)
-        if ready:  # EOF: the parent is gone or closed the executor
-            for pid in supervisors:
+        ready = [fd for fd, _ in poller.poll(1000)]
+        if lifeline_fd in ready:  # EOF: the parent is gone or closed the executor
+            for pid in slots.values():
                 try:
-                    os.kill(pid, signal.SIGKILL)
+                    os.kill(pid, signal.SIGKILL)  # its supervisor follows (parent-death signal)
                 except ProcessLookupError:
                     pass
-            for pid in supervisors:  # reap them: no zombies left to init
+            while True:  # reap them all: no zombies left to init
                 try:
-                    os.waitpid(pid, 0)
+                    os.waitpid(-1, 0)
                 except ChildProcessError:
-                    pass
+                    break
+            if plan.cgroups is not None:
+                plan.cgroups.close()
             os._exit(0)
-        while True:  # respawn supervisors that died (they never should)
+        for fd in ready:  # a slot ended (its job is done): start another
+            poller.unregister(fd)
+            os.close(fd)
+            del slots[fd]
+        while True:  # reap ended slots (and orphans: the server is a subreaper)
             try:
-                pid, _ = os.waitpid(-1, os.WNOHANG)
+                if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                    break
             except ChildProcessError:
                 break
-            if pid == 0:
-                break
-            supervisors.discard(pid)
-            supervisors.add(_spawn_supervisor(listener, lifeline_fd))
+        while len(slots) < n_slots:
+            try:
+                fd, pid = _spawn_slot(listener, lifeline_fd, plan)
+            except OSError:
+                break  # out of processes for now: try again on the next round
+            slots[fd] = pid
+            poller.register(fd, select.POLLIN)
 
 
 if __name__ == "__main__":

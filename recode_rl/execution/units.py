@@ -22,7 +22,7 @@ import sys
 import time
 from typing import Any
 
-from recode_rl.execution import harness, sandbox
+from recode_rl.execution import harness, sandbox, world
 
 MAX_JOB_BYTES = 256 << 20   # channel + stdout bytes kept per job, all units together
 MAX_OBSERVATION_BYTES = 64 << 20  # one functional return value / error report
@@ -30,6 +30,7 @@ MAX_TIMEOUTS = 2            # after this many timed-out units a job's remaining 
 MAX_UNITS = 10_000          # unittest: test methods collected (the only count the sandbox reports)
 _MAX_DEPTH = 250            # nesting of a returned value (the harness sends at most 200)
 _MAX_TEXT = 300
+MEMORY_LIMIT_ERROR = "MemoryLimitExceeded"  # error_type of a unit the memory cgroup killed
 # assertion/unittest: per-test statuses a genuine harness sends; anything else on the channel
 # (garbage or forgeries written by the program) is ignored.
 _UNIT_STATUS = {"assertion": {"pass", "fail", "error"}, "unittest": {"pass", "fail", "error"}}
@@ -60,6 +61,7 @@ class _Run:
         self.setup = bytearray()             # b"\0" once the sandbox is in place, else an error
         self.status: int | None = None       # waitpid status
         self.killed: str | None = None       # "timeout" | "output_limit" | "job_timeout"
+        self.oom = False                     # the job's memory cgroup killed the child
         self.unit = 0                        # unit in progress when the run ended
         self.unit_seconds = 0.0              # the supervisor's own clock
 
@@ -85,6 +87,8 @@ def _spawn(req: dict, code, start: int, uid: int | None, workdir: str, nonce: st
     pid = os.fork()
     if pid == 0:  # ---- sandboxed child
         try:
+            if world.JOB is not None:
+                world.JOB.join()  # into the job's cgroup, first: before a byte is allocated here
             # Move the ends above the targets first, so that no dup2 clobbers a later source.
             ends = (stdin_fd, out_w, err_w, chan_w, setup_w) + ((req_r,) if req_r is not None else ())
             high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 16) for fd in ends]
@@ -181,15 +185,21 @@ def _read_ready(poller: Any, open_fds: dict[int, str], pidfd: int,
     return exited, chunks
 
 
-def _kill_and_reap(run: _Run, pid: int, fds: list[int], t: float) -> None:
-    """End a child run: kill its process group, reap it into `run.status`, close its fds (-1 = closed)."""
+def _kill_and_reap(run: _Run, pid: int, pidfd: int, fds: list[int], t: float) -> None:
+    """End a child run: kill its process group, reap it into `run.status`, close its fds (-1 =
+    closed). A child that had already died of a SIGKILL nobody here sent is checked against
+    the job's memory cgroup (`run.oom`)."""
+    exited = _readable(pidfd)
     try:
         os.killpg(pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
     t = _tick("run", t)
     _, run.status = os.waitpid(pid, 0)
-    for fd in fds:
+    if (exited and run.killed is None and os.WIFSIGNALED(run.status)
+            and os.WTERMSIG(run.status) == signal.SIGKILL and world.JOB is not None):
+        run.oom = world.JOB.oom_killed()
+    for fd in (pidfd, *fds):
         if fd >= 0:
             os.close(fd)
     _tick("reap", t)
@@ -286,7 +296,7 @@ def _run_child(req: dict, code, start: int, uid: int | None, workdir: str, nonce
                 break
         run.unit_seconds = time.monotonic() - unit_start
     finally:
-        _kill_and_reap(run, pid, [pidfd, *open_fds], t)
+        _kill_and_reap(run, pid, pidfd, list(open_fds), t)
     return run
 
 
@@ -510,7 +520,7 @@ def _run_lockstep(req: dict, code, start: int, uid, workdir, nonce, job_deadline
             if units[i - 1]["status"] != "bad_observation" and chan_r in open_fds and _has_data(chan_r):
                 units[i - 1] = {**_EXTRA, "seconds": units[i - 1].get("seconds", 0.0)}
     finally:
-        _kill_and_reap(run, pid, [pidfd, req_w, *open_fds], t)
+        _kill_and_reap(run, pid, pidfd, [req_w, *open_fds], t)
     if pending and i < n and failed is None and i > start:
         # The child ended after answering earlier units, maybe before it even read request i
         # (a program that exits after one answer): unit i gets a fresh child of its own, where
@@ -534,6 +544,9 @@ def _crash_record(run: _Run) -> dict:
     if run.killed == "output_limit":
         return {"status": "output_limit", "seconds": run.unit_seconds}
     st = run.status or 0
+    if run.oom:
+        return {"status": "crashed", "error_type": MEMORY_LIMIT_ERROR, "seconds": run.unit_seconds,
+                "message": "killed by the job's memory limit (shared memory, memfds and tmpfs files count)"}
     if os.WIFSIGNALED(st):
         sig = os.WTERMSIG(st)
         if sig == signal.SIGXCPU:
