@@ -4,6 +4,7 @@ verdict (or the observation the program returns) and that nothing of the job is 
 host or visible to the next job (SysV objects, keys, files in /tmp and /dev/shm, processes).
 """
 
+import hashlib
 import os
 import pathlib
 import platform
@@ -282,6 +283,48 @@ def test_daemon_stopping_itself_and_everything_else_is_still_removed(executor):
     assert out["rec"]["status"] == "timeout"  # the honest verdict: its own daemon stopped it
     assert processes_named(comm) == []         # and the cleanup (confirmed, see call) took them all
     assert sandbox_processes(executor) == []
+
+
+# ------------------------------------------------------- memory of an earlier job
+
+SCAN = prog("""
+    import ctypes, gc, hashlib, os, re
+    PATTERN = re.compile(rb"(?:IN|OUT)-[0-9a-f]{32}")
+    def scan(hashes, own_input):
+        # Reads every 64 KB around live objects through a pipe (EFAULT, not SIGSEGV, where
+        # nothing is mapped) and reports which marked strings it found (by hash: the needles
+        # themselves are never in this process).
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.write.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t]
+        r, w = os.pipe()
+        found, step = set(), 1 << 16
+        for win in sorted({id(o) >> 22 for o in gc.get_objects()}):
+            for addr in range((win - 1) << 22, (win + 2) << 22, step):
+                n = libc.write(w, addr, step)
+                if n > 0:
+                    found |= {hashlib.sha256(m).hexdigest() for m in PATTERN.findall(os.read(r, n))}
+        return sorted(found & set(hashes))
+    """)
+
+
+def _marks() -> tuple[str, str, str]:
+    tok = secrets.token_hex(16)
+    return f"IN-{tok}", f"OUT-{tok[::-1]}", f"IN-{secrets.token_hex(16)}"
+
+
+def test_a_job_cannot_find_an_earlier_jobs_input_or_output_in_its_memory():
+    """The earlier job's input and the output it printed were once in the memory every later
+    child was forked from (a persistent supervisor). Now each job's supervisor is a fresh
+    process that never held another job's data. Control: the scan finds its own input."""
+    sha = lambda s: hashlib.sha256(s.encode()).hexdigest()  # noqa: E731
+    with Executor(max_workers=1) as ex:  # one slot: the next job lands where the earlier one ran
+        for _ in range(2):
+            earlier_in, earlier_out, own = _marks()
+            echo = TestSuite(kind="stdio", inputs=(earlier_in + "\n",), outputs=(earlier_out,))
+            assert ex.run("s = input()\nprint('OUT-' + s[3:][::-1])\n", echo, FAST).all_passed
+            found = call(ex, SCAN, "scan", [sha(earlier_in), sha(earlier_out), sha(own)], own,
+                         limits=Limits(timeout=30))["value"]
+            assert found == [sha(own)], "found the earlier job's data" if len(found) > 1 else "the scan found nothing"
 
 
 # ------------------------------------------------------------------ deep trees, in and out
