@@ -100,6 +100,11 @@ def _subdirs(path: str) -> list[str]:
         return []
 
 
+def _subdirs_fd(dir_fd: int) -> list[str]:
+    """Subdirectories (child cgroups) of the directory open as `dir_fd`."""
+    return [e.name for e in os.scandir(dir_fd) if e.is_dir(follow_symlinks=False)]
+
+
 def _rmdir(path: str, dir_fd: int | None = None) -> bool:
     try:
         os.rmdir(path, dir_fd=dir_fd)
@@ -197,11 +202,11 @@ class CgroupTree:
         return JobCgroup(self, name)
 
     def close(self, timeout: float = 2.0) -> None:
-        """Server exit: remove the job cgroups left (their processes are being killed) and the base."""
+        """Server exit: remove the slots' cgroups left (their processes are being killed) and the base."""
         end = time.monotonic() + timeout
         for fd in self.bases.values():
             while True:
-                left = [n for n in os.listdir(fd) if n.startswith("job-") and not _rmdir(n, fd)]
+                left = [n for n in _subdirs_fd(fd) if not _rmdir(n, fd)]
                 if not left or time.monotonic() > end:
                     break
                 time.sleep(0.01)
@@ -213,13 +218,11 @@ class CgroupTree:
 
 class JobCgroup:
     """One job's cgroup. Limits are set per job by its supervisor; every sandboxed child joins
-    it right after fork (`join`), before it drops root."""
+    it right after fork (through `open_procs`), before it drops root."""
 
     def __init__(self, tree: CgroupTree, name: str) -> None:
         self.tree, self.name = tree, name
         self.v2 = tree.version == 2
-        # Kept open: a child joins with one write(2) each, before its descriptors are closed.
-        self._procs = [os.open(f"{name}/cgroup.procs", os.O_WRONLY, dir_fd=fd) for fd in tree.bases.values()]
         self._mem = tree.bases["unified" if self.v2 else "memory"]
         self._oom_seen = 0
 
@@ -239,18 +242,23 @@ class JobCgroup:
             except FileNotFoundError:
                 pass  # pids controller not available: RLIMIT_NPROC still caps the uid
         else:
-            _write(*self._file("memory", "memory.limit_in_bytes"), limit)
-            try:  # memory + swap: must be set after (and >=) the memory limit
-                _write(*self._file("memory", "memory.memsw.limit_in_bytes"), limit)
-            except FileNotFoundError:
-                pass
+            # memory + swap must stay >= memory: raise it first, lower it last.
+            order = ["memory.limit_in_bytes", "memory.memsw.limit_in_bytes"]
+            if int(_read(*self._file("memory", "memory.limit_in_bytes"))) < int(limit):
+                order.reverse()
+            for leaf in order:
+                try:
+                    _write(*self._file("memory", leaf), limit)
+                except FileNotFoundError:
+                    pass  # no swap accounting
             if "pids" in self.tree.bases:
                 _write(*self._file("pids", "pids.max"), str(max_processes))
 
-    def join(self) -> None:
-        """In a freshly forked child, as root: move this process into the job's cgroup."""
-        for fd in self._procs:
-            os.write(fd, b"0")
+    def open_procs(self) -> list[int]:
+        """Descriptors of the job cgroup's cgroup.procs, one per hierarchy: a freshly forked
+        child joins with one write(2) of "0" to each, before it drops root."""
+        return [os.open(f"{self.name}/cgroup.procs", os.O_WRONLY | os.O_CLOEXEC, dir_fd=fd)
+                for fd in self.tree.bases.values()]
 
     def _oom_kills(self) -> int:
         text = _read(self._mem, f"{self.name}/{'memory.events' if self.v2 else 'memory.oom_control'}")
@@ -312,7 +320,4 @@ class JobCgroup:
 
     def remove(self) -> bool:
         """rmdir the job's cgroup (after all its processes are gone). True when removed."""
-        for fd in self._procs:
-            os.close(fd)
-        self._procs = []
         return all([_rmdir(self.name, fd) for fd in self.tree.bases.values()])

@@ -1,28 +1,27 @@
-"""The warm fork server, its slots, and the one-job supervisors.
+"""The warm fork server and its slots.
 
     parent (trainer, CLI)  --unix socket, one connection per job-->  fork server
     fork server:  isolated once (sandbox.isolate_server), harness pre-imported; never reads a
-                  job. Keeps `n_supervisors` + spares *slots* ready, forking a new one for
-                  each that ends.
-    slot:         a fresh fork of the server. Builds one job's world before any job exists
-                  (world.JobWorld: IPC, network, mount and PID namespaces, a tmpfs for /tmp,
-                  /dev/shm and the working directory, a cgroup), forks the supervisor as pid 1
-                  of the new PID namespace, waits for it, removes the cgroup, exits.
-    supervisor:   accepts exactly one job from the shared socket, compiles the program (a
-                  syntax error is decided here), and runs the units: stdio, one fresh
-                  sandboxed child per test; functional, a loaded child answering one requested
-                  test at a time; assertion/unittest, one child for all tests, restarted after
-                  a timeout or crash. It owns the unit count (from the request), every clock,
-                  the output caps and the validation of what children write; after every unit
-                  and at the end it kills everything the job started (kill(-1) as the
-                  namespace's init: nothing to stop, no helper) and reaps it, answers the
-                  parent only then, and exits: the namespaces and the tmpfs go with it.
+                  job. Keeps `n_supervisors` + spare slots on one listening socket.
+    slot:         a supervisor and the init (pid 1) of the slot's own PID namespace, forked
+                  by the supervisor before it read any job (world.py).
+    supervisor:   has the init build a fresh world for the next job (IPC, network and mount
+                  namespaces, a tmpfs for /tmp, /dev/shm and the working directory, a cgroup),
+                  then accepts one job, compiles the program (a syntax error is decided here),
+                  and runs the units: stdio, one fresh sandboxed child per test; functional, a
+                  loaded child answering one requested test at a time; assertion/unittest, one
+                  child for all tests, restarted after a timeout or crash. The init forks every
+                  child; the supervisor owns the unit count (from the request), every clock, the
+                  output caps and the validation of what children write. After every unit and
+                  at the end the init kills everything the job started (kill(-1) in the slot's
+                  PID namespace: nothing to stop, no helper) and reaps it; the supervisor
+                  answers the parent only then.
 
-The supervisor never compares outputs: expected outputs are never sent to the server, so
-they are not in the memory the sandboxed child is forked from; and since every supervisor
-is a fresh process that serves one job, no child ever holds another job's inputs or outputs.
-It returns per-unit records of what it observed; `executor.py` grades them on the trusted
-side. See docs/executor.md.
+The supervisor never compares outputs: expected outputs are never sent to the server. It
+returns per-unit records of what it observed; `executor.py` grades them on the trusted side.
+Children are forked by the init, which never held any job's data: a child holds its own job's
+data only (read from the job's memfd), never an earlier job's inputs or outputs. See
+docs/executor.md.
 """
 
 from __future__ import annotations
@@ -45,10 +44,10 @@ from recode_rl.execution.cgroups import CgroupTree
 from recode_rl.execution.protocol import recv_msg, send_msg
 from recode_rl.execution.units import (
     MAX_JOB_BYTES, MAX_TIMEOUTS, MAX_UNITS, PHASES, _MAX_TEXT, _crash_record, _run_child, _run_lockstep,
-    _text, _tick, _unit_record,
+    _text, _tick, _unit_record, child_main,
 )
 
-MAX_SPARE_SLOTS = 4  # slots kept ready beyond one per worker, so a job never waits for a slot's setup
+MAX_SPARE_SLOTS = 4  # slots beyond one per worker: a job never waits for its world to be built
 
 
 def _record(msg: dict) -> dict:
@@ -69,7 +68,9 @@ def _supervise(req: dict, uid: int | None, job: world.JobWorld) -> dict:
         return {"units": {}, "n_units": req["n_units"], "names": None, "stderr_tail": "", "seconds": 0.0,
                 "syntax_error": {"error_type": type(exc).__name__, "message": str(exc)[:_MAX_TEXT]}}
     nonce = secrets.token_hex(16)
-    workdir = job.prepare(limits, uid)
+    # What every child of this job gets: stdio inputs go to each child's stdin instead.
+    child_req = {k: v for k, v in req.items() if k not in ("program", "uid") and not (k == "inputs" and req["kind"] == "stdio")}
+    workdir = job.prepare(limits, uid, {"code": code, "req": child_req, "nonce": nonce})
     t = _tick("setup", t)
     budget = [MAX_JOB_BYTES]
     run_units = _units_one_child_each if req["kind"] in ("stdio", "functional") else _units_shared_child
@@ -163,56 +164,63 @@ def _units_shared_child(req: dict, code, uid, workdir, nonce, job_deadline, budg
 
 # ---------------------------------------------------------------------------- fork server
 
-def _serve_one_job(listener: socket.socket, job: world.JobWorld) -> None:
-    """The supervisor: accept one job, run it, clean up, answer only then, and exit."""
-    job.enter_supervisor()
-    world.JOB = job
-    conn, _ = listener.accept()
-    listener.close()
-    with conn:
-        try:
-            req = recv_msg(conn)
-        except (ConnectionError, ValueError, OSError):
-            os._exit(0)
-        uid = req.get("uid") if type(req) is dict else None
-        try:
-            if job.error:
-                raise RuntimeError(job.error)
-            resp = _supervise(req, uid, job)
-        except Exception as exc:  # noqa: BLE001 - reported to the parent as a sandbox error
-            resp = {"error": f"supervisor failed: {exc!r}"}
-        t = time.perf_counter()
-        # Confirmed cleanup or not: the parent hands this uid to another job only if clean.
-        resp["clean"] = job.cleanup()
-        if "phases" in resp:
-            resp["phases"]["cleanup"] = round(time.perf_counter() - t, 6)
-        try:
-            send_msg(conn, resp)
-        except OSError:
-            pass
-    os._exit(0)
+def _serve_one(conn: socket.socket, job: world.JobWorld) -> None:
+    """One job on an accepted connection: run it, clean up, answer only then."""
+    try:
+        req = recv_msg(conn)
+    except (ConnectionError, ValueError, OSError):
+        return
+    uid = req.get("uid") if type(req) is dict else None
+    try:
+        if job.error:
+            raise RuntimeError(job.error)
+        resp = _supervise(req, uid, job)
+    except Exception as exc:  # noqa: BLE001 - reported to the parent as a sandbox error
+        resp = {"error": f"supervisor failed: {exc!r}"}
+    t = time.perf_counter()
+    # Confirmed cleanup or not: the parent hands this uid to another job only if clean.
+    resp["clean"] = job.cleanup()
+    if "phases" in resp:
+        resp["phases"]["cleanup"] = round(time.perf_counter() - t, 6)
+    try:
+        send_msg(conn, resp)
+    except OSError:
+        pass
 
 
 def _slot(listener: socket.socket, lifeline_fd: int, plan: world.JobPlan) -> None:
-    """A fresh fork of the server: build one job's world, fork its supervisor into it (pid 1
-    of the job's PID namespace), wait for it, remove the job's cgroup. Never returns."""
+    """A slot's supervisor: fork the slot's init (pid 1 of a new PID namespace, when the layer
+    is on) before reading any job, then serve jobs one at a time, each in a fresh world. Exits
+    when the init dies (the server then starts a new slot). Never returns."""
     code = 0
     try:
         os.close(lifeline_fd)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         sandbox.prctl(sandbox.PR_SET_PDEATHSIG, signal.SIGKILL)
-        job = world.JobWorld.build(plan)
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        if plan.slot_flags:
+            sandbox.unshare(plan.slot_flags)
+        if plan.pid_ns:
+            sandbox.unshare(sandbox.CLONE_NEWPID)
         pid = os.fork()
         if pid == 0:
-            try:
-                _serve_one_job(listener, job)
-            finally:
-                os._exit(1)
-        listener.close()
-        os.waitpid(pid, 0)
-        job.remove()
+            listener.close()
+            mine.close()
+            world.serve_init(theirs, plan, child_main)
+        theirs.close()
+        job = world.JOB = world.JobWorld(plan, mine)
+        try:
+            while not os.waitpid(pid, os.WNOHANG)[0]:  # until the init dies: then this slot is done
+                job.renew()
+                conn, _ = listener.accept()
+                with conn:
+                    _serve_one(conn, job)
+                del conn
+        finally:
+            job.close()
     except BaseException:  # noqa: BLE001
         code = 1
+        time.sleep(0.1)  # a slot that cannot start is not restarted in a hot loop
     finally:
         os._exit(code)
 
@@ -239,8 +247,8 @@ def _isolate(disable: set[str]) -> tuple[dict[str, str], world.JobPlan]:
 
 
 def serve(sock_path: str, lifeline_fd: int, n_supervisors: int) -> None:
-    """Isolate, keep `n_supervisors` + spare slots ready on one listening socket (a new slot
-    for each that ends), and exit (killing them) when the parent closes the lifeline pipe."""
+    """Isolate, keep `n_supervisors` + spare slots on one listening socket (a new one for any
+    that dies), and exit (killing them) when the parent closes the lifeline pipe."""
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(sock_path)
     listener.listen(512)
@@ -278,7 +286,7 @@ def serve(sock_path: str, lifeline_fd: int, n_supervisors: int) -> None:
             if plan.cgroups is not None:
                 plan.cgroups.close()
             os._exit(0)
-        for fd in ready:  # a slot ended (its job is done): start another
+        for fd in ready:  # a slot died (it never should): start another
             poller.unregister(fd)
             os.close(fd)
             del slots[fd]

@@ -12,13 +12,12 @@ unit's failure. The records are graded on the trusted side (`recode_rl.execution
 from __future__ import annotations
 
 import fcntl
-import gc
 import json
+import marshal
 import os
 import secrets
 import select
 import signal
-import sys
 import time
 from typing import Any
 
@@ -66,7 +65,10 @@ class _Run:
         self.unit_seconds = 0.0              # the supervisor's own clock
 
 
-def _spawn(req: dict, code, start: int, uid: int | None, workdir: str, nonce: str, limits: dict, cpu: int):
+def _spawn(req: dict, start: int, uid: int | None, workdir: str, limits: dict, cpu: int):
+    """Have the slot's init fork one sandboxed child (`world.JobWorld.spawn`) with fresh pipes.
+    The child reads this job's data from the job's memfd itself (`child_main`); the init only
+    passes descriptors. Returns (pid in the slot, pidfd, chan_r, out_r, err_r, setup_r, req_w)."""
     chan_r, chan_w = os.pipe()
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
@@ -81,41 +83,60 @@ def _spawn(req: dict, code, start: int, uid: int | None, workdir: str, nonce: st
         os.lseek(stdin_fd, 0, os.SEEK_SET)
     else:
         stdin_fd = os.open(os.devnull, os.O_RDONLY)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    gc.freeze()  # keep inherited objects out of the child's GC: fewer copy-on-write faults
-    pid = os.fork()
-    if pid == 0:  # ---- sandboxed child
-        try:
-            if world.JOB is not None:
-                world.JOB.join()  # into the job's cgroup, first: before a byte is allocated here
-            # Move the ends above the targets first, so that no dup2 clobbers a later source.
-            ends = (stdin_fd, out_w, err_w, chan_w, setup_w) + ((req_r,) if req_r is not None else ())
-            high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 16) for fd in ends]
-            for target, fd in enumerate(high):
-                os.dup2(fd, target)  # functional: requests on fd 5 (harness.REQUEST_FD)
-            sandbox.close_fds_from(len(high))
-            sandbox.enter_child(workdir=workdir, uid=uid, memory_mb=limits["memory_mb"], cpu_seconds=cpu,
-                                max_processes=limits["max_processes"], max_file_mb=limits["max_file_mb"],
-                                max_open_files=limits["max_open_files"])
-            signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-            signal.signal(signal.SIGINT, signal.default_int_handler)
-            # The sandbox is in place: say so on fd 4 and close it before user code exists,
-            # so a program can never claim a sandbox failure.
-            os.write(4, b"\0")
-            os.close(4)
-        except BaseException as exc:  # noqa: BLE001 - report any setup failure, then die
-            try:
-                os.write(4, f"sandbox setup: {exc!r}"[:_MAX_TEXT].encode() or b"?")
-            finally:
-                os._exit(70)
-        harness.run_child(req, code, 3, start, nonce)
-        os._exit(71)  # pragma: no cover - run_child never returns
-    for fd in (chan_w, out_w, err_w, stdin_fd, setup_w) + ((req_r,) if req_r is not None else ()):
-        os.close(fd)
+    ends = [stdin_fd, out_w, err_w, chan_w, setup_w] + ([req_r] if req_r is not None else [])
+    params = {"start": start, "uid": uid, "workdir": workdir, "cpu": cpu,
+              "limits": {k: int(limits[k]) for k in ("memory_mb", "max_processes", "max_file_mb", "max_open_files")}}
+    try:
+        pid, pidfd = world.JOB.spawn(ends, params)
+    except OSError:
+        for fd in (chan_r, out_r, err_r, setup_r) + ((req_w,) if req_w is not None else ()):
+            os.close(fd)
+        raise
+    finally:
+        for fd in ends:
+            os.close(fd)
     if req_w is not None:
         os.set_blocking(req_w, False)
-    return pid, chan_r, out_r, err_r, setup_r, req_w
+    return pid, pidfd, chan_r, out_r, err_r, setup_r, req_w
+
+
+def child_main(ends: list[int], blob_fd: int, params: dict, join) -> None:
+    """A sandboxed child, right after the slot's init forked it: join the job's cgroup, put
+    the descriptors in place (stdin, stdout, stderr, channel 3, setup 4, functional requests
+    5), read the job's data, enter the sandbox, and run the harness. Never returns."""
+    setup = ends[4]
+    try:
+        join()  # into the job's cgroup, first: before a byte is allocated here
+        blob, size = bytearray(), os.fstat(blob_fd).st_size
+        while len(blob) < size and (chunk := os.pread(blob_fd, size - len(blob), len(blob))):
+            blob += chunk
+        job = marshal.loads(blob)
+        del blob
+        # Move the ends above the targets first, so that no dup2 clobbers a later source.
+        high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 16) for fd in ends]
+        for target, fd in enumerate(high):
+            os.dup2(fd, target)  # functional: requests on fd 5 (harness.REQUEST_FD)
+        setup = 4
+        sandbox.close_fds_from(len(high))
+        limits = params["limits"]
+        if params["uid"] is not None:
+            os.chown(params["workdir"], params["uid"], params["uid"])
+        sandbox.enter_child(workdir=params["workdir"], uid=params["uid"], memory_mb=limits["memory_mb"],
+                            cpu_seconds=params["cpu"], max_processes=limits["max_processes"],
+                            max_file_mb=limits["max_file_mb"], max_open_files=limits["max_open_files"])
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        # The sandbox is in place: say so on fd 4 and close it before user code exists,
+        # so a program can never claim a sandbox failure.
+        os.write(4, b"\0")
+        os.close(4)
+    except BaseException as exc:  # noqa: BLE001 - report any setup failure, then die
+        try:
+            os.write(setup, f"sandbox setup: {exc!r}"[:_MAX_TEXT].encode() or b"?")
+        finally:
+            os._exit(70)
+    harness.run_child(job["req"], job["code"], 3, params["start"], job["nonce"])
+    os._exit(71)  # pragma: no cover - run_child never returns
 
 
 def _has_data(fd: int) -> bool:
@@ -186,18 +207,15 @@ def _read_ready(poller: Any, open_fds: dict[int, str], pidfd: int,
 
 
 def _kill_and_reap(run: _Run, pid: int, pidfd: int, fds: list[int], t: float) -> None:
-    """End a child run: kill its process group, reap it into `run.status`, close its fds (-1 =
-    closed). A child that had already died of a SIGKILL nobody here sent is checked against
-    the job's memory cgroup (`run.oom`)."""
+    """End a child run: the slot's init kills its process group and reaps it into
+    `run.status`; close its fds (-1 = closed). A child that had already died of a SIGKILL
+    nobody here sent is checked against the job's memory cgroup (`run.oom`)."""
     exited = _readable(pidfd)
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     t = _tick("run", t)
-    _, run.status = os.waitpid(pid, 0)
+    status = world.JOB.reap(pid)
+    run.status = status if status is not None else int(signal.SIGKILL)  # not reaped in time: killed
     if (exited and run.killed is None and os.WIFSIGNALED(run.status)
-            and os.WTERMSIG(run.status) == signal.SIGKILL and world.JOB is not None):
+            and os.WTERMSIG(run.status) == signal.SIGKILL):
         run.oom = world.JOB.oom_killed()
     for fd in (pidfd, *fds):
         if fd >= 0:
@@ -223,9 +241,8 @@ def _run_child(req: dict, code, start: int, uid: int | None, workdir: str, nonce
     run = _Run()
     run.unit = start
     msg_limit = (MAX_UNITS if req["kind"] == "unittest" else req["n_units"]) + 2
-    pid, chan_r, out_r, err_r, setup_r, _ = _spawn(req, code, start, uid, workdir, nonce, limits, cpu)
+    pid, pidfd, chan_r, out_r, err_r, setup_r, _ = _spawn(req, start, uid, workdir, limits, cpu)
     t = _tick("fork", t)
-    pidfd = os.pidfd_open(pid)
     open_fds = {chan_r: "chan", out_r: "out", err_r: "err", setup_r: "setup"}
     poller = select.poll()  # poll, not select: no FD_SETSIZE ceiling
     for fd in (*open_fds, pidfd):
@@ -416,9 +433,8 @@ def _run_lockstep(req: dict, code, start: int, uid, workdir, nonce, job_deadline
     max_out = int(limits["max_output_bytes"])
     cpu = max(1, int(min(job_deadline - time.monotonic(), per_unit * (n - start)) + 1.5))
     stop_first = bool(limits.get("stop_on_first_failure"))
-    pid, chan_r, out_r, err_r, setup_r, req_w = _spawn(req, code, start, uid, workdir, nonce, limits, cpu)
+    pid, pidfd, chan_r, out_r, err_r, setup_r, req_w = _spawn(req, start, uid, workdir, limits, cpu)
     t = _tick("fork", t)
-    pidfd = os.pidfd_open(pid)
     open_fds = {chan_r: "chan", out_r: "out", err_r: "err", setup_r: "setup"}
     poller = select.poll()
     for fd in (*open_fds, pidfd):

@@ -1,57 +1,67 @@
 """One job, one world: the namespaces, tmpfs and cgroup of a single job, and its cleanup.
 
-The fork server never reads a job. For every job it forks a fresh *slot* process, which builds
-the job's world before any job exists:
+Every slot of the fork server is a pair of processes:
 
-* its own IPC namespace (SysV shared memory, message queues, semaphores and POSIX message
+* the *supervisor* (`JobWorld`, in server.py's slot loop) reads jobs from the parent, keeps
+  every clock and every observation, and answers. It never forks a sandboxed child.
+* the slot's *init* (`serve_init`): pid 1 of the slot's own PID namespace, forked by the
+  supervisor before it read any job. It never reads a job either: it forks every sandboxed
+  child on the supervisor's request, handing over descriptors only (the job's data reaches
+  the child through a memfd the child reads itself), reaps, and cleans up. A child therefore
+  holds the memory of a process that never held a job's inputs or outputs, plus its own job.
+
+Before each job the init builds a fresh world for it:
+
+* its own IPC namespace (SysV shared memory, message queues and semaphores and POSIX message
   queues die with the job), network namespace (no interfaces but a downed loopback; abstract
   unix sockets are per network namespace, so concurrent jobs cannot reach each other) and
-  mount namespace, in which a fresh size-limited tmpfs is `/tmp` (holding the working
-  directory, `/tmp/job`), `/dev/shm` and `/var/tmp`; it is unmounted with the namespace,
-  so cleanup never walks a directory tree the job built;
-* its own PID namespace: the slot forks the job's *supervisor* as that namespace's init
-  (pid 1). Only then does the supervisor accept a job from the parent. Every process the job
-  starts lives in the namespace; the supervisor ends them all with kill(-1, SIGKILL), which
-  from a namespace's init reaches exactly the namespace, cannot be caught, blocked or
-  stopped, and needs no helper process. When the supervisor exits, the kernel kills whatever
-  is left (there is nothing left: the supervisor answers only once it has reaped everything);
-* its own cgroup (`cgroups.py`): the memory limit counts shared memory, memfds and tmpfs
-  files, and the pids controller caps the process count.
+  mount namespace, where a fresh size-limited tmpfs is `/tmp` (holding the working directory,
+  `/tmp/job`), `/dev/shm` and `/var/tmp`; it goes with the namespace, so cleanup never walks
+  a directory tree the job built;
+* its own cgroup (`cgroups.py`, created by the supervisor): the memory limit counts shared
+  memory, memfds and tmpfs files, and the pids controller caps the process count.
 
-The supervisor serves exactly one job and exits. The unit children it forks therefore hold
-this job's data only, never a previous job's inputs or outputs (the slot and the server,
-which they descend from, never read a job).
+Every process of the job lives in the slot's PID namespace. After every unit and at the end,
+the init kills them all with kill(-1, SIGKILL): from a namespace's init that reaches exactly
+the namespace, cannot be caught, blocked or stopped, and needs no helper process; the init
+reaps until it has no child left (as init, every process of the namespace is its descendant).
+Only then does the supervisor answer the parent.
 
-Each part falls back when the kernel or the privileges refuse it (see `probe`): the
-executor then reports the layer off (`Executor.isolation`) and the job gets the old
-mechanisms: a working directory under the shared /tmp removed without recursion, and
-cleanup by walking the supervisor's descendants (it is a child subreaper) or the cgroup.
+Each part falls back when the kernel or the privileges refuse it (see `probe`): the executor
+then reports the layer off (`Executor.isolation`) and the job gets the old mechanisms: a
+working directory under the shared /tmp removed without recursion, and cleanup by walking
+the init's descendants (it is then a child subreaper) and the cgroup.
 """
 
 from __future__ import annotations
 
 import json
+import marshal
 import os
 import secrets
+import select
 import signal
+import socket
 import stat
-import sys
 import time
 from dataclasses import dataclass, field
+from typing import Callable
 
 from recode_rl.execution import sandbox
-from recode_rl.execution.cgroups import CgroupTree, JobCgroup
+from recode_rl.execution.cgroups import CgroupTree
 from recode_rl.execution.types import Limits
 
-__all__ = ["JobPlan", "JobWorld", "probe", "JOB"]
+__all__ = ["JobPlan", "JobWorld", "serve_init", "probe", "remove_tree", "JOB"]
 
 CLEANUP_SECONDS = 5.0          # the deadline of a job's final cleanup (kill, reap, confirm)
 UNIT_CLEANUP_SECONDS = 2.0     # ... and of the sweep after each unit
+REAP_SECONDS = 5.0             # a SIGKILLed child is reaped within this, or reported unreaped
 TMPFS_INODES = 1 << 16
 SHARED_JOBS_DIR = "/tmp/recode-jobs"  # fallback working directories (no per-job tmpfs)
 JOB_WORKDIR = "/tmp/job"
+_MAX_MSG = 1 << 16
 
-# The job this process supervises (set in the supervisor; None elsewhere).
+# The world of the job this supervisor runs (set in the supervisor; None elsewhere).
 JOB: "JobWorld | None" = None
 
 
@@ -59,15 +69,25 @@ JOB: "JobWorld | None" = None
 class JobPlan:
     """What every slot builds, decided once by the server (`probe`)."""
 
-    flags: int = 0                       # CLONE_NEW* unshared per job (IPC, NET, NS, PID)
-    tmpfs: bool = False                  # a fresh tmpfs for /tmp, /dev/shm, /var/tmp
+    flags: int = 0                       # CLONE_NEW* unshared per job (IPC, NS)
+    slot_flags: int = 0                  # CLONE_NEW* unshared per slot (NET; PID: see pid_ns)
+    pid_ns: bool = False                 # a PID namespace per slot, its init the only one to fork children
+    host_pid_ns: str = ""                # the server's PID namespace (readlink of /proc/self/ns/pid)
+    tmpfs: bool = False                  # a fresh tmpfs for /tmp, /dev/shm, /var/tmp per job
     cgroups: CgroupTree | None = None
     tmp_binds: list[tuple[str, str]] = field(default_factory=list)  # (stash, target): read-only
                                          # paths that live under /tmp, bound again on the job's tmpfs
 
-    @property
-    def pid_ns(self) -> bool:
-        return bool(self.flags & sandbox.CLONE_NEWPID)
+
+def _send(sock: socket.socket, msg: dict, fds: list[int] = ()) -> None:
+    socket.send_fds(sock, [json.dumps(msg).encode()], list(fds))
+
+
+def _recv(sock: socket.socket) -> tuple[dict, list[int]]:
+    data, fds, _, _ = socket.recv_fds(sock, _MAX_MSG, 16)
+    if not data:
+        raise ConnectionError("the other end of the slot closed")
+    return json.loads(data), fds
 
 
 def _mount_job_tmpfs(plan: JobPlan, size_mb: int) -> None:
@@ -89,159 +109,265 @@ def _mount_job_tmpfs(plan: JobPlan, size_mb: int) -> None:
 
 
 class JobWorld:
-    """One job's namespaces, tmpfs and cgroup, from the slot's setup to the final cleanup."""
+    """The supervisor's side of its slot: the slot's cgroup, and requests to the slot's init."""
 
-    def __init__(self, plan: JobPlan) -> None:
+    def __init__(self, plan: JobPlan, sock: socket.socket) -> None:
+        """At the slot's start, before any job. Raises OSError if the cgroup cannot be made."""
         self.plan = plan
-        self.pid_ns = False           # the supervisor is the init of the job's PID namespace
-        self.tmpfs = False
-        self.tmpfs_mb = Limits().memory_mb
-        self.cgroup: JobCgroup | None = None
+        self.sock = sock
+        self.tmpfs = plan.tmpfs
         self.workdir: str | None = None
-        self.error: str | None = None  # the world could not be built as planned: the job must not run
+        self.blob = -1                 # memfd holding this job's data for its children
+        self.error: str | None = None  # the world could not be built: the job must not run
+        self.limits: tuple[int, int] | None = None
+        # One cgroup per slot, reused job after job: between jobs it holds no process, and
+        # what stays charged to it (page cache) is reclaimed under its limit.
+        self.cgroup = plan.cgroups.new_job(f"slot-{os.getpid()}") if plan.cgroups is not None else None
+        self._procs = self.cgroup.open_procs() if self.cgroup is not None else []
 
-    # ------------------------------------------------------------------ slot (before any job)
-    @classmethod
-    def build(cls, plan: JobPlan) -> "JobWorld":
-        """In a fresh slot process: unshare the job's namespaces, mount its tmpfs, create its
-        cgroup. Failures are kept in `.error` (the supervisor then refuses the job)."""
-        world = cls(plan)
+    def _ask(self, msg: dict, fds: list[int] = ()) -> tuple[dict, list[int]]:
+        _send(self.sock, msg, fds)
+        return _recv(self.sock)
+
+    def renew(self) -> None:
+        """Before a job is accepted: a fresh world from the slot's init, which leaves the
+        previous one (its namespaces die with their last process, already killed)."""
         try:
-            if plan.flags:
-                sandbox.unshare(plan.flags)
-            world.pid_ns = plan.pid_ns
-            if plan.tmpfs:
-                _mount_job_tmpfs(plan, world.tmpfs_mb)
-                world.tmpfs = True
-            if plan.cgroups is not None:
-                world.cgroup = plan.cgroups.new_job(f"job-{os.getpid()}-{secrets.token_hex(4)}")
+            reply, _ = self._ask({"op": "world"}, self._procs)
+            self.error = reply.get("error")
         except OSError as exc:
-            world.error = f"building the job's namespaces, tmpfs and cgroup failed: {exc}"
-        return world
+            self.error = f"building the job's world failed: {exc}"
+        for fd in self._procs:  # the init keeps its copies
+            os.close(fd)
+        self._procs = []
 
-    def remove(self) -> None:
-        """In the slot, after the supervisor (and with it the whole PID namespace) is gone."""
+    def close(self) -> None:
+        """The slot ends (its init died): kill what is left in the cgroup and remove it."""
         if self.cgroup is not None:
-            if not self.cgroup.remove():
-                self.cgroup.kill_all(time.monotonic() + UNIT_CLEANUP_SECONDS)
-                self.cgroup.remove()
+            self.cgroup.kill_all(time.monotonic() + UNIT_CLEANUP_SECONDS)
+            self.cgroup.remove()
 
-    # ------------------------------------------------------------------ supervisor, per job
-    def enter_supervisor(self) -> None:
-        """The slot's child becomes the job's supervisor: pid 1 of the job's PID namespace
-        (signals from the job never reach it: it is init, and root), else a child subreaper."""
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        sandbox.prctl(sandbox.PR_SET_PDEATHSIG, signal.SIGKILL)
-        if self.pid_ns and os.getpid() != 1:
-            self.error = self.error or f"expected to be pid 1 of the job's PID namespace, am {os.getpid()}"
-            self.pid_ns = False
-        if not self.pid_ns:
-            sandbox.prctl(sandbox.PR_SET_CHILD_SUBREAPER, 1)
-
-    def prepare(self, limits: dict, uid: int | None) -> str:
-        """Apply the job's limits to its world and return its working directory."""
-        if self.cgroup is not None:
-            self.cgroup.set_limits(int(limits["memory_mb"]), int(limits["max_processes"]))
+    def prepare(self, limits: dict, uid: int | None, data: dict) -> str:
+        """Apply the job's limits, hand its data to its children-to-be, return the working directory."""
+        wanted = (int(limits["memory_mb"]), int(limits["max_processes"]))
+        if self.cgroup is not None and wanted != self.limits:
+            self.cgroup.set_limits(*wanted)
+            self.limits = wanted
+        if self.blob >= 0:
+            os.close(self.blob)
+        self.blob = os.memfd_create("job", os.MFD_CLOEXEC)
+        view = memoryview(marshal.dumps(data))
+        while view:
+            view = view[os.write(self.blob, view):]
         if self.tmpfs:
-            mb = int(limits["memory_mb"])
-            if mb != self.tmpfs_mb:
-                sandbox.mount(None, "/tmp", None, sandbox.MS_REMOUNT | sandbox.MS_NOSUID | sandbox.MS_NODEV,
-                              f"size={mb}m")
-                self.tmpfs_mb = mb
             self.workdir = JOB_WORKDIR
-        else:
+        else:  # the init shares this mount namespace: the directory is made here
             os.makedirs(SHARED_JOBS_DIR, mode=0o711, exist_ok=True)
             self.workdir = os.path.join(SHARED_JOBS_DIR, secrets.token_hex(8))
             os.mkdir(self.workdir, 0o700)
-        if uid is not None:
-            os.chown(self.workdir, uid, uid)
         return self.workdir
 
-    def join(self) -> None:
-        """In every sandboxed child, right after fork and before anything else."""
-        if self.cgroup is not None:
-            self.cgroup.join()
+    def spawn(self, ends: list[int], params: dict) -> tuple[int, int]:
+        """Have the init fork a sandboxed child holding `ends` (its stdin, stdout, stderr,
+        channel, setup and, for functional tests, request descriptors) and this job's data.
+        Returns (its pid in the slot's namespace, a pidfd to watch it)."""
+        reply, fds = self._ask({"op": "spawn", "params": params}, [*ends, self.blob])
+        if "error" in reply or len(fds) != 1:
+            for fd in fds:
+                os.close(fd)
+            raise OSError(0, f"the slot's init could not fork a child: {reply.get('error')}")
+        return reply["pid"], fds[0]
+
+    def reap(self, pid: int) -> int | None:
+        """SIGKILL the child's process group and collect its wait status (None: not reaped in time)."""
+        return self._ask({"op": "reap", "pid": pid})[0].get("status")
 
     def oom_killed(self) -> bool:
         return self.cgroup is not None and self.cgroup.oom_killed()
 
     def kill_survivors(self, deadline_s: float = UNIT_CLEANUP_SECONDS) -> bool:
-        """Kill every process of the job and reap them all. True when nothing of the job is
-        left (confirmed: this process has no children, and as the namespace's init or a
-        subreaper every process of the job is its descendant), False at the deadline."""
-        if not _has_children():
-            return True  # the common case: one waitpid
-        deadline = time.monotonic() + deadline_s
-        if self.pid_ns:
-            return _kill_namespace(deadline)
-        if self.cgroup is not None:
-            self.cgroup.kill_all(deadline)
-        return _kill_descendants(deadline)
+        """Kill every process of the job and reap them. True when nothing of the job is left
+        (confirmed), False at the deadline."""
+        if not self.plan.pid_ns and self.cgroup is not None:
+            self.cgroup.kill_all(time.monotonic() + deadline_s)  # the init reaps them below
+        return self._ask({"op": "sweep", "seconds": deadline_s})[0].get("clean") is True
 
     def cleanup(self) -> bool:
         """The job's final cleanup, before the supervisor answers: kill and reap everything
         (own deadline); without a per-job tmpfs, remove the working directory. True when
         confirmed; False tells the parent never to hand this job's uid to another job."""
-        clean = self.kill_survivors(CLEANUP_SECONDS)
+        try:
+            clean = self.kill_survivors(CLEANUP_SECONDS)
+        except OSError:  # the slot's init is gone (and with it, its PID namespace)
+            clean = False
         if self.workdir is not None and not self.tmpfs:
             clean = remove_tree(self.workdir, time.monotonic() + CLEANUP_SECONDS) and clean
+        self.workdir = None
+        if self.blob >= 0:
+            os.close(self.blob)
+            self.blob = -1
         return clean
+
+
+# ---------------------------------------------------------------------------- the slot's init
+
+class _Init:
+    """State of the slot's init: the current world and the children it forked."""
+
+    def __init__(self, plan: JobPlan, child_main: Callable) -> None:
+        self.plan = plan
+        self.child_main = child_main
+        self.procs: list[int] = []       # the job cgroup's cgroup.procs, one per hierarchy
+        self.tmpfs_mb = 0
+        self.watched: set[int] = set()   # children the supervisor watches (spawned, not yet reaped by it)
+        self.statuses: dict[int, int] = {}  # wait statuses of watched children a sweep reaped
+        self.pristine_mnt = -1
+        if plan.tmpfs:  # every job's mount namespace starts from a copy of this one
+            self.pristine_mnt = _open_own_mnt_ns()
+
+    def world(self, procs: list[int]) -> dict:
+        """Leave the previous job's namespaces (they die with its last process) for new ones."""
+        if procs:  # the slot's cgroup, sent once
+            self.procs = procs
+        try:
+            if self.plan.tmpfs:
+                sandbox.setns(self.pristine_mnt, sandbox.CLONE_NEWNS)
+            if self.plan.flags:
+                sandbox.unshare(self.plan.flags)
+            if self.plan.tmpfs:
+                self.tmpfs_mb = Limits().memory_mb
+                _mount_job_tmpfs(self.plan, self.tmpfs_mb)
+        except OSError as exc:
+            return {"error": f"building the job's namespaces and tmpfs failed: {exc}"}
+        return {"ok": True}
+
+    def join(self) -> None:
+        """In a freshly forked child, as root: into the job's cgroup, before anything else."""
+        for fd in self.procs:
+            os.write(fd, b"0")
+
+    def spawn(self, params: dict, fds: list[int]) -> tuple[dict, list[int]]:
+        mb = int(params["limits"]["memory_mb"])
+        if self.plan.tmpfs and mb != self.tmpfs_mb:  # the tmpfs holds at most the job's memory
+            sandbox.mount(None, "/tmp", None, sandbox.MS_REMOUNT | sandbox.MS_NOSUID | sandbox.MS_NODEV,
+                          f"size={mb}m")
+            self.tmpfs_mb = mb
+        pid = os.fork()
+        if pid == 0:
+            try:
+                self.child_main(fds[:-1], fds[-1], params, self.join)
+            finally:
+                os._exit(70)
+        for fd in fds:
+            os.close(fd)
+        self.watched.add(pid)
+        return {"pid": pid}, [os.pidfd_open(pid)]
+
+    def reap(self, pid: int) -> dict:
+        """SIGKILL a child the supervisor watches (and its process group); its wait status."""
+        if pid not in self.watched:
+            return {"status": None, "error": f"{pid} is not a watched child"}
+        self.watched.discard(pid)
+        for kill in (os.killpg, os.kill):  # a child that died before setsid has no group of its own
+            try:
+                kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        if pid in self.statuses:
+            return {"status": self.statuses.pop(pid)}
+        fd = os.pidfd_open(pid)  # our unreaped child: it exists, a zombie at least
+        ready, _, _ = select.select([fd], [], [], REAP_SECONDS)
+        os.close(fd)
+        got, status = os.waitpid(pid, 0 if ready else os.WNOHANG)
+        return {"status": status if got else None}
+
+    def sweep(self, seconds: float) -> dict:
+        """Kill every process of the job and reap, until we have no child left (clean) or the
+        deadline passes. In a PID namespace every process of the job is our descendant;
+        otherwise we are a child subreaper. (The supervisor has reaped the children it
+        watched by now; any still watched are killed too, their status kept for it.)"""
+        deadline = time.monotonic() + seconds
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return {"clean": True}
+            if pid:
+                if pid in self.watched:
+                    self.statuses[pid] = status
+                continue
+            if time.monotonic() >= deadline:
+                return {"clean": False}
+            if self.plan.pid_ns:
+                try:
+                    os.kill(-1, signal.SIGKILL)  # pid 1 of the slot's namespace: exactly the job
+                except ProcessLookupError:
+                    pass
+            else:
+                for child in sandbox.child_pids():
+                    for kill in (os.killpg, os.kill):
+                        try:
+                            kill(child, signal.SIGKILL)
+                        except OSError:
+                            pass
+            time.sleep(0.001)
+
+
+def serve_init(sock: socket.socket, plan: JobPlan, child_main: Callable) -> None:
+    """The slot's init: serve the supervisor's requests until it goes away. Never returns.
+
+    `child_main(ends, blob_fd, params, join)` runs in every forked child (units.child_main)."""
+    code = 0
+    try:
+        sandbox.prctl(sandbox.PR_SET_PDEATHSIG, signal.SIGKILL)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        if plan.pid_ns and not (os.getpid() == 1 and _pid_ns() != plan.host_pid_ns):
+            raise RuntimeError("the slot's init is not pid 1 of its own PID namespace")  # kill(-1) would reach the host
+        if not plan.pid_ns:
+            sandbox.prctl(sandbox.PR_SET_CHILD_SUBREAPER, 1)
+        init = _Init(plan, child_main)
+        while True:
+            try:
+                msg, fds = _recv(sock)
+            except (ConnectionError, OSError, ValueError):
+                break
+            op = msg.get("op")
+            if op == "world":
+                reply, out = init.world(fds), []
+            elif op == "spawn":
+                try:
+                    reply, out = init.spawn(msg["params"], fds)
+                except OSError as exc:
+                    for fd in fds:
+                        os.close(fd)
+                    reply, out = {"error": str(exc)}, []
+            elif op == "reap":
+                reply, out = init.reap(int(msg["pid"])), []
+            elif op == "sweep":
+                reply, out = init.sweep(float(msg["seconds"])), []
+            else:
+                reply, out = {"error": f"unknown request {op!r}"}, []
+            _send(sock, reply, out)
+            for fd in out:
+                os.close(fd)
+    except BaseException:  # noqa: BLE001 - the supervisor sees the socket close
+        code = 1
+    finally:
+        os._exit(code)
 
 
 # ------------------------------------------------------------------------------ cleanup
 
-def _has_children() -> bool:
-    try:
-        os.waitpid(-1, os.WNOHANG)
-    except ChildProcessError:
-        return False
-    return True  # a live child (pid 0) or a zombie just reaped: clean up to be sure
+def _open_own_mnt_ns() -> int:
+    path = "self/ns/mnt"
+    return os.open(path, os.O_RDONLY, dir_fd=sandbox.PROC_FD) if sandbox.PROC_FD is not None \
+        else os.open("/proc/" + path, os.O_RDONLY)
 
 
-def _reap(deadline: float) -> bool:
-    """Reap children until none is left (True) or `deadline` (False)."""
-    while True:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return True
-        if pid == 0:
-            if time.monotonic() >= deadline:
-                return False
-            time.sleep(0.001)
-
-
-def _kill_namespace(deadline: float) -> bool:
-    """As init of the job's PID namespace: SIGKILL everything in it, reap, until empty."""
-    if os.getpid() != 1:  # kill(-1) outside a PID namespace would reach the whole host
-        raise RuntimeError("_kill_namespace called outside the job's PID namespace")
-    while True:
-        try:
-            os.kill(-1, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        if _reap(min(deadline, time.monotonic() + 0.05)):
-            return True
-        if time.monotonic() >= deadline:
-            return False
-
-
-def _kill_descendants(deadline: float) -> bool:
-    """Without a PID namespace: kill our children until none is left. As a subreaper we
-    inherit the orphans of every process we kill, so this reaches all descendants."""
-    while True:
-        pids = sandbox.child_pids()
-        for pid in pids:
-            for kill in (os.killpg, os.kill):
-                try:
-                    kill(pid, signal.SIGKILL)
-                except OSError:
-                    pass
-        if _reap(min(deadline, time.monotonic() + 0.2)):
-            return True
-        if time.monotonic() >= deadline:
-            return False
+def _pid_ns() -> str:
+    link = "self/ns/pid"
+    return os.readlink(link, dir_fd=sandbox.PROC_FD) if sandbox.PROC_FD is not None else os.readlink("/proc/" + link)
 
 
 def remove_tree(path: str, deadline: float) -> bool:
@@ -313,6 +439,13 @@ def probe(disable: set[str] | frozenset[str], layers: dict[str, str], cgroups: C
     if "tmpfs" in wanted and tmp_binds is None:
         states["tmpfs"] = "off: the Python installation lives under /tmp and the private root is off"
         del wanted["tmpfs"]
+    try:
+        host_pid_ns = _pid_ns()
+    except OSError as exc:
+        host_pid_ns = ""
+        if "pid" in wanted:
+            states["pid"] = f"off: cannot tell PID namespaces apart ({exc.strerror})"
+            del wanted["pid"]
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:
@@ -320,13 +453,16 @@ def probe(disable: set[str] | frozenset[str], layers: dict[str, str], cgroups: C
         results = {}
         for layer, flag in wanted.items():
             try:
+                pristine = _open_own_mnt_ns() if layer == "tmpfs" else -1
                 sandbox.unshare(flag)
-                if layer == "tmpfs":
+                if layer == "tmpfs":  # as every job does: a tmpfs in a copy of a pristine namespace
                     _mount_job_tmpfs(JobPlan(tmp_binds=tmp_binds), 1)
+                    sandbox.setns(pristine, sandbox.CLONE_NEWNS)
+                    sandbox.unshare(flag)
                 elif layer == "pid":
                     child = os.fork()
                     if child == 0:
-                        os._exit(0 if os.getpid() == 1 else 1)
+                        os._exit(0 if os.getpid() == 1 and _pid_ns() != host_pid_ns else 1)
                     if os.waitpid(child, 0)[1] != 0:
                         raise OSError(0, "the first child of a new PID namespace is not its pid 1")
                 results[layer] = "on"
@@ -344,10 +480,13 @@ def probe(disable: set[str] | frozenset[str], layers: dict[str, str], cgroups: C
         states.update(json.loads(data))
     except ValueError:
         states.update({layer: "off: the probe of per-job namespaces died" for layer in wanted})
-    plan = JobPlan(tmp_binds=tmp_binds or [])
+    plan = JobPlan(tmp_binds=tmp_binds or [], host_pid_ns=host_pid_ns)
     for layer, flag in wanted.items():
-        if states.get(layer) == "on":
+        if states.get(layer) == "on" and layer in ("ipc", "tmpfs"):
             plan.flags |= flag
+    if states.get("network") == "on":
+        plan.slot_flags |= sandbox.CLONE_NEWNET
+    plan.pid_ns = states.get("pid") == "on"
     plan.tmpfs = states.get("tmpfs") == "on"
     plan.cgroups = cgroups
     if "network" in wanted and states["network"] != "on":

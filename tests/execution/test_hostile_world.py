@@ -242,6 +242,19 @@ def test_memory_outside_the_address_space_hits_the_memory_limit(executor, kind):
     assert executor.run("print(5)\n", suite, FAST).verdict is Verdict.PASSED
 
 
+def test_each_job_gets_its_own_memory_limit():
+    """Slots reuse their cgroup: the limit follows each job, raised and lowered (cgroup v1
+    refuses a memory limit above memory+swap's: the order of the writes matters)."""
+    fill = "import os\nfds = []\nfor _ in range(6):\n    fd = os.memfd_create('x')\n" \
+           "    os.write(fd, b'x' * (50 << 20))\n    fds.append(fd)\nprint(5)\n"  # 300 MB
+    suite = TestSuite(kind="stdio", inputs=("",), outputs=("5",))
+    with Executor(max_workers=1) as ex:
+        needs(ex, "cgroup")
+        got = [ex.run(fill, suite, Limits(timeout=20, memory_mb=mb)).verdict for mb in (200, 700, 700, 200)]
+    M, P = Verdict.MEMORY_LIMIT, Verdict.PASSED
+    assert got == [M, P, P, M]
+
+
 # ------------------------------------------------------------------- cleanup cannot be stopped
 
 STOPPER = NAME_PROCESS + prog("""
