@@ -24,9 +24,14 @@ import os
 import signal
 import time
 
-__all__ = ["CgroupTree", "JobCgroup"]
+__all__ = ["CgroupTree", "JobCgroup", "KERNEL_SHARE_MB"]
 
 _PREFIX = "recode-exec-"
+# The cgroup limit is the job's memory_mb plus this: a cgroup also counts what the kernel
+# keeps for the job (page tables, page cache, tmpfs inodes). Without the margin a process
+# growing toward RLIMIT_AS would first make the kernel reclaim page cache over and over (the
+# job crawls into a timeout) instead of failing its allocation (a clean MemoryError).
+KERNEL_SHARE_MB = 128
 
 
 def _read(dir_fd: int, path: str) -> str:
@@ -230,7 +235,7 @@ class JobCgroup:
         return (self.tree.bases["unified" if self.v2 else controller], f"{self.name}/{leaf}")
 
     def set_limits(self, memory_mb: int, max_processes: int) -> None:
-        limit = str(memory_mb << 20)
+        limit = str((memory_mb + KERNEL_SHARE_MB) << 20)
         if self.v2:
             _write(*self._file("memory", "memory.max"), limit)
             try:
@@ -291,7 +296,7 @@ class JobCgroup:
 
     def kill_all(self, deadline: float) -> bool:
         """SIGKILL every process of the job's cgroup until it is empty (True) or `deadline`
-        passes (False). SIGKILL also ends stopped processes; the caller reaps its children."""
+        passes (False). SIGKILL also ends stopped processes."""
         while True:
             try:
                 pids = self.pids()
@@ -311,13 +316,15 @@ class JobCgroup:
                     os.kill(pid, signal.SIGKILL)
                 except OSError:
                     pass
-            try:
-                while os.waitpid(-1, os.WNOHANG)[0]:
-                    pass
-            except ChildProcessError:
-                pass
-            time.sleep(0.002)
+            time.sleep(0.002)  # their parents (the slot's init, in the end) reap them
 
-    def remove(self) -> bool:
-        """rmdir the job's cgroup (after all its processes are gone). True when removed."""
-        return all([_rmdir(self.name, fd) for fd in self.tree.bases.values()])
+    def remove(self, deadline: float) -> bool:
+        """rmdir the job's cgroup once its processes are gone (killing any left, until
+        `deadline`). True when removed."""
+        while True:
+            if all([_rmdir(self.name, fd) for fd in self.tree.bases.values()]):
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            self.kill_all(deadline)
+            time.sleep(0.005)

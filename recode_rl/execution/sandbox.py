@@ -39,7 +39,7 @@ CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 32, 4096, 16384, 1 << 18
 MNT_DETACH = 2
-PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS, PR_SET_CHILD_SUBREAPER = 1, 38, 36
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS, PR_SET_CHILD_SUBREAPER = 1, 4, 38, 36
 _SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}.get(os.uname().machine)
 _SYS_CLOSE_RANGE = 436  # same number on x86_64 and aarch64 (Linux >= 5.9)
 
@@ -306,6 +306,21 @@ def block_keyrings() -> None:
     _check(_libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0), "seccomp")
 
 
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+
+def drop_capabilities() -> None:
+    """Empty this process's effective, permitted and inheritable capability sets."""
+    header = _CapHeader(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3: two data structs
+    data = (_CapData * 2)()
+    _check(_libc.capset(ctypes.byref(header), data), "capset")
+
+
 def enter_child(*, workdir: str, uid: int | None, memory_mb: int, cpu_seconds: int,
                 max_processes: int, max_file_mb: int, max_open_files: int) -> None:
     """Runs in the forked child before any user code. Raises on failure (child then exits)."""
@@ -327,7 +342,11 @@ def enter_child(*, workdir: str, uid: int | None, memory_mb: int, cpu_seconds: i
     if uid is not None:
         os.setgroups([])
         os.setresgid(uid, uid, uid)
-        os.setresuid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)  # from root to another uid: every capability goes
+    else:
+        # Without the uid layer the child keeps the server's (namespace-)root uid: drop its
+        # capabilities, so that it cannot act on its slot's init (ptrace it, say).
+        drop_capabilities()
     prctl(PR_SET_NO_NEW_PRIVS, 1)
     prctl(PR_SET_PDEATHSIG, 9)  # after setuid: a credential change clears it
     if not set(os.environ) <= CHILD_ENV.keys() | {"HOME", "TMPDIR", "PWD"}:

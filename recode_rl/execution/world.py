@@ -1,4 +1,4 @@
-"""One job, one world: the namespaces, tmpfs and cgroup of a single job, and its cleanup.
+"""One job, one world: a slot's init, the namespaces and tmpfs of each job, and its cleanup.
 
 Every slot of the fork server is a pair of processes:
 
@@ -10,16 +10,18 @@ Every slot of the fork server is a pair of processes:
   the child through a memfd the child reads itself), reaps, and cleans up. A child therefore
   holds the memory of a process that never held a job's inputs or outputs, plus its own job.
 
-Before each job the init builds a fresh world for it:
+Before each job the init builds a fresh world for it: its own IPC namespace (SysV shared
+memory, message queues and semaphores and POSIX message queues die with the job) and mount
+namespace, a copy of the server's where a fresh size-limited tmpfs is `/tmp` (holding the
+working directory, `/tmp/job`), `/dev/shm` and `/var/tmp`; it goes with the namespace, so
+cleanup never walks a directory tree the job built.
 
-* its own IPC namespace (SysV shared memory, message queues and semaphores and POSIX message
-  queues die with the job), network namespace (no interfaces but a downed loopback; abstract
-  unix sockets are per network namespace, so concurrent jobs cannot reach each other) and
-  mount namespace, where a fresh size-limited tmpfs is `/tmp` (holding the working directory,
-  `/tmp/job`), `/dev/shm` and `/var/tmp`; it goes with the namespace, so cleanup never walks
-  a directory tree the job built;
-* its own cgroup (`cgroups.py`, created by the supervisor): the memory limit counts shared
-  memory, memfds and tmpfs files, and the pids controller caps the process count.
+The supervisor makes each job a cgroup too (`cgroups.py`): its memory limit counts shared
+memory, memfds and tmpfs files, and the pids controller caps the process count.
+
+Per slot, because nothing of a job outlives its processes there and concurrent jobs run in
+different slots: the network namespace (no interfaces but a downed loopback; abstract unix
+sockets are per network namespace, so concurrent jobs cannot reach each other).
 
 Every process of the job lives in the slot's PID namespace. After every unit and at the end,
 the init kills them all with kill(-1, SIGKILL): from a namespace's init that reaches exactly
@@ -48,7 +50,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from recode_rl.execution import sandbox
-from recode_rl.execution.cgroups import CgroupTree
+from recode_rl.execution.cgroups import CgroupTree, JobCgroup
 from recode_rl.execution.types import Limits
 
 __all__ = ["JobPlan", "JobWorld", "serve_init", "probe", "remove_tree", "JOB"]
@@ -112,47 +114,47 @@ class JobWorld:
     """The supervisor's side of its slot: the slot's cgroup, and requests to the slot's init."""
 
     def __init__(self, plan: JobPlan, sock: socket.socket) -> None:
-        """At the slot's start, before any job. Raises OSError if the cgroup cannot be made."""
         self.plan = plan
         self.sock = sock
         self.tmpfs = plan.tmpfs
         self.workdir: str | None = None
         self.blob = -1                 # memfd holding this job's data for its children
         self.error: str | None = None  # the world could not be built: the job must not run
-        self.limits: tuple[int, int] | None = None
-        # One cgroup per slot, reused job after job: between jobs it holds no process, and
-        # what stays charged to it (page cache) is reclaimed under its limit.
-        self.cgroup = plan.cgroups.new_job(f"slot-{os.getpid()}") if plan.cgroups is not None else None
-        self._procs = self.cgroup.open_procs() if self.cgroup is not None else []
+        self.cgroup: JobCgroup | None = None
 
     def _ask(self, msg: dict, fds: list[int] = ()) -> tuple[dict, list[int]]:
         _send(self.sock, msg, fds)
         return _recv(self.sock)
 
     def renew(self) -> None:
-        """Before a job is accepted: a fresh world from the slot's init, which leaves the
-        previous one (its namespaces die with their last process, already killed)."""
+        """Before a job is accepted: a new cgroup and a fresh world from the slot's init, which
+        leaves the previous one (its namespaces die with their last process, already killed).
+        Then the previous cgroup is removed: memory the kernel frees late (a dying IPC
+        namespace's segments, say) stays charged to it, never to the next job."""
+        old, self.cgroup, self.error = self.cgroup, None, None
+        procs: list[int] = []
         try:
-            reply, _ = self._ask({"op": "world"}, self._procs)
-            self.error = reply.get("error")
+            if self.plan.cgroups is not None:
+                self.cgroup = self.plan.cgroups.new_job(f"job-{os.getpid()}-{secrets.token_hex(4)}")
+                procs = self.cgroup.open_procs()
+            self.error = self._ask({"op": "world"}, procs)[0].get("error")
         except OSError as exc:
             self.error = f"building the job's world failed: {exc}"
-        for fd in self._procs:  # the init keeps its copies
-            os.close(fd)
-        self._procs = []
+        finally:
+            for fd in procs:  # the init keeps its copies
+                os.close(fd)
+        if old is not None:
+            old.remove(time.monotonic() + UNIT_CLEANUP_SECONDS)
 
     def close(self) -> None:
-        """The slot ends (its init died): kill what is left in the cgroup and remove it."""
+        """The slot ends (its init died, and its PID namespace with it): remove the cgroup."""
         if self.cgroup is not None:
-            self.cgroup.kill_all(time.monotonic() + UNIT_CLEANUP_SECONDS)
-            self.cgroup.remove()
+            self.cgroup.remove(time.monotonic() + UNIT_CLEANUP_SECONDS)
 
     def prepare(self, limits: dict, uid: int | None, data: dict) -> str:
         """Apply the job's limits, hand its data to its children-to-be, return the working directory."""
-        wanted = (int(limits["memory_mb"]), int(limits["max_processes"]))
-        if self.cgroup is not None and wanted != self.limits:
-            self.cgroup.set_limits(*wanted)
-            self.limits = wanted
+        if self.cgroup is not None:
+            self.cgroup.set_limits(int(limits["memory_mb"]), int(limits["max_processes"]))
         if self.blob >= 0:
             os.close(self.blob)
         self.blob = os.memfd_create("job", os.MFD_CLOEXEC)
@@ -227,8 +229,9 @@ class _Init:
 
     def world(self, procs: list[int]) -> dict:
         """Leave the previous job's namespaces (they die with its last process) for new ones."""
-        if procs:  # the slot's cgroup, sent once
-            self.procs = procs
+        for fd in self.procs:
+            os.close(fd)
+        self.procs = procs
         try:
             if self.plan.tmpfs:
                 sandbox.setns(self.pristine_mnt, sandbox.CLONE_NEWNS)
@@ -320,6 +323,7 @@ def serve_init(sock: socket.socket, plan: JobPlan, child_main: Callable) -> None
     code = 0
     try:
         sandbox.prctl(sandbox.PR_SET_PDEATHSIG, signal.SIGKILL)
+        sandbox.prctl(sandbox.PR_SET_DUMPABLE, 0)  # no ptrace or /proc access to it from a child
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         if plan.pid_ns and not (os.getpid() == 1 and _pid_ns() != plan.host_pid_ns):
@@ -424,8 +428,9 @@ def remove_tree(path: str, deadline: float) -> bool:
 
 def probe(disable: set[str] | frozenset[str], layers: dict[str, str], cgroups: CgroupTree | None,
           tmp_binds: list[tuple[str, str]]) -> tuple[JobPlan, dict[str, str]]:
-    """In the server, once: try each per-job layer in a throwaway child and return the plan
-    every slot follows plus the layers' states ("on" or "off: why"), for `Executor.isolation`."""
+    """In the server, once: try each per-job and per-slot layer in a throwaway child and return
+    the plan every slot follows plus the layers' states ("on" or "off: why"), for
+    `Executor.isolation`."""
     wanted = {"ipc": sandbox.CLONE_NEWIPC, "pid": sandbox.CLONE_NEWPID, "tmpfs": sandbox.CLONE_NEWNS,
               "network": sandbox.CLONE_NEWNET}
     states: dict[str, str] = {}
@@ -490,6 +495,6 @@ def probe(disable: set[str] | frozenset[str], layers: dict[str, str], cgroups: C
     plan.tmpfs = states.get("tmpfs") == "on"
     plan.cgroups = cgroups
     if "network" in wanted and states["network"] != "on":
-        states["network"] = ("partial: one network namespace shared by all jobs (abstract unix sockets "
-                             f"connect concurrent jobs); per job {states['network']}")
+        states["network"] = ("partial: one network namespace shared by all slots (abstract unix sockets "
+                             f"connect concurrent jobs); per slot {states['network']}")
     return plan, states

@@ -208,13 +208,18 @@ BOMBS = {
             fds.append(fd)
         print(5)
         """,
+    # 200 MB of files (within the 256 MB tmpfs) + 240 MB of memfds (within the limit alone):
+    # over the limit only if the files count too.
     "dev_shm_files": """
-        for i in range(40):
-            try:
-                with open(f"/dev/shm/f{i}", "wb") as f:
-                    f.write(b"x" * (32 << 20))
-            except OSError:
-                break
+        import os
+        for i in range(5):
+            with open(f"/dev/shm/f{i}", "wb") as f:
+                f.write(b"x" * (40 << 20))
+        fds = []
+        for _ in range(6):
+            fd = os.memfd_create("x")
+            os.write(fd, b"x" * (40 << 20))
+            fds.append(fd)
         print(5)
         """,
     "sysv_shm": """
@@ -245,8 +250,8 @@ def test_memory_outside_the_address_space_hits_the_memory_limit(executor, kind):
 def test_each_job_gets_its_own_memory_limit():
     """Slots reuse their cgroup: the limit follows each job, raised and lowered (cgroup v1
     refuses a memory limit above memory+swap's: the order of the writes matters)."""
-    fill = "import os\nfds = []\nfor _ in range(6):\n    fd = os.memfd_create('x')\n" \
-           "    os.write(fd, b'x' * (50 << 20))\n    fds.append(fd)\nprint(5)\n"  # 300 MB
+    fill = "import os\nfds = []\nfor _ in range(8):\n    fd = os.memfd_create('x')\n" \
+           "    os.write(fd, b'x' * (50 << 20))\n    fds.append(fd)\nprint(5)\n"  # 400 MB: over 200 MB's limit
     suite = TestSuite(kind="stdio", inputs=("",), outputs=("5",))
     with Executor(max_workers=1) as ex:
         needs(ex, "cgroup")
@@ -338,6 +343,28 @@ def test_a_job_cannot_find_an_earlier_jobs_input_or_output_in_its_memory():
             found = call(ex, SCAN, "scan", [sha(earlier_in), sha(earlier_out), sha(own)], own,
                          limits=Limits(timeout=30))["value"]
             assert found == [sha(own)], "found the earlier job's data" if len(found) > 1 else "the scan found nothing"
+
+
+INIT = prog("""
+    import ctypes, os, signal
+    libc = ctypes.CDLL(None, use_errno=True)
+    def attack():
+        attached = libc.ptrace(16, 1, None, None)  # PTRACE_ATTACH to pid 1: the slot's init
+        errno = ctypes.get_errno()
+        for sig in (signal.SIGSTOP, signal.SIGKILL):
+            try:
+                os.kill(1, sig)
+            except OSError:
+                pass
+        return [attached, errno]
+    """)
+
+
+def test_the_slots_init_cannot_be_traced_stopped_or_killed(executor):
+    needs(executor, "pid")
+    assert call(executor, INIT, "attack")["value"] == [-1, 1]  # EPERM
+    for _ in range(3):  # every slot still serves jobs
+        assert executor.run("print(5)\n", TestSuite(kind="stdio", inputs=("",), outputs=("5",)), FAST).all_passed
 
 
 # ------------------------------------------------------------------ deep trees, in and out
