@@ -203,7 +203,10 @@ class JobWorld:
         except OSError:  # the slot's init is gone (and with it, its PID namespace)
             clean = False
         if self.workdir is not None and not self.tmpfs:
-            clean = remove_tree(self.workdir, time.monotonic() + CLEANUP_SECONDS) and clean
+            try:
+                clean = remove_tree(self.workdir, time.monotonic() + CLEANUP_SECONDS) and clean
+            except Exception:  # noqa: BLE001 - a tree we could not remove: not clean
+                clean = False
         self.workdir = None
         if self.blob >= 0:
             os.close(self.blob)
@@ -374,6 +377,13 @@ def _pid_ns() -> str:
     return os.readlink(link, dir_fd=sandbox.PROC_FD) if sandbox.PROC_FD is not None else os.readlink("/proc/" + link)
 
 
+def _make_writable(fd: int) -> None:
+    try:
+        os.fchmod(fd, stat.S_IRWXU)  # entries can be unlinked whatever mode the job left
+    except OSError:
+        pass
+
+
 def remove_tree(path: str, deadline: float) -> bool:
     """Remove a directory tree without recursion and without long paths (a tree 100,000
     levels deep is removed like a flat one). Only call once no process can change it."""
@@ -385,6 +395,7 @@ def remove_tree(path: str, deadline: float) -> bool:
     except OSError:
         return False
     names: list[str] = []  # the path from `path` down to fd, one name per level
+    _make_writable(fd)
     try:
         while time.monotonic() < deadline:
             sub = None
@@ -399,13 +410,14 @@ def remove_tree(path: str, deadline: float) -> bool:
                         pass
             if sub is not None:  # descend
                 try:
-                    os.chmod(sub, stat.S_IRWXU, dir_fd=fd, follow_symlinks=False)
-                except (OSError, NotImplementedError):
-                    pass
-                child = os.open(sub, flags, dir_fd=fd)
+                    child = os.open(sub, flags, dir_fd=fd)
+                except PermissionError:  # a directory its owner made unreadable
+                    os.chmod(sub, stat.S_IRWXU, dir_fd=fd)  # (scandir saw a directory, not a link)
+                    child = os.open(sub, flags, dir_fd=fd)
                 os.close(fd)
                 fd = child
                 names.append(sub)
+                _make_writable(fd)
                 continue
             if not names:  # `path` itself is empty
                 os.close(fd)

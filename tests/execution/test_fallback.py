@@ -73,3 +73,35 @@ def test_unknown_layer_name_fails_loudly(monkeypatch):
     monkeypatch.setenv("RECODE_SANDBOX_DISABLE", "networking")
     with pytest.raises(RuntimeError, match="failed to start"):
         Executor(max_workers=1)
+
+
+DEEP = textwrap.dedent("""
+    import os
+    def build(depth):
+        here = os.getcwd()
+        fd = os.open(".", os.O_RDONLY)
+        for _ in range(depth):
+            os.mkdir("d", dir_fd=fd)
+            nxt = os.open("d", os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd = nxt
+        return here
+    def exists(path):
+        return os.path.exists(path)
+    """)
+
+
+def test_without_a_job_tmpfs_a_deep_tree_is_still_removed(monkeypatch):
+    """The working directory then lives in the shared /tmp: it is removed iteratively, however
+    deep (2,500 levels: beyond PATH_MAX), before the next job."""
+    monkeypatch.setenv("RECODE_SANDBOX_DISABLE", "tmpfs")
+    with pytest.warns(RuntimeWarning, match="isolation layer"):
+        ex = Executor(max_workers=1)
+    with ex:
+        suite = TestSuite(kind="functional", inputs=([2500],), outputs=(None,), fn_name="build")
+        raw = ex.raw(DEEP, suite, QUICK)
+        assert "units" in raw, raw
+        workdir = raw["units"]["0"]["value"]
+        assert raw["clean"] is True and workdir.startswith("/tmp/recode-jobs/")
+        raw = ex.raw(DEEP, TestSuite(kind="functional", inputs=([workdir],), outputs=(None,), fn_name="exists"), QUICK)
+        assert raw["units"]["0"]["value"] is False
