@@ -111,7 +111,7 @@ def _mount_job_tmpfs(plan: JobPlan, size_mb: int) -> None:
 
 
 class JobWorld:
-    """The supervisor's side of its slot: the slot's cgroup, and requests to the slot's init."""
+    """The supervisor's side of its slot: the job's cgroup, and requests to the slot's init."""
 
     def __init__(self, plan: JobPlan, sock: socket.socket) -> None:
         self.plan = plan
@@ -121,6 +121,7 @@ class JobWorld:
         self.blob = -1                 # memfd holding this job's data for its children
         self.error: str | None = None  # the world could not be built: the job must not run
         self.cgroup: JobCgroup | None = None
+        self.swept = False             # the init confirmed the job empty, and no child was forked since
 
     def _ask(self, msg: dict, fds: list[int] = ()) -> tuple[dict, list[int]]:
         _send(self.sock, msg, fds)
@@ -173,6 +174,7 @@ class JobWorld:
         """Have the init fork a sandboxed child holding `ends` (its stdin, stdout, stderr,
         channel, setup and, for functional tests, request descriptors) and this job's data.
         Returns (its pid in the slot's namespace, a pidfd to watch it)."""
+        self.swept = False
         reply, fds = self._ask({"op": "spawn", "params": params}, [*ends, self.blob])
         if "error" in reply or len(fds) != 1:
             for fd in fds:
@@ -181,8 +183,12 @@ class JobWorld:
         return reply["pid"], fds[0]
 
     def reap(self, pid: int) -> int | None:
-        """SIGKILL the child's process group and collect its wait status (None: not reaped in time)."""
-        return self._ask({"op": "reap", "pid": pid})[0].get("status")
+        """SIGKILL the child's process group and collect its wait status (None: not reaped in
+        time). The init sweeps in the same request: once it confirms nothing is left, the next
+        `kill_survivors` costs no message."""
+        reply = self._ask({"op": "reap", "pid": pid, "seconds": UNIT_CLEANUP_SECONDS})[0]
+        self.swept = reply.get("clean") is True
+        return reply.get("status")
 
     def oom_killed(self) -> bool:
         return self.cgroup is not None and self.cgroup.oom_killed()
@@ -190,9 +196,12 @@ class JobWorld:
     def kill_survivors(self, deadline_s: float = UNIT_CLEANUP_SECONDS) -> bool:
         """Kill every process of the job and reap them. True when nothing of the job is left
         (confirmed), False at the deadline."""
+        if self.swept:  # swept with the last child's reaping, and no child since
+            return True
         if not self.plan.pid_ns and self.cgroup is not None:
             self.cgroup.kill_all(time.monotonic() + deadline_s)  # the init reaps them below
-        return self._ask({"op": "sweep", "seconds": deadline_s})[0].get("clean") is True
+        self.swept = self._ask({"op": "sweep", "seconds": deadline_s})[0].get("clean") is True
+        return self.swept
 
     def cleanup(self) -> bool:
         """The job's final cleanup, before the supervisor answers: kill and reap everything
@@ -269,10 +278,15 @@ class _Init:
         self.watched.add(pid)
         return {"pid": pid}, [os.pidfd_open(pid)]
 
-    def reap(self, pid: int) -> dict:
-        """SIGKILL a child the supervisor watches (and its process group); its wait status."""
+    def reap(self, pid: int, seconds: float) -> dict:
+        """SIGKILL a child the supervisor watches (and its process group); its wait status,
+        and a sweep of whatever else of the job is left (`sweep`)."""
+        status = self._reap(pid)
+        return {"status": status, **self.sweep(seconds)}
+
+    def _reap(self, pid: int) -> int | None:
         if pid not in self.watched:
-            return {"status": None, "error": f"{pid} is not a watched child"}
+            return None
         self.watched.discard(pid)
         for kill in (os.killpg, os.kill):  # a child that died before setsid has no group of its own
             try:
@@ -280,12 +294,12 @@ class _Init:
             except ProcessLookupError:
                 pass
         if pid in self.statuses:
-            return {"status": self.statuses.pop(pid)}
+            return self.statuses.pop(pid)
         fd = os.pidfd_open(pid)  # our unreaped child: it exists, a zombie at least
         ready, _, _ = select.select([fd], [], [], REAP_SECONDS)
         os.close(fd)
         got, status = os.waitpid(pid, 0 if ready else os.WNOHANG)
-        return {"status": status if got else None}
+        return status if got else None
 
     def sweep(self, seconds: float) -> dict:
         """Kill every process of the job and reap, until we have no child left (clean) or the
@@ -350,7 +364,7 @@ def serve_init(sock: socket.socket, plan: JobPlan, child_main: Callable) -> None
                         os.close(fd)
                     reply, out = {"error": str(exc)}, []
             elif op == "reap":
-                reply, out = init.reap(int(msg["pid"])), []
+                reply, out = init.reap(int(msg["pid"]), float(msg["seconds"])), []
             elif op == "sweep":
                 reply, out = init.sweep(float(msg["seconds"])), []
             else:

@@ -292,7 +292,7 @@ def test_daemon_stopping_itself_and_everything_else_is_still_removed(executor):
     comm = f"rc-{secrets.token_hex(4)}"
     seen: list[int] = []
     out: dict = {}
-    t = threading.Thread(target=lambda: out.update(rec=call(executor, STOPPER, "run", comm, limits=Limits(timeout=2))))
+    t = threading.Thread(target=lambda: out.update(rec=call(executor, STOPPER, "run", comm, limits=Limits(timeout=3))))
     t.start()
     while t.is_alive() and len(seen) < 2:
         seen = processes_named(comm)
