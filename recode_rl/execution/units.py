@@ -1,7 +1,7 @@
 """One job's units, run and watched by its supervisor (see `recode_rl.execution.server`).
 
-`_run_child` forks one sandboxed child and watches it: stdio gets a fresh child per test, whose
-clock runs from fork to exit; assertion/unittest children run several tests, a genuine per-test
+`_run_child` has the slot's init fork one sandboxed child (`_spawn`; the child runs
+`child_main`) and watches it: stdio gets a fresh child per test, whose clock runs from fork to exit; assertion/unittest children run several tests, a genuine per-test
 message moving the clock on. `_run_lockstep` drives one loaded functional child: the supervisor
 writes a test index, starts its own clock and takes exactly one observation line. Nothing a child
 writes can change the unit count, a clock or a verdict: what it sends is checked here
