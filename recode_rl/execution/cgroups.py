@@ -43,7 +43,7 @@ def _read(dir_fd: int, path: str) -> str:
 
 
 def _write(dir_fd: int, path: str, value: str) -> None:
-    fd = os.open(path, os.O_WRONLY, dir_fd=dir_fd)
+    fd = os.open(path, os.O_WRONLY | os.O_TRUNC, dir_fd=dir_fd)  # (as the shell's `>`)
     try:
         os.write(fd, value.encode())
     finally:
@@ -173,6 +173,15 @@ class CgroupTree:
 
     @classmethod
     def _setup_v2(cls, parent: str, name: str) -> tuple["CgroupTree | None", str]:
+        # What the kernel lets the base use: the controllers its parent enables for children
+        # (never enabled here: that cgroup is not ours, and holds our caller).
+        try:
+            with open(os.path.join(parent, "cgroup.subtree_control")) as f:
+                available = f.read().split()
+        except OSError as exc:
+            return None, exc.strerror
+        if "memory" not in available:
+            return None, "the memory controller is not delegated to this cgroup's children"
         _sweep_stale(parent)
         base = os.path.join(parent, name)
         try:
@@ -180,11 +189,6 @@ class CgroupTree:
             fd = os.open(base, os.O_RDONLY | os.O_DIRECTORY)
         except OSError as exc:
             return None, exc.strerror
-        available = _read(fd, "cgroup.controllers").split()
-        if "memory" not in available:
-            os.close(fd)
-            _rmdir(base)
-            return None, "the memory controller is not delegated to this cgroup"
         try:
             _write(fd, "cgroup.subtree_control", " ".join(f"+{c}" for c in ("memory", "pids") if c in available))
         except OSError as exc:
@@ -316,7 +320,7 @@ class JobCgroup:
                     os.kill(pid, signal.SIGKILL)
                 except OSError:
                     pass
-            time.sleep(0.002)  # their parents (the slot's init, in the end) reap them
+            time.sleep(0.002)  # their parents (in the end the slot's init) reap them
 
     def remove(self, deadline: float) -> bool:
         """rmdir the job's cgroup once its processes are gone (killing any left, until

@@ -5,23 +5,24 @@
                   job. Keeps `n_supervisors` + spare slots on one listening socket.
     slot:         a supervisor and the init (pid 1) of the slot's own PID namespace, forked
                   by the supervisor before it read any job (world.py).
-    supervisor:   has the init build a fresh world for the next job (IPC, network and mount
-                  namespaces, a tmpfs for /tmp, /dev/shm and the working directory, a cgroup),
-                  then accepts one job, compiles the program (a syntax error is decided here),
-                  and runs the units: stdio, one fresh sandboxed child per test; functional, a
-                  loaded child answering one requested test at a time; assertion/unittest, one
-                  child for all tests, restarted after a timeout or crash. The init forks every
-                  child; the supervisor owns the unit count (from the request), every clock, the
-                  output caps and the validation of what children write. After every unit and
-                  at the end the init kills everything the job started (kill(-1) in the slot's
-                  PID namespace: nothing to stop, no helper) and reaps it; the supervisor
-                  answers the parent only then.
+    supervisor:   has the init fork a fresh forker for the next job, which builds the job's
+                  world around itself (a cgroup, IPC and mount namespaces, a tmpfs for /tmp,
+                  /dev/shm and the working directory); then accepts one job, compiles the
+                  program (a syntax error is decided here), and runs the units: stdio, one
+                  fresh sandboxed child per test; functional, a loaded child answering one
+                  requested test at a time; assertion/unittest, one child for all tests,
+                  restarted after a timeout or crash. The forker forks every child; the
+                  supervisor owns the unit count (from the request), every clock, the output
+                  caps and the validation of what children write. After every unit and at the
+                  end the forker kills everything the job started (kill(-1) in the slot's PID
+                  namespace: nothing to stop, no helper) and reaps it; the supervisor answers
+                  the parent only then, and the forker exits with the job's world.
 
 The supervisor never compares outputs: expected outputs are never sent to the server. It
 returns per-unit records of what it observed; `executor.py` grades them on the trusted side.
-Children are forked by the init, which never held any job's data: a child holds its own job's
-data only (read from the job's memfd), never an earlier job's inputs or outputs. See
-docs/executor.md.
+Children are forked by a forker made for their job alone by an init that never reads a job: a
+child holds its own job's data only (read from the job's memfd), never an earlier job's inputs
+or outputs. See docs/executor.md.
 """
 
 from __future__ import annotations
@@ -164,12 +165,13 @@ def _units_shared_child(req: dict, code, uid, workdir, nonce, job_deadline, budg
 
 # ---------------------------------------------------------------------------- fork server
 
-def _serve_one(conn: socket.socket, job: world.JobWorld) -> None:
-    """One job on an accepted connection: run it, clean up, answer only then."""
+def _serve_one(conn: socket.socket, job: world.JobWorld) -> bool:
+    """One job on an accepted connection: run it, clean up, answer only then. Returns whether
+    the cleanup was confirmed."""
     try:
         req = recv_msg(conn)
     except (ConnectionError, ValueError, OSError):
-        return
+        return True  # no job ran
     uid = req.get("uid") if type(req) is dict else None
     try:
         if job.error:
@@ -186,12 +188,15 @@ def _serve_one(conn: socket.socket, job: world.JobWorld) -> None:
         send_msg(conn, resp)
     except OSError:
         pass
+    return resp["clean"]
 
 
 def _slot(listener: socket.socket, lifeline_fd: int, plan: world.JobPlan) -> None:
     """A slot's supervisor: fork the slot's init (pid 1 of a new PID namespace, when the layer
     is on) before reading any job, then serve jobs one at a time, each in a fresh world. Exits
-    when the init dies (the server then starts a new slot). Never returns."""
+    when the init dies, or after a job whose cleanup was not confirmed, killing the init and
+    with it everything in the slot's namespace (the server then starts a new slot). Never
+    returns."""
     code = 0
     try:
         os.close(lifeline_fd)
@@ -214,8 +219,13 @@ def _slot(listener: socket.socket, lifeline_fd: int, plan: world.JobPlan) -> Non
                 job.renew()
                 conn, _ = listener.accept()
                 with conn:
-                    _serve_one(conn, job)
+                    clean = _serve_one(conn, job)
                 del conn
+                job.finish()
+                if not clean:  # something of the job may live on: the slot's namespace goes with it
+                    os.kill(pid, signal.SIGKILL)
+                    os.waitpid(pid, 0)
+                    break
         finally:
             job.close()
     except BaseException:  # noqa: BLE001

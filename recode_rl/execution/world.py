@@ -1,38 +1,39 @@
-"""One job, one world: a slot's init, the namespaces and tmpfs of each job, and its cleanup.
+"""One job, one world: a slot's init, each job's forker and world, and the job's cleanup.
 
-Every slot of the fork server is a pair of processes:
+Every slot of the fork server is a supervisor (`JobWorld`, in server.py's slot loop) and the
+init (pid 1) of the slot's own PID namespace (`serve_init`), which the supervisor forks before
+it reads any job. The supervisor reads jobs from the parent, keeps every clock and every
+observation, and answers; it never forks a sandboxed child. The init never reads a job.
 
-* the *supervisor* (`JobWorld`, in server.py's slot loop) reads jobs from the parent, keeps
-  every clock and every observation, and answers. It never forks a sandboxed child.
-* the slot's *init* (`serve_init`): pid 1 of the slot's own PID namespace, forked by the
-  supervisor before it read any job. It never reads a job either: it forks every sandboxed
-  child on the supervisor's request, handing over descriptors only (the job's data reaches
-  the child through a memfd the child reads itself), reaps, and cleans up. A child therefore
-  holds the memory of a process that never held a job's inputs or outputs, plus its own job.
+For each job, before the job is accepted, the init forks a fresh *forker* (`_Forker`), which
+builds the job's world around itself:
 
-Before each job the init builds a fresh world for it: its own IPC namespace (SysV shared
-memory, message queues and semaphores and POSIX message queues die with the job) and mount
-namespace, a copy of the server's where a fresh size-limited tmpfs is `/tmp` (holding the
-working directory, `/tmp/job`), `/dev/shm` and `/var/tmp`; it goes with the namespace, so
-cleanup never walks a directory tree the job built.
+* the job's cgroup (`cgroups.py`, made by the supervisor): the forker joins it once, so every
+  child is born in it (moving each child would wait for an RCU grace period, which on a busy
+  machine can outlast a unit's clock). Its memory limit counts shared memory, memfds and
+  tmpfs files; the pids controller caps the process count;
+* its own IPC namespace (SysV shared memory, message queues and semaphores and POSIX message
+  queues die with the job) and mount namespace, a copy of the server's where a fresh
+  size-limited tmpfs is `/tmp` (holding the working directory, `/tmp/job`), `/dev/shm` and
+  `/var/tmp`: it goes with the namespace, so cleanup never walks a tree the job built.
 
-The supervisor makes each job a cgroup too (`cgroups.py`): its memory limit counts shared
-memory, memfds and tmpfs files, and the pids controller caps the process count.
+The forker then forks every child of the job on the supervisor's request, handing over
+descriptors only: a child reads its job's data from a memfd itself, and holds the memory of
+processes that never held another job's inputs or outputs. After every unit and at the end
+it kills every process of the job with kill(-1, SIGKILL) (in the slot's PID namespace that
+reaches everyone but the init and the forker: nothing to catch, block or stop, no helper)
+and reaps until kill(-1, 0) finds nobody; only then does the supervisor answer the parent.
+The forker exits after the job, and the job's namespaces and tmpfs with it.
 
 Per slot, because nothing of a job outlives its processes there and concurrent jobs run in
-different slots: the network namespace (no interfaces but a downed loopback; abstract unix
-sockets are per network namespace, so concurrent jobs cannot reach each other).
-
-Every process of the job lives in the slot's PID namespace. After every unit and at the end,
-the init kills them all with kill(-1, SIGKILL): from a namespace's init that reaches exactly
-the namespace, cannot be caught, blocked or stopped, and needs no helper process; the init
-reaps until it has no child left (as init, every process of the namespace is its descendant).
-Only then does the supervisor answer the parent.
+different slots: the PID namespace and the network namespace (no interfaces but a downed
+loopback; abstract unix sockets are per network namespace, so concurrent jobs cannot reach
+each other).
 
 Each part falls back when the kernel or the privileges refuse it (see `probe`): the executor
 then reports the layer off (`Executor.isolation`) and the job gets the old mechanisms: a
-working directory under the shared /tmp removed without recursion, and cleanup by walking
-the init's descendants (it is then a child subreaper) and the cgroup.
+working directory under the shared /tmp removed without recursion, and cleanup by walking the
+forker's descendants (it is then a child subreaper).
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ class JobPlan:
 
     flags: int = 0                       # CLONE_NEW* unshared per job (IPC, NS)
     slot_flags: int = 0                  # CLONE_NEW* unshared per slot (NET; PID: see pid_ns)
-    pid_ns: bool = False                 # a PID namespace per slot, its init the only one to fork children
+    pid_ns: bool = False                 # a PID namespace per slot (init: serve_init)
     host_pid_ns: str = ""                # the server's PID namespace (readlink of /proc/self/ns/pid)
     tmpfs: bool = False                  # a fresh tmpfs for /tmp, /dev/shm, /var/tmp per job
     cgroups: CgroupTree | None = None
@@ -111,7 +112,8 @@ def _mount_job_tmpfs(plan: JobPlan, size_mb: int) -> None:
 
 
 class JobWorld:
-    """The supervisor's side of its slot: the job's cgroup, and requests to the slot's init."""
+    """The supervisor's side of its slot: the job's cgroup, and requests to the slot's init
+    (a forker per job) and to the job's forker (children, reaping, sweeps)."""
 
     def __init__(self, plan: JobPlan, sock: socket.socket) -> None:
         self.plan = plan
@@ -121,31 +123,53 @@ class JobWorld:
         self.blob = -1                 # memfd holding this job's data for its children
         self.error: str | None = None  # the world could not be built: the job must not run
         self.cgroup: JobCgroup | None = None
-        self.swept = False             # the init confirmed the job empty, and no child was forked since
+        self.swept = False             # the forker confirmed the job empty, and no child was forked since
+        self.forker: socket.socket | None = None
 
     def _ask(self, msg: dict, fds: list[int] = ()) -> tuple[dict, list[int]]:
-        _send(self.sock, msg, fds)
-        return _recv(self.sock)
+        """One request to the job's forker and its reply."""
+        if self.forker is None:
+            raise OSError(0, "the job has no forker")
+        _send(self.forker, msg, fds)
+        return _recv(self.forker)
 
     def renew(self) -> None:
-        """Before a job is accepted: a new cgroup and a fresh world from the slot's init, which
-        leaves the previous one (its namespaces die with their last process, already killed).
-        Then the previous cgroup is removed: memory the kernel frees late (a dying IPC
-        namespace's segments, say) stays charged to it, never to the next job."""
+        """Before a job is accepted: a new cgroup, and a fresh forker from the slot's init,
+        which builds the job's world around itself. Then the previous cgroup is removed:
+        memory the kernel frees late (a dying IPC namespace's segments, say) stays charged to
+        it, never to the next job."""
         old, self.cgroup, self.error = self.cgroup, None, None
         procs: list[int] = []
         try:
             if self.plan.cgroups is not None:
                 self.cgroup = self.plan.cgroups.new_job(f"job-{os.getpid()}-{secrets.token_hex(4)}")
                 procs = self.cgroup.open_procs()
-            self.error = self._ask({"op": "world"}, procs)[0].get("error")
-        except OSError as exc:
+            _send(self.sock, {"op": "world"}, procs)
+            reply, fds = _recv(self.sock)
+            if len(fds) != 1:
+                raise OSError(0, reply.get("error") or "no forker")
+            self.forker = socket.socket(fileno=fds[0])
+            self.error = _recv(self.forker)[0].get("error")
+        except (OSError, ValueError) as exc:
             self.error = f"building the job's world failed: {exc}"
         finally:
-            for fd in procs:  # the init keeps its copies
+            for fd in procs:
                 os.close(fd)
         if old is not None:
             old.remove(time.monotonic() + UNIT_CLEANUP_SECONDS)
+
+    def finish(self) -> None:
+        """After the answer: the forker sweeps once more and exits, and the job's namespaces
+        and tmpfs go with it."""
+        if self.forker is None:
+            return
+        try:
+            _send(self.forker, {"op": "bye"})
+            _recv(self.forker)  # returns at its exit (the socket closes)
+        except (OSError, ValueError):
+            pass
+        self.forker.close()
+        self.forker = None
 
     def close(self) -> None:
         """The slot ends (its init died, and its PID namespace with it): remove the cgroup."""
@@ -155,7 +179,8 @@ class JobWorld:
     def prepare(self, limits: dict, uid: int | None, data: dict) -> str:
         """Apply the job's limits, hand its data to its children-to-be, return the working directory."""
         if self.cgroup is not None:
-            self.cgroup.set_limits(int(limits["memory_mb"]), int(limits["max_processes"]))
+            # pids: the job's processes and its forker
+            self.cgroup.set_limits(int(limits["memory_mb"]), int(limits["max_processes"]) + 1)
         if self.blob >= 0:
             os.close(self.blob)
         self.blob = os.memfd_create("job", os.MFD_CLOEXEC)
@@ -179,7 +204,7 @@ class JobWorld:
         if "error" in reply or len(fds) != 1:
             for fd in fds:
                 os.close(fd)
-            raise OSError(0, f"the slot's init could not fork a child: {reply.get('error')}")
+            raise OSError(0, f"the job's forker could not fork a child: {reply.get('error')}")
         return reply["pid"], fds[0]
 
     def reap(self, pid: int) -> int | None:
@@ -198,8 +223,6 @@ class JobWorld:
         (confirmed), False at the deadline."""
         if self.swept:  # swept with the last child's reaping, and no child since
             return True
-        if not self.plan.pid_ns and self.cgroup is not None:
-            self.cgroup.kill_all(time.monotonic() + deadline_s)  # the init reaps them below
         self.swept = self._ask({"op": "sweep", "seconds": deadline_s})[0].get("clean") is True
         return self.swept
 
@@ -209,7 +232,7 @@ class JobWorld:
         confirmed; False tells the parent never to hand this job's uid to another job."""
         try:
             clean = self.kill_survivors(CLEANUP_SECONDS)
-        except OSError:  # the slot's init is gone (and with it, its PID namespace)
+        except (OSError, ValueError):  # the forker is gone
             clean = False
         if self.workdir is not None and not self.tmpfs:
             try:
@@ -223,43 +246,49 @@ class JobWorld:
         return clean
 
 
-# ---------------------------------------------------------------------------- the slot's init
+# ------------------------------------------------------------- the slot's init and a job's forker
 
-class _Init:
-    """State of the slot's init: the current world and the children it forked."""
+def _set_oom_score_adj(value: bytes) -> None:
+    fd = os.open("self/oom_score_adj", os.O_WRONLY, dir_fd=sandbox.PROC_FD) if sandbox.PROC_FD is not None \
+        else os.open("/proc/self/oom_score_adj", os.O_WRONLY)
+    try:
+        os.write(fd, value)
+    finally:
+        os.close(fd)
+
+
+class _Forker:
+    """One job's forker: forked by the slot's init for that job alone, it builds the job's
+    world around itself (cgroup, IPC and mount namespaces, tmpfs), forks every child of the
+    job on the supervisor's request, reaps and sweeps, and exits with the job."""
 
     def __init__(self, plan: JobPlan, child_main: Callable) -> None:
         self.plan = plan
         self.child_main = child_main
-        self.procs: list[int] = []       # the job cgroup's cgroup.procs, one per hierarchy
         self.tmpfs_mb = 0
+        self.in_cgroup = False           # in the job's cgroup: children go first when the OOM killer picks
         self.watched: set[int] = set()   # children the supervisor watches (spawned, not yet reaped by it)
         self.statuses: dict[int, int] = {}  # wait statuses of watched children a sweep reaped
-        self.pristine_mnt = -1
-        if plan.tmpfs:  # every job's mount namespace starts from a copy of this one
-            self.pristine_mnt = _open_own_mnt_ns()
 
-    def world(self, procs: list[int]) -> dict:
-        """Leave the previous job's namespaces (they die with its last process) for new ones."""
-        for fd in self.procs:
-            os.close(fd)
-        self.procs = procs
+    def build(self, procs: list[int]) -> str | None:
+        """Join the job's cgroup (once: every child is then born in it, where moving each child
+        would wait for an RCU grace period, which on a busy machine can outlast a unit's whole
+        clock), enter new IPC and mount namespaces, mount the tmpfs. An error, or None."""
         try:
-            if self.plan.tmpfs:
-                sandbox.setns(self.pristine_mnt, sandbox.CLONE_NEWNS)
+            for fd in procs:
+                os.write(fd, b"0")
+            self.in_cgroup = bool(procs)
             if self.plan.flags:
                 sandbox.unshare(self.plan.flags)
             if self.plan.tmpfs:
                 self.tmpfs_mb = Limits().memory_mb
                 _mount_job_tmpfs(self.plan, self.tmpfs_mb)
         except OSError as exc:
-            return {"error": f"building the job's namespaces and tmpfs failed: {exc}"}
-        return {"ok": True}
-
-    def join(self) -> None:
-        """In a freshly forked child, as root: into the job's cgroup, before anything else."""
-        for fd in self.procs:
-            os.write(fd, b"0")
+            return f"building the job's namespaces, tmpfs and cgroup failed: {exc}"
+        finally:
+            for fd in procs:
+                os.close(fd)
+        return None
 
     def spawn(self, params: dict, fds: list[int]) -> tuple[dict, list[int]]:
         mb = int(params["limits"]["memory_mb"])
@@ -270,7 +299,9 @@ class _Init:
         pid = os.fork()
         if pid == 0:
             try:
-                self.child_main(fds[:-1], fds[-1], params, self.join)
+                if self.in_cgroup:  # the OOM killer's first pick, never the forker (nor, in a
+                    _set_oom_score_adj(b"1000")  # host-wide shortage, the trainer)
+                self.child_main(fds[:-1], fds[-1], params)
             finally:
                 os._exit(70)
         for fd in fds:
@@ -301,26 +332,38 @@ class _Init:
         got, status = os.waitpid(pid, 0 if ready else os.WNOHANG)
         return status if got else None
 
-    def sweep(self, seconds: float) -> dict:
-        """Kill every process of the job and reap, until we have no child left (clean) or the
-        deadline passes. In a PID namespace every process of the job is our descendant;
-        otherwise we are a child subreaper. (The supervisor has reaped the children it
-        watched by now; any still watched are killed too, their status kept for it.)"""
-        deadline = time.monotonic() + seconds
+    def _alone(self) -> bool:
+        """No process of the job is left: we have no child, and in the slot's PID namespace
+        kill(-1, 0) finds nobody but the init and us (orphans go to the init, which reaps at
+        once); without it we are a child subreaper, so no child means no descendant."""
         while True:
             try:
                 pid, status = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:
-                return {"clean": True}
-            if pid:
-                if pid in self.watched:
-                    self.statuses[pid] = status
-                continue
+                break
+            if not pid:
+                return False
+            if pid in self.watched:
+                self.statuses[pid] = status
+        if not self.plan.pid_ns:
+            return True
+        try:
+            os.kill(-1, 0)
+        except ProcessLookupError:
+            return True
+        return False
+
+    def sweep(self, seconds: float) -> dict:
+        """Kill every process of the job and reap, until none is left (clean) or the deadline
+        passes. (The supervisor has reaped the children it watched by now; any still watched
+        are killed too, their status kept for it.)"""
+        deadline = time.monotonic() + seconds
+        while not self._alone():
             if time.monotonic() >= deadline:
                 return {"clean": False}
             if self.plan.pid_ns:
                 try:
-                    os.kill(-1, signal.SIGKILL)  # pid 1 of the slot's namespace: exactly the job
+                    os.kill(-1, signal.SIGKILL)  # everyone in the slot's namespace but its init and us
                 except ProcessLookupError:
                     pass
             else:
@@ -331,47 +374,87 @@ class _Init:
                         except OSError:
                             pass
             time.sleep(0.001)
+        return {"clean": True}
 
 
-def serve_init(sock: socket.socket, plan: JobPlan, child_main: Callable) -> None:
-    """The slot's init: serve the supervisor's requests until it goes away. Never returns.
-
-    `child_main(ends, blob_fd, params, join)` runs in every forked child (units.child_main)."""
+def _serve_forker(sock: socket.socket, procs: list[int], plan: JobPlan, child_main: Callable) -> None:
+    """A job's forker: build the world, then serve the supervisor until it says goodbye."""
     code = 0
     try:
-        sandbox.prctl(sandbox.PR_SET_PDEATHSIG, signal.SIGKILL)
-        sandbox.prctl(sandbox.PR_SET_DUMPABLE, 0)  # no ptrace or /proc access to it from a child
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        if plan.pid_ns and not (os.getpid() == 1 and _pid_ns() != plan.host_pid_ns):
-            raise RuntimeError("the slot's init is not pid 1 of its own PID namespace")  # kill(-1) would reach the host
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the init ignores it; we reap our children
         if not plan.pid_ns:
             sandbox.prctl(sandbox.PR_SET_CHILD_SUBREAPER, 1)
-        init = _Init(plan, child_main)
-        while True:
+        elif os.getppid() != 1:
+            raise RuntimeError("the forker is not a child of its slot's init")  # kill(-1) would miss its mark
+        forker = _Forker(plan, child_main)
+        error = forker.build(procs)
+        _send(sock, {"error": error} if error else {"ok": True})
+        while not error:
             try:
                 msg, fds = _recv(sock)
             except (ConnectionError, OSError, ValueError):
                 break
             op = msg.get("op")
-            if op == "world":
-                reply, out = init.world(fds), []
-            elif op == "spawn":
+            if op == "spawn":
                 try:
-                    reply, out = init.spawn(msg["params"], fds)
+                    reply, out = forker.spawn(msg["params"], fds)
                 except OSError as exc:
                     for fd in fds:
                         os.close(fd)
                     reply, out = {"error": str(exc)}, []
             elif op == "reap":
-                reply, out = init.reap(int(msg["pid"]), float(msg["seconds"])), []
+                reply, out = forker.reap(int(msg["pid"]), float(msg["seconds"])), []
             elif op == "sweep":
-                reply, out = init.sweep(float(msg["seconds"])), []
+                reply, out = forker.sweep(float(msg["seconds"])), []
+            elif op == "bye":
+                forker.sweep(CLEANUP_SECONDS)
+                break
             else:
                 reply, out = {"error": f"unknown request {op!r}"}, []
             _send(sock, reply, out)
             for fd in out:
                 os.close(fd)
+    except BaseException:  # noqa: BLE001 - the supervisor sees the socket close
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def serve_init(sock: socket.socket, plan: JobPlan, child_main: Callable) -> None:
+    """The slot's init: for each job, fork a fresh forker on the supervisor's request and hand
+    the supervisor a socket to it. Reaps every orphan (SIGCHLD ignored: the kernel reaps).
+    Never reads a job. Never returns.
+
+    `child_main(ends, blob_fd, params)` runs in every forked child (units.child_main)."""
+    code = 0
+    try:
+        sandbox.prctl(sandbox.PR_SET_PDEATHSIG, signal.SIGKILL)
+        sandbox.prctl(sandbox.PR_SET_DUMPABLE, 0)  # no ptrace or /proc access to it from a child
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+        if plan.pid_ns and not (os.getpid() == 1 and _pid_ns() != plan.host_pid_ns):
+            raise RuntimeError("the slot's init is not pid 1 of its own PID namespace")  # kill(-1) would reach the host
+        while True:
+            try:
+                msg, procs = _recv(sock)
+            except (ConnectionError, OSError, ValueError):
+                break
+            if msg.get("op") != "world":
+                for fd in procs:
+                    os.close(fd)
+                _send(sock, {"error": f"unknown request {msg.get('op')!r}"})
+                continue
+            mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            pid = os.fork()
+            if pid == 0:
+                mine.close()
+                sock.close()
+                _serve_forker(theirs, procs, plan, child_main)
+            theirs.close()
+            for fd in procs:
+                os.close(fd)
+            _send(sock, {"ok": True}, [mine.fileno()])
+            mine.close()
     except BaseException:  # noqa: BLE001 - the supervisor sees the socket close
         code = 1
     finally:
