@@ -294,6 +294,20 @@ class JobCgroup:
                 return False
             time.sleep(0.002)
 
+    def drained(self, deadline: float) -> bool:
+        """Wait until no shared memory (tmpfs, SysV, memfd pages) is charged to the cgroup, as
+        after a job whose namespaces are still being freed. False at `deadline`."""
+        while True:
+            try:
+                stat = _read(self._mem, f"{self.name}/memory.stat")
+            except OSError:
+                return False
+            if any(line.split()[1] == "0" for line in stat.splitlines() if line.startswith("shmem ")):
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.002)
+
     def pids(self) -> list[int]:
         fd, path = self._file("pids" if "pids" in self.tree.bases else "memory", "cgroup.procs")
         return [int(x) for x in _read(fd, path).split()]

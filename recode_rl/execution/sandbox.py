@@ -345,7 +345,7 @@ def enter_child(*, workdir: str, uid: int | None, memory_mb: int, cpu_seconds: i
         os.setresuid(uid, uid, uid)  # from root to another uid: every capability goes
     else:
         # Without the uid layer the child keeps the server's (namespace-)root uid: drop its
-        # capabilities, so that it cannot act on its slot's init or forker (ptrace them, say).
+        # capabilities, so that it cannot act on its slot's init (ptrace it, say).
         drop_capabilities()
     prctl(PR_SET_NO_NEW_PRIVS, 1)
     prctl(PR_SET_PDEATHSIG, 9)  # after setuid: a credential change clears it

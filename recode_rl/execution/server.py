@@ -4,25 +4,25 @@
     fork server:  isolated once (sandbox.isolate_server), harness pre-imported; never reads a
                   job. Keeps `n_supervisors` + spare slots on one listening socket.
     slot:         a supervisor and the init (pid 1) of the slot's own PID namespace, forked
-                  by the supervisor before it read any job (world.py).
-    supervisor:   has the init fork a fresh forker for the next job, which builds the job's
-                  world around itself (a cgroup, IPC and mount namespaces, a tmpfs for /tmp,
-                  /dev/shm and the working directory); then accepts one job, compiles the
-                  program (a syntax error is decided here), and runs the units: stdio, one
-                  fresh sandboxed child per test; functional, a loaded child answering one
-                  requested test at a time; assertion/unittest, one child for all tests,
-                  restarted after a timeout or crash. The forker forks every child; the
-                  supervisor owns the unit count (from the request), every clock, the output
-                  caps and the validation of what children write. After every unit and at the
-                  end the forker kills everything the job started (kill(-1) in the slot's PID
-                  namespace: nothing to stop, no helper) and reaps it; the supervisor answers
-                  the parent only then, and the forker exits with the job's world.
+                  by the supervisor before it read any job, in the slot's network namespace
+                  and cgroup (world.py).
+    supervisor:   has the init build a fresh world for the next job (IPC and mount namespaces,
+                  a tmpfs for /tmp, /dev/shm and the working directory), then accepts one job,
+                  compiles the program (a syntax error is decided here), and runs the units:
+                  stdio, one fresh sandboxed child per test; functional, a loaded child
+                  answering one requested test at a time; assertion/unittest, one child for
+                  all tests, restarted after a timeout or crash. The init forks every child;
+                  the supervisor owns the unit count (from the request), every clock, the
+                  output caps and the validation of what children write. After every unit and
+                  at the end the init kills everything the job started (kill(-1) in the slot's
+                  PID namespace: nothing to stop, no helper) and reaps it; the supervisor
+                  answers the parent only then.
 
 The supervisor never compares outputs: expected outputs are never sent to the server. It
 returns per-unit records of what it observed; `executor.py` grades them on the trusted side.
-Children are forked by a forker made for their job alone by an init that never reads a job: a
-child holds its own job's data only (read from the job's memfd), never an earlier job's inputs
-or outputs. See docs/executor.md.
+Children are forked by the slot's init, which never reads a job: a child holds its own job's
+data only (read from the job's memfd), never an earlier job's inputs or outputs. See
+docs/executor.md.
 """
 
 from __future__ import annotations
@@ -203,6 +203,8 @@ def _slot(listener: socket.socket, lifeline_fd: int, plan: world.JobPlan) -> Non
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         sandbox.prctl(sandbox.PR_SET_PDEATHSIG, signal.SIGKILL)
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        cgroup = plan.cgroups.new_job(f"slot-{os.getpid()}") if plan.cgroups is not None else None
+        procs = cgroup.open_procs() if cgroup is not None else []
         if plan.slot_flags:
             sandbox.unshare(plan.slot_flags)
         if plan.pid_ns:
@@ -211,9 +213,11 @@ def _slot(listener: socket.socket, lifeline_fd: int, plan: world.JobPlan) -> Non
         if pid == 0:
             listener.close()
             mine.close()
-            world.serve_init(theirs, plan, child_main)
+            world.serve_init(theirs, plan, child_main, procs)
         theirs.close()
-        job = world.JOB = world.JobWorld(plan, mine)
+        for fd in procs:
+            os.close(fd)
+        job = world.JOB = world.JobWorld(plan, mine, cgroup)
         try:
             while not os.waitpid(pid, os.WNOHANG)[0]:  # until the init dies: then this slot is done
                 job.renew()
@@ -221,7 +225,6 @@ def _slot(listener: socket.socket, lifeline_fd: int, plan: world.JobPlan) -> Non
                 with conn:
                     clean = _serve_one(conn, job)
                 del conn
-                job.finish()
                 if not clean:  # something of the job may live on: the slot's namespace goes with it
                     os.kill(pid, signal.SIGKILL)
                     os.waitpid(pid, 0)

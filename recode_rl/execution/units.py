@@ -1,6 +1,6 @@
 """One job's units, run and watched by its supervisor (see `recode_rl.execution.server`).
 
-`_run_child` has the job's forker fork one sandboxed child (`_spawn`; the child runs
+`_run_child` has the slot's init fork one sandboxed child (`_spawn`; the child runs
 `child_main`) and watches it: stdio gets a fresh child per test, whose clock runs from fork to exit; assertion/unittest children run several tests, a genuine per-test
 message moving the clock on. `_run_lockstep` drives one loaded functional child: the supervisor
 writes a test index, starts its own clock and takes exactly one observation line. Nothing a child
@@ -66,8 +66,8 @@ class _Run:
 
 
 def _spawn(req: dict, start: int, uid: int | None, workdir: str, limits: dict, cpu: int):
-    """Have the job's forker fork one sandboxed child (`world.JobWorld.spawn`) with fresh pipes.
-    The child reads this job's data from the job's memfd itself (`child_main`); the forker only
+    """Have the slot's init fork one sandboxed child (`world.JobWorld.spawn`) with fresh pipes.
+    The child reads this job's data from the job's memfd itself (`child_main`); the init only
     passes descriptors. Returns (pid in the slot, pidfd, chan_r, out_r, err_r, setup_r, req_w)."""
     chan_r, chan_w = os.pipe()
     out_r, out_w = os.pipe()
@@ -101,7 +101,7 @@ def _spawn(req: dict, start: int, uid: int | None, workdir: str, limits: dict, c
 
 
 def child_main(ends: list[int], blob_fd: int, params: dict) -> None:
-    """A sandboxed child, right after the job's forker forked it (in the job's namespaces and
+    """A sandboxed child, right after the slot's init forked it (in the job's namespaces and
     cgroup): read the job's data, put the descriptors in place (stdin, stdout, stderr, channel
     3, setup 4, functional requests 5), enter the sandbox, and run the harness. Never returns."""
     setup = ends[4]
@@ -206,7 +206,7 @@ def _read_ready(poller: Any, open_fds: dict[int, str], pidfd: int,
 
 
 def _kill_and_reap(run: _Run, pid: int, pidfd: int, fds: list[int], t: float) -> None:
-    """End a child run: the job's forker kills its process group and reaps it into
+    """End a child run: the slot's init kills its process group and reaps it into
     `run.status`; close its fds (-1 = closed). A child that had already died of a SIGKILL
     nobody here sent is checked against the job's memory cgroup (`run.oom`)."""
     exited = _readable(pidfd)

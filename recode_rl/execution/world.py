@@ -1,39 +1,37 @@
-"""One job, one world: a slot's init, each job's forker and world, and the job's cleanup.
+"""One job, one world: a slot's init, each job's namespaces and tmpfs, and the job's cleanup.
 
 Every slot of the fork server is a supervisor (`JobWorld`, in server.py's slot loop) and the
-init (pid 1) of the slot's own PID namespace (`serve_init`), which the supervisor forks before
-it reads any job. The supervisor reads jobs from the parent, keeps every clock and every
-observation, and answers; it never forks a sandboxed child. The init never reads a job.
+init (pid 1) of the slot's own PID namespace (`serve_init`), forked by the supervisor before
+it read any job. The supervisor reads jobs from the parent, keeps every clock and every
+observation, and answers; it never forks a sandboxed child. The init never reads a job: it
+forks every child of every job of the slot on the supervisor's request, handing over
+descriptors only (a child reads its job's data from a memfd itself). A child therefore holds
+the memory of processes that never held any job's inputs or outputs, plus its own job's.
 
-For each job, before the job is accepted, the init forks a fresh *forker* (`_Forker`), which
-builds the job's world around itself:
+Before each job is accepted, the init builds a fresh world around itself: a new IPC namespace
+(SysV shared memory, message queues and semaphores and POSIX message queues die with the
+job) and a mount namespace, a copy of the server's where a fresh size-limited tmpfs is `/tmp`
+(holding the working directory, `/tmp/job`), `/dev/shm` and `/var/tmp`: it goes with the
+namespace, so cleanup never walks a tree the job built.
 
-* the job's cgroup (`cgroups.py`, made by the supervisor): the forker joins it once, so every
-  child is born in it (moving each child would wait for an RCU grace period, which on a busy
-  machine can outlast a unit's clock). Its memory limit counts shared memory, memfds and
-  tmpfs files; the pids controller caps the process count;
-* its own IPC namespace (SysV shared memory, message queues and semaphores and POSIX message
-  queues die with the job) and mount namespace, a copy of the server's where a fresh
-  size-limited tmpfs is `/tmp` (holding the working directory, `/tmp/job`), `/dev/shm` and
-  `/var/tmp`: it goes with the namespace, so cleanup never walks a tree the job built.
-
-The forker then forks every child of the job on the supervisor's request, handing over
-descriptors only: a child reads its job's data from a memfd itself, and holds the memory of
-processes that never held another job's inputs or outputs. After every unit and at the end
-it kills every process of the job with kill(-1, SIGKILL) (in the slot's PID namespace that
-reaches everyone but the init and the forker: nothing to catch, block or stop, no helper)
-and reaps until kill(-1, 0) finds nobody; only then does the supervisor answer the parent.
-The forker exits after the job, and the job's namespaces and tmpfs with it.
+After every unit and at the end, the init kills every process of the job with kill(-1,
+SIGKILL): from a PID namespace's init that reaches exactly the namespace, cannot be caught,
+blocked or stopped, and needs no helper process. It reaps until it has no child left, which
+proves the namespace empty; only then does the supervisor answer the parent.
 
 Per slot, because nothing of a job outlives its processes there and concurrent jobs run in
-different slots: the PID namespace and the network namespace (no interfaces but a downed
+different slots: the PID namespace, the network namespace (no interfaces but a downed
 loopback; abstract unix sockets are per network namespace, so concurrent jobs cannot reach
-each other).
+each other) and the cgroup (`cgroups.py`): the init joins it once, so every child is born in
+it (moving each child would wait for an RCU grace period, which on a busy machine can outlast
+a unit's clock). Its limits are set per job: the memory limit counts shared memory, memfds
+and tmpfs files, and the pids controller caps the process count. Shared memory the kernel
+frees late (a dying IPC namespace's segments) is waited for before the next job.
 
 Each part falls back when the kernel or the privileges refuse it (see `probe`): the executor
 then reports the layer off (`Executor.isolation`) and the job gets the old mechanisms: a
 working directory under the shared /tmp removed without recursion, and cleanup by walking the
-forker's descendants (it is then a child subreaper).
+init's descendants (it is then a child subreaper).
 """
 
 from __future__ import annotations
@@ -112,64 +110,35 @@ def _mount_job_tmpfs(plan: JobPlan, size_mb: int) -> None:
 
 
 class JobWorld:
-    """The supervisor's side of its slot: the job's cgroup, and requests to the slot's init
-    (a forker per job) and to the job's forker (children, reaping, sweeps)."""
+    """The supervisor's side of its slot: the slot's cgroup, and requests to the slot's init
+    (a fresh world per job, children, reaping, sweeps)."""
 
-    def __init__(self, plan: JobPlan, sock: socket.socket) -> None:
+    def __init__(self, plan: JobPlan, sock: socket.socket, cgroup: JobCgroup | None) -> None:
         self.plan = plan
         self.sock = sock
         self.tmpfs = plan.tmpfs
+        self.cgroup = cgroup           # the slot's (its init and every child of its jobs live in it)
+        self.limits: tuple[int, int] | None = None
         self.workdir: str | None = None
         self.blob = -1                 # memfd holding this job's data for its children
         self.error: str | None = None  # the world could not be built: the job must not run
-        self.cgroup: JobCgroup | None = None
-        self.swept = False             # the forker confirmed the job empty, and no child was forked since
-        self.forker: socket.socket | None = None
+        self.swept = False             # the init confirmed the job empty, and no child was forked since
 
     def _ask(self, msg: dict, fds: list[int] = ()) -> tuple[dict, list[int]]:
-        """One request to the job's forker and its reply."""
-        if self.forker is None:
-            raise OSError(0, "the job has no forker")
-        _send(self.forker, msg, fds)
-        return _recv(self.forker)
+        _send(self.sock, msg, fds)
+        return _recv(self.sock)
 
     def renew(self) -> None:
-        """Before a job is accepted: a new cgroup, and a fresh forker from the slot's init,
-        which builds the job's world around itself. Then the previous cgroup is removed:
-        memory the kernel frees late (a dying IPC namespace's segments, say) stays charged to
-        it, never to the next job."""
-        old, self.cgroup, self.error = self.cgroup, None, None
-        procs: list[int] = []
+        """Before a job is accepted: a fresh world from the slot's init, which leaves the
+        previous one (its namespaces die with their last process, already killed). Then wait
+        until the shared memory the kernel frees late (a dying IPC namespace's segments, say)
+        is no longer charged to the slot's cgroup: none of it counts against the next job."""
         try:
-            if self.plan.cgroups is not None:
-                self.cgroup = self.plan.cgroups.new_job(f"job-{os.getpid()}-{secrets.token_hex(4)}")
-                procs = self.cgroup.open_procs()
-            _send(self.sock, {"op": "world"}, procs)
-            reply, fds = _recv(self.sock)
-            if len(fds) != 1:
-                raise OSError(0, reply.get("error") or "no forker")
-            self.forker = socket.socket(fileno=fds[0])
-            self.error = _recv(self.forker)[0].get("error")
+            self.error = self._ask({"op": "world"})[0].get("error")
         except (OSError, ValueError) as exc:
             self.error = f"building the job's world failed: {exc}"
-        finally:
-            for fd in procs:
-                os.close(fd)
-        if old is not None:
-            old.remove(time.monotonic() + UNIT_CLEANUP_SECONDS)
-
-    def finish(self) -> None:
-        """After the answer: the forker sweeps once more and exits, and the job's namespaces
-        and tmpfs go with it."""
-        if self.forker is None:
-            return
-        try:
-            _send(self.forker, {"op": "bye"})
-            _recv(self.forker)  # returns at its exit (the socket closes)
-        except (OSError, ValueError):
-            pass
-        self.forker.close()
-        self.forker = None
+        if self.cgroup is not None and not self.error and not self.cgroup.drained(time.monotonic() + CLEANUP_SECONDS):
+            self.error = "the previous job's shared memory is still charged to the slot's cgroup"
 
     def close(self) -> None:
         """The slot ends (its init died, and its PID namespace with it): remove the cgroup."""
@@ -178,9 +147,10 @@ class JobWorld:
 
     def prepare(self, limits: dict, uid: int | None, data: dict) -> str:
         """Apply the job's limits, hand its data to its children-to-be, return the working directory."""
-        if self.cgroup is not None:
-            # pids: the job's processes and its forker
-            self.cgroup.set_limits(int(limits["memory_mb"]), int(limits["max_processes"]) + 1)
+        wanted = (int(limits["memory_mb"]), int(limits["max_processes"]) + 1)  # pids: the job's and the init
+        if self.cgroup is not None and wanted != self.limits:
+            self.cgroup.set_limits(*wanted)
+            self.limits = wanted
         if self.blob >= 0:
             os.close(self.blob)
         self.blob = os.memfd_create("job", os.MFD_CLOEXEC)
@@ -204,7 +174,7 @@ class JobWorld:
         if "error" in reply or len(fds) != 1:
             for fd in fds:
                 os.close(fd)
-            raise OSError(0, f"the job's forker could not fork a child: {reply.get('error')}")
+            raise OSError(0, f"the slot's init could not fork a child: {reply.get('error')}")
         return reply["pid"], fds[0]
 
     def reap(self, pid: int) -> int | None:
@@ -232,7 +202,7 @@ class JobWorld:
         confirmed; False tells the parent never to hand this job's uid to another job."""
         try:
             clean = self.kill_survivors(CLEANUP_SECONDS)
-        except (OSError, ValueError):  # the forker is gone
+        except (OSError, ValueError):  # the slot's init is gone (and with it, its PID namespace)
             clean = False
         if self.workdir is not None and not self.tmpfs:
             try:
@@ -246,7 +216,7 @@ class JobWorld:
         return clean
 
 
-# ------------------------------------------------------------- the slot's init and a job's forker
+# ---------------------------------------------------------------------------- the slot's init
 
 def _set_oom_score_adj(value: bytes) -> None:
     fd = os.open("self/oom_score_adj", os.O_WRONLY, dir_fd=sandbox.PROC_FD) if sandbox.PROC_FD is not None \
@@ -257,38 +227,34 @@ def _set_oom_score_adj(value: bytes) -> None:
         os.close(fd)
 
 
-class _Forker:
-    """One job's forker: forked by the slot's init for that job alone, it builds the job's
-    world around itself (cgroup, IPC and mount namespaces, tmpfs), forks every child of the
-    job on the supervisor's request, reaps and sweeps, and exits with the job."""
+class _Init:
+    """The slot's init: it lives in the slot's cgroup (every child is born in it), builds each
+    job's namespaces and tmpfs around itself, forks every child of the job on the supervisor's
+    request, reaps and sweeps."""
 
-    def __init__(self, plan: JobPlan, child_main: Callable) -> None:
+    def __init__(self, plan: JobPlan, child_main: Callable, in_cgroup: bool) -> None:
         self.plan = plan
         self.child_main = child_main
+        self.in_cgroup = in_cgroup       # children go first when the OOM killer picks
         self.tmpfs_mb = 0
-        self.in_cgroup = False           # in the job's cgroup: children go first when the OOM killer picks
         self.watched: set[int] = set()   # children the supervisor watches (spawned, not yet reaped by it)
         self.statuses: dict[int, int] = {}  # wait statuses of watched children a sweep reaped
+        self.pristine_mnt = _open_own_mnt_ns() if plan.tmpfs else -1  # every job's mount namespace copies it
 
-    def build(self, procs: list[int]) -> str | None:
-        """Join the job's cgroup (once: every child is then born in it, where moving each child
-        would wait for an RCU grace period, which on a busy machine can outlast a unit's whole
-        clock), enter new IPC and mount namespaces, mount the tmpfs. An error, or None."""
+    def world(self) -> dict:
+        """Leave the previous job's namespaces (they die with its last process, already killed)
+        for new ones: IPC, and a copy of the pristine mount namespace with a fresh tmpfs."""
         try:
-            for fd in procs:
-                os.write(fd, b"0")
-            self.in_cgroup = bool(procs)
+            if self.plan.tmpfs:
+                sandbox.setns(self.pristine_mnt, sandbox.CLONE_NEWNS)
             if self.plan.flags:
                 sandbox.unshare(self.plan.flags)
             if self.plan.tmpfs:
                 self.tmpfs_mb = Limits().memory_mb
                 _mount_job_tmpfs(self.plan, self.tmpfs_mb)
         except OSError as exc:
-            return f"building the job's namespaces, tmpfs and cgroup failed: {exc}"
-        finally:
-            for fd in procs:
-                os.close(fd)
-        return None
+            return {"error": f"building the job's namespaces and tmpfs failed: {exc}"}
+        return {"ok": True}
 
     def spawn(self, params: dict, fds: list[int]) -> tuple[dict, list[int]]:
         mb = int(params["limits"]["memory_mb"])
@@ -299,7 +265,7 @@ class _Forker:
         pid = os.fork()
         if pid == 0:
             try:
-                if self.in_cgroup:  # the OOM killer's first pick, never the forker (nor, in a
+                if self.in_cgroup:  # the OOM killer's first pick, never the init (nor, in a
                     _set_oom_score_adj(b"1000")  # host-wide shortage, the trainer)
                 self.child_main(fds[:-1], fds[-1], params)
             finally:
@@ -332,38 +298,26 @@ class _Forker:
         got, status = os.waitpid(pid, 0 if ready else os.WNOHANG)
         return status if got else None
 
-    def _alone(self) -> bool:
-        """No process of the job is left: we have no child, and in the slot's PID namespace
-        kill(-1, 0) finds nobody but the init and us (orphans go to the init, which reaps at
-        once); without it we are a child subreaper, so no child means no descendant."""
+    def sweep(self, seconds: float) -> dict:
+        """Kill every process of the job and reap, until we have no child left (clean) or the
+        deadline passes. In a PID namespace every process of the job is our descendant;
+        otherwise we are a child subreaper. (The supervisor has reaped the children it
+        watched by now; any still watched are killed too, their status kept for it.)"""
+        deadline = time.monotonic() + seconds
         while True:
             try:
                 pid, status = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:
-                break
-            if not pid:
-                return False
-            if pid in self.watched:
-                self.statuses[pid] = status
-        if not self.plan.pid_ns:
-            return True
-        try:
-            os.kill(-1, 0)
-        except ProcessLookupError:
-            return True
-        return False
-
-    def sweep(self, seconds: float) -> dict:
-        """Kill every process of the job and reap, until none is left (clean) or the deadline
-        passes. (The supervisor has reaped the children it watched by now; any still watched
-        are killed too, their status kept for it.)"""
-        deadline = time.monotonic() + seconds
-        while not self._alone():
+                return {"clean": True}
+            if pid:
+                if pid in self.watched:
+                    self.statuses[pid] = status
+                continue
             if time.monotonic() >= deadline:
                 return {"clean": False}
             if self.plan.pid_ns:
                 try:
-                    os.kill(-1, signal.SIGKILL)  # everyone in the slot's namespace but its init and us
+                    os.kill(-1, signal.SIGKILL)  # pid 1 of the slot's namespace: exactly the job
                 except ProcessLookupError:
                     pass
             else:
@@ -374,56 +328,13 @@ class _Forker:
                         except OSError:
                             pass
             time.sleep(0.001)
-        return {"clean": True}
 
 
-def _serve_forker(sock: socket.socket, procs: list[int], plan: JobPlan, child_main: Callable) -> None:
-    """A job's forker: build the world, then serve the supervisor until it says goodbye."""
-    code = 0
-    try:
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the init ignores it; we reap our children
-        if not plan.pid_ns:
-            sandbox.prctl(sandbox.PR_SET_CHILD_SUBREAPER, 1)
-        elif os.getppid() != 1:
-            raise RuntimeError("the forker is not a child of its slot's init")  # kill(-1) would miss its mark
-        forker = _Forker(plan, child_main)
-        error = forker.build(procs)
-        _send(sock, {"error": error} if error else {"ok": True})
-        while not error:
-            try:
-                msg, fds = _recv(sock)
-            except (ConnectionError, OSError, ValueError):
-                break
-            op = msg.get("op")
-            if op == "spawn":
-                try:
-                    reply, out = forker.spawn(msg["params"], fds)
-                except OSError as exc:
-                    for fd in fds:
-                        os.close(fd)
-                    reply, out = {"error": str(exc)}, []
-            elif op == "reap":
-                reply, out = forker.reap(int(msg["pid"]), float(msg["seconds"])), []
-            elif op == "sweep":
-                reply, out = forker.sweep(float(msg["seconds"])), []
-            elif op == "bye":
-                forker.sweep(CLEANUP_SECONDS)
-                break
-            else:
-                reply, out = {"error": f"unknown request {op!r}"}, []
-            _send(sock, reply, out)
-            for fd in out:
-                os.close(fd)
-    except BaseException:  # noqa: BLE001 - the supervisor sees the socket close
-        code = 1
-    finally:
-        os._exit(code)
-
-
-def serve_init(sock: socket.socket, plan: JobPlan, child_main: Callable) -> None:
-    """The slot's init: for each job, fork a fresh forker on the supervisor's request and hand
-    the supervisor a socket to it. Reaps every orphan (SIGCHLD ignored: the kernel reaps).
-    Never reads a job. Never returns.
+def serve_init(sock: socket.socket, plan: JobPlan, child_main: Callable, procs: list[int]) -> None:
+    """The slot's init: join the slot's cgroup (`procs`: its cgroup.procs, once: a process
+    moved between cgroups waits for an RCU grace period, which on a busy machine can outlast a
+    unit's clock, while a child forked here is born in it), then serve the supervisor's
+    requests until it goes away. Never reads a job. Never returns.
 
     `child_main(ends, blob_fd, params)` runs in every forked child (units.child_main)."""
     code = 0
@@ -431,30 +342,39 @@ def serve_init(sock: socket.socket, plan: JobPlan, child_main: Callable) -> None
         sandbox.prctl(sandbox.PR_SET_PDEATHSIG, signal.SIGKILL)
         sandbox.prctl(sandbox.PR_SET_DUMPABLE, 0)  # no ptrace or /proc access to it from a child
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         if plan.pid_ns and not (os.getpid() == 1 and _pid_ns() != plan.host_pid_ns):
             raise RuntimeError("the slot's init is not pid 1 of its own PID namespace")  # kill(-1) would reach the host
+        if not plan.pid_ns:
+            sandbox.prctl(sandbox.PR_SET_CHILD_SUBREAPER, 1)
+        for fd in procs:
+            os.write(fd, b"0")
+            os.close(fd)
+        init = _Init(plan, child_main, bool(procs))
         while True:
             try:
-                msg, procs = _recv(sock)
+                msg, fds = _recv(sock)
             except (ConnectionError, OSError, ValueError):
                 break
-            if msg.get("op") != "world":
-                for fd in procs:
-                    os.close(fd)
-                _send(sock, {"error": f"unknown request {msg.get('op')!r}"})
-                continue
-            mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-            pid = os.fork()
-            if pid == 0:
-                mine.close()
-                sock.close()
-                _serve_forker(theirs, procs, plan, child_main)
-            theirs.close()
-            for fd in procs:
+            op = msg.get("op")
+            if op == "world":
+                reply, out = init.world(), []
+            elif op == "spawn":
+                try:
+                    reply, out = init.spawn(msg["params"], fds)
+                except OSError as exc:
+                    for fd in fds:
+                        os.close(fd)
+                    reply, out = {"error": str(exc)}, []
+            elif op == "reap":
+                reply, out = init.reap(int(msg["pid"]), float(msg["seconds"])), []
+            elif op == "sweep":
+                reply, out = init.sweep(float(msg["seconds"])), []
+            else:
+                reply, out = {"error": f"unknown request {op!r}"}, []
+            _send(sock, reply, out)
+            for fd in out:
                 os.close(fd)
-            _send(sock, {"ok": True}, [mine.fileno()])
-            mine.close()
     except BaseException:  # noqa: BLE001 - the supervisor sees the socket close
         code = 1
     finally:
