@@ -62,7 +62,11 @@ class Executor:
         self._tmp = tempfile.mkdtemp(prefix="recode-exec-")
         self._sock = os.path.join(self._tmp, "server.sock")
         self.isolation: dict[str, str] = {}
-        self._start_server()
+        try:
+            self._start_server()
+        except BaseException:
+            shutil.rmtree(self._tmp, ignore_errors=True)  # nothing of a failed start is left in /tmp
+            raise
         self._slots: queue.Queue = queue.Queue()  # one slot per pre-forked supervisor
         for _ in range(self.max_workers):
             self._slots.put(self._new_uid())
