@@ -12,9 +12,9 @@ Threat model (see docs/executor.md for the full statement)
 ------------------------------------------------------------
 Contained, by construction and by tests: infinite loops and slow code (per-test clocks kept by
 the supervisor, a job deadline, at most two timeouts per job, RLIMIT_CPU); fork bombs
-(RLIMIT_NPROC per job uid, every process of the uid killed afterwards); memory bombs
-(RLIMIT_AS -> MEMORY_LIMIT); huge output (capped, the test fails); grading decisions from
-inside the sandbox (stdio/functional: the unit count, clocks and verdicts are the trusted
+(a pids cgroup and RLIMIT_NPROC; every process of the job killed afterwards); memory bombs,
+shared memory and memfds included (RLIMIT_AS and a memory cgroup -> MEMORY_LIMIT); huge
+output (capped, the test fails); grading decisions from inside the sandbox (stdio/functional: the unit count, clocks and verdicts are the trusted
 side's; the child only sends observations, and a missing, extra or malformed one fails its own
 unit; syntax errors and sandbox failures cannot be claimed by the program); `sys.exit(0)`,
 `os._exit(0)`, atexit hooks and signals pretending success; objects posing as plain data (an
@@ -23,8 +23,10 @@ raise (every unit gets a verdict); patching `json`/`builtins`; killing or signal
 parent, the server or other jobs (different uid; no /proc); reading expected outputs
 (stdio/functional expectations are never in the sandbox's memory; the project tree and data
 are not mounted); network (empty network namespace); writes outside the job's private working
-directory (read-only root); daemons that double-fork (subreaper + kill-by-uid); secrets in the
-environment (scrubbed).
+directory (read-only root); daemons that double-fork or stop themselves (kill(-1) from the init
+of the slot's PID namespace); secrets in the environment (scrubbed); anything one job leaves for
+another (a fresh world per job: IPC and mount namespaces, tmpfs /tmp and /dev/shm, no keyrings,
+children forked by a process that never read a job).
 
 Assertion tests (HumanEval, MBPP) are compiled on the trusted side into functional units
 (`execution.assertions`), so their expected values and comparisons never enter the sandbox;

@@ -35,14 +35,16 @@ from recode_rl.execution.types import ExecutionResult, Limits, TestResult, TestS
 __all__ = ["Executor", "Job", "default_executor"]
 
 Job = tuple  # (program, tests) or (program, tests, limits)
-# Sandbox uids: each Executor claims a block of UID_BLOCK uids with an flock held for its
+# Sandbox uids: each Executor claims blocks of UID_BLOCK uids with flocks held for its
 # lifetime, so executors in different processes (two trainers on one host) never share a
-# uid — cleanup kills every process of a job's uid, which must only ever be that job's.
+# uid. A slot's uid goes to the next job only when the supervisor confirmed that nothing of
+# the previous job is left; otherwise it is retired for good and the slot gets a fresh one
+# (a new block is claimed when the current one runs out).
 UID_BASE = int(os.environ.get("RECODE_SANDBOX_UID_BASE", "200000"))
 UID_BLOCK = 256
 UID_BLOCKS = 1024
 _LOCK_DIR = os.path.join(tempfile.gettempdir(), "recode-rl-uid-blocks")
-_MEMORY_ERRORS = {"MemoryError"}
+_MEMORY_ERRORS = {"MemoryError", "MemoryLimitExceeded"}  # units.MEMORY_LIMIT_ERROR: the job's memory cgroup
 MAX_UNITS = 10_000  # unittest tests collected per job (server.MAX_UNITS)
 _warned: set[str] = set()
 
@@ -53,13 +55,18 @@ class Executor:
         if self.max_workers > UID_BLOCK // 2:
             raise ValueError(f"max_workers={self.max_workers} exceeds {UID_BLOCK // 2}")
         self._lock = threading.Lock()
-        self._uid_lock_fd: int | None = None
-        self._next_uid = 0
+        self._uid_lock_fds: list[int] = []
+        self._uid_blocks: list[int] = []  # first uid of each block claimed, in claim order
+        self._next_uid = 0                # uids handed out so far (never handed out twice)
         self._proc: subprocess.Popen | None = None
         self._tmp = tempfile.mkdtemp(prefix="recode-exec-")
         self._sock = os.path.join(self._tmp, "server.sock")
         self.isolation: dict[str, str] = {}
-        self._start_server()
+        try:
+            self._start_server()
+        except BaseException:
+            shutil.rmtree(self._tmp, ignore_errors=True)  # nothing of a failed start is left in /tmp
+            raise
         self._slots: queue.Queue = queue.Queue()  # one slot per pre-forked supervisor
         for _ in range(self.max_workers):
             self._slots.put(self._new_uid())
@@ -68,7 +75,7 @@ class Executor:
 
     # -- server lifecycle ---------------------------------------------------------------
     def _claim_uid_block(self) -> int:
-        """flock one block of sandbox uids for this executor's lifetime; returns its first uid."""
+        """flock one more block of sandbox uids for this executor's lifetime; returns its first uid."""
         os.makedirs(_LOCK_DIR, mode=0o700, exist_ok=True)
         for block in range(UID_BLOCKS):
             fd = os.open(os.path.join(_LOCK_DIR, f"{block}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
@@ -77,20 +84,25 @@ class Executor:
             except BlockingIOError:
                 os.close(fd)
                 continue
-            self._uid_lock_fd = fd
+            self._uid_lock_fds.append(fd)
             return UID_BASE + block * UID_BLOCK
         raise RuntimeError(f"all {UID_BLOCKS} sandbox uid blocks are in use (lock files in {_LOCK_DIR})")
 
     def _new_uid(self) -> int | None:
-        """A fresh uid of our block (slots whose supervisor went silent are never reused)."""
+        """A uid no job of this executor has had (slots whose cleanup was not confirmed are
+        given a new one; their old uid is never reused)."""
         if self.isolation.get("uid") != "on":
             return None
         with self._lock:
-            if self._uid_lock_fd is None:
-                self._uid_base = self._claim_uid_block()
-            uid = self._uid_base + self._next_uid % UID_BLOCK
+            block, offset = divmod(self._next_uid, UID_BLOCK)
+            if block == len(self._uid_blocks):
+                self._uid_blocks.append(self._claim_uid_block())
             self._next_uid += 1
-        return uid
+            return self._uid_blocks[block] + offset
+
+    def uids(self) -> list[range]:
+        """The sandbox uids this executor may have handed out (for leak checks)."""
+        return [range(b, b + UID_BLOCK) for b in self._uid_blocks]
 
     def _start_server(self) -> None:
         if os.path.exists(self._sock):
@@ -118,7 +130,7 @@ class Executor:
         ready = json.loads(line)
         self.isolation = ready["isolation"]
         for layer, state in self.isolation.items():
-            if state != "on" and layer not in _warned:
+            if not state.startswith("on") and layer not in _warned:
                 _warned.add(layer)
                 warnings.warn(f"recode-rl sandbox: isolation layer {layer!r} is {state}", RuntimeWarning, stacklevel=3)
                 print(f"WARNING: recode-rl sandbox: isolation layer {layer!r} is {state}", file=sys.stderr)
@@ -146,9 +158,9 @@ class Executor:
         self._proc = None
         self._pool.shutdown(wait=False)
         shutil.rmtree(self._tmp, ignore_errors=True)
-        if self._uid_lock_fd is not None:
-            os.close(self._uid_lock_fd)  # releases the uid block
-            self._uid_lock_fd = None
+        for fd in self._uid_lock_fds:
+            os.close(fd)  # releases the uid blocks
+        self._uid_lock_fds = []
 
     def __enter__(self) -> "Executor":
         return self
@@ -181,9 +193,13 @@ class Executor:
                         sock.connect(self._sock)
                         send_msg(sock, {**req, "uid": uid})
                         try:
-                            return recv_msg(sock)
+                            resp = recv_msg(sock)
                         except (ValueError, RecursionError, MemoryError) as exc:
+                            healthy = False
                             return {"error": f"unreadable supervisor response: {type(exc).__name__}"}
+                        # Only a confirmed cleanup lets this uid serve another job.
+                        healthy = type(resp) is dict and resp.get("clean") is True
+                        return resp
                 except (ConnectionRefusedError, FileNotFoundError, BrokenPipeError, ConnectionError) as exc:
                     healthy = False  # cleanup of this uid is not confirmed: never reuse it
                     if attempt:

@@ -1,29 +1,37 @@
-"""The warm fork server and its per-job supervisors.
+"""The warm fork server and its slots.
 
     parent (trainer, CLI)  --unix socket, one connection per job-->  fork server
-    fork server:  isolated once (sandbox.isolate_server), harness pre-imported; pre-forks
-                  persistent *supervisors* that serve jobs from the shared socket.
-    supervisor:   reads the job request, compiles the program (a syntax error is decided
-                  here), and runs the units: stdio, one fresh sandboxed child per test;
-                  functional, a loaded child answering one requested test at a time;
-                  assertion/unittest, one child for all tests, restarted after a timeout or
-                  crash. It owns the unit count (from the request), every clock, the output
-                  caps and the validation of what children write; it kills the child's process
-                  group and every process of the job's uid, reaps everything (it is a child
-                  subreaper), removes the working directory, and only then answers the parent.
+    fork server:  isolated once (sandbox.isolate_server), harness pre-imported; never reads a
+                  job. Keeps `n_supervisors` + spare slots on one listening socket.
+    slot:         a supervisor and the init (pid 1) of the slot's own PID namespace, forked
+                  by the supervisor before it read any job, in the slot's network namespace
+                  and cgroup (world.py).
+    supervisor:   has the init build a fresh world for the next job (IPC and mount namespaces,
+                  a tmpfs for /tmp, /dev/shm and the working directory), then accepts one job,
+                  compiles the program (a syntax error is decided here), and runs the units:
+                  stdio, one fresh sandboxed child per test; functional, a loaded child
+                  answering one requested test at a time; assertion/unittest, one child for
+                  all tests, restarted after a timeout or crash. The init forks every child;
+                  the supervisor owns the unit count (from the request), every clock, the
+                  output caps and the validation of what children write. After every unit and
+                  at the end the init kills everything the job started (kill(-1) in the slot's
+                  PID namespace: nothing to stop, no helper) and reaps it; the supervisor
+                  answers the parent only then.
 
-The supervisor never compares outputs: expected outputs are never sent to the server, so
-they are not in the memory the sandboxed child is forked from. It returns per-unit records of
-what it observed; `executor.py` grades them on the trusted side. See docs/executor.md.
+The supervisor never compares outputs: expected outputs are never sent to the server. It
+returns per-unit records of what it observed; `executor.py` grades them on the trusted side.
+Children are forked by the slot's init, which never reads a job: a child holds its own job's
+data only (read from the job's memfd), never an earlier job's inputs or outputs. See
+docs/executor.md.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import secrets
 import select
-import shutil
 import signal
 import socket
 import sys
@@ -32,86 +40,15 @@ import time
 # Pre-import what solutions commonly use, so forked children start warm.
 import bisect, collections, copy, decimal, fractions, functools, heapq, itertools, math, operator, random, re, statistics, string, typing, unittest  # noqa: E401,F401
 
-from recode_rl.execution import harness, sandbox
+from recode_rl.execution import harness, sandbox, world
+from recode_rl.execution.cgroups import CgroupTree
 from recode_rl.execution.protocol import recv_msg, send_msg
 from recode_rl.execution.units import (
-    MAX_JOB_BYTES, MAX_TIMEOUTS, MAX_UNITS, PHASES, _MAX_TEXT, _crash_record, _Run, _run_child, _run_lockstep,
-    _text, _tick, _unit_record,
+    MAX_JOB_BYTES, MAX_TIMEOUTS, MAX_UNITS, PHASES, _MAX_TEXT, _crash_record, _run_child, _run_lockstep,
+    _text, _tick, _unit_record, child_main,
 )
 
-JOBS_DIR = "/tmp/recode-jobs"
-
-
-
-# ------------------------------------------------------------------------------ supervisor
-
-def _kill_uid(uid: int) -> None:
-    """SIGKILL every process owned by `uid` (kill(-1) from a throwaway process with that uid)."""
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.setgroups([])
-            os.setresgid(uid, uid, uid)
-            os.setresuid(uid, uid, uid)
-            for _ in range(3):
-                try:
-                    os.kill(-1, signal.SIGKILL)
-                except ProcessLookupError:
-                    break
-        finally:
-            os._exit(0)
-    os.waitpid(pid, 0)
-
-
-def _has_children() -> bool:
-    try:
-        pid, _ = os.waitpid(-1, os.WNOHANG)
-    except ChildProcessError:
-        return False
-    return True  # a live child (pid == 0) or a zombie just reaped: clean up to be sure
-
-
-def _reap_all(timeout: float = 2.0) -> None:
-    """Reap every child we have (including re-parented orphans: we are a subreaper)."""
-    end = time.monotonic() + timeout
-    while True:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            if time.monotonic() > end:
-                return
-            time.sleep(0.002)
-
-
-def _kill_descendants() -> None:
-    """Without the uid layer: kill our children until none is left. As a subreaper we
-    inherit the orphans of every process we kill, so this reaches all descendants."""
-    for _ in range(100):
-        pids = sandbox.child_pids()
-        if not pids:
-            return
-        for pid in pids:
-            for kill in (os.killpg, os.kill):
-                try:
-                    kill(pid, signal.SIGKILL)
-                except OSError:
-                    pass
-        _reap_all(timeout=0.2)
-
-
-def _kill_survivors(uid: int | None) -> None:
-    """After a child is reaped: kill whatever it left running. We are a child subreaper, so
-    any surviving descendant (a double-forked daemon included) is now *our* child. No
-    children at all means nothing survived (the common case: one waitpid); otherwise kill
-    every process of the job's uid."""
-    if _has_children():
-        if uid is not None:
-            _kill_uid(uid)
-        else:
-            _kill_descendants()
-        _reap_all()
+MAX_SPARE_SLOTS = 4  # slots beyond one per worker: a job never waits for its world to be built
 
 
 def _record(msg: dict) -> dict:
@@ -119,7 +56,7 @@ def _record(msg: dict) -> dict:
             "message": _text(msg.get("message"))}
 
 
-def _supervise(req: dict, uid: int | None) -> dict:
+def _supervise(req: dict, uid: int | None, job: world.JobWorld) -> dict:
     PHASES.clear()
     t = time.perf_counter()
     limits = req["limits"]
@@ -132,20 +69,13 @@ def _supervise(req: dict, uid: int | None) -> dict:
         return {"units": {}, "n_units": req["n_units"], "names": None, "stderr_tail": "", "seconds": 0.0,
                 "syntax_error": {"error_type": type(exc).__name__, "message": str(exc)[:_MAX_TEXT]}}
     nonce = secrets.token_hex(16)
-    os.makedirs(JOBS_DIR, mode=0o711, exist_ok=True)
-    workdir = os.path.join(JOBS_DIR, secrets.token_hex(8))
-    os.mkdir(workdir, 0o700)
-    if uid is not None:
-        os.chown(workdir, uid, uid)
+    # What every child of this job gets: stdio inputs go to each child's stdin instead.
+    child_req = {k: v for k, v in req.items() if k not in ("program", "uid") and not (k == "inputs" and req["kind"] == "stdio")}
+    workdir = job.prepare(limits, uid, {"code": code, "req": child_req, "nonce": nonce})
     t = _tick("setup", t)
     budget = [MAX_JOB_BYTES]
-    try:
-        run_units = _units_one_child_each if req["kind"] in ("stdio", "functional") else _units_shared_child
-        units, n_units, names, stderr_tail = run_units(req, code, uid, workdir, nonce, job_deadline, budget)
-    finally:
-        _kill_survivors(uid)
-        shutil.rmtree(workdir, ignore_errors=True)
-        _tick("cleanup", t)
+    run_units = _units_one_child_each if req["kind"] in ("stdio", "functional") else _units_shared_child
+    units, n_units, names, stderr_tail = run_units(req, code, uid, workdir, nonce, job_deadline, budget)
     return {"phases": {k: round(v, 6) for k, v in PHASES.items()}, "units": {str(k): v for k, v in units.items()},
             "n_units": n_units, "names": names, "syntax_error": None,
             "stderr_tail": stderr_tail.decode("utf-8", errors="replace")[-2048:],
@@ -174,7 +104,7 @@ def _units_one_child_each(req: dict, code, uid, workdir, nonce, job_deadline, bu
             tail = run.stderr_tail
             units[i] = _unit_record(req, run)
             i += 1
-        _kill_survivors(uid)  # nothing a unit started outlives it (no daemon works on for later units)
+        world.JOB.kill_survivors()  # nothing a unit started outlives it (no daemon works on for later units)
         stderr_tail = (stderr_tail + tail)[-4096:]
         if stop_first and any(u["status"] not in ("done", "ok") for u in units.values()):
             break  # ok/done still need grading by the parent; stop only on a definite failure
@@ -235,81 +165,157 @@ def _units_shared_child(req: dict, code, uid, workdir, nonce, job_deadline, budg
 
 # ---------------------------------------------------------------------------- fork server
 
-def _supervisor_loop(listener: socket.socket) -> None:
-    """A persistent supervisor: serve one job at a time from the shared listening socket."""
-    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-    sandbox.prctl(sandbox.PR_SET_PDEATHSIG, signal.SIGKILL)
-    sandbox.prctl(sandbox.PR_SET_CHILD_SUBREAPER, 1)
-    while True:
-        conn, _ = listener.accept()
-        with conn:
-            try:
-                req = recv_msg(conn)
-            except (ConnectionError, ValueError, OSError):
-                continue
-            try:
-                resp = _supervise(req, req.get("uid"))
-            except Exception as exc:  # noqa: BLE001 - reported to the parent as a sandbox error
-                resp = {"error": f"supervisor failed: {exc!r}"}
-            try:
-                send_msg(conn, resp)
-            except OSError:
-                pass
-            del req, resp
+def _serve_one(conn: socket.socket, job: world.JobWorld) -> bool:
+    """One job on an accepted connection: run it, clean up, answer only then. Returns whether
+    the cleanup was confirmed."""
+    try:
+        req = recv_msg(conn)
+    except (ConnectionError, ValueError, OSError):
+        return True  # no job ran
+    uid = req.get("uid") if type(req) is dict else None
+    try:
+        if job.error:
+            raise RuntimeError(job.error)
+        resp = _supervise(req, uid, job)
+    except Exception as exc:  # noqa: BLE001 - reported to the parent as a sandbox error
+        resp = {"error": f"supervisor failed: {exc!r}"}
+    t = time.perf_counter()
+    # Confirmed cleanup or not: the parent hands this uid to another job only if clean.
+    resp["clean"] = job.cleanup()
+    if "phases" in resp:
+        resp["phases"]["cleanup"] = round(time.perf_counter() - t, 6)
+    try:
+        send_msg(conn, resp)
+    except OSError:
+        pass
+    return resp["clean"]
 
 
-def _spawn_supervisor(listener: socket.socket, lifeline_fd: int) -> int:
+def _slot(listener: socket.socket, lifeline_fd: int, plan: world.JobPlan) -> None:
+    """A slot's supervisor: fork the slot's init (pid 1 of a new PID namespace, when the layer
+    is on) before reading any job, then serve jobs one at a time, each in a fresh world. Exits
+    when the init dies, or after a job whose cleanup was not confirmed, killing the init and
+    with it everything in the slot's namespace (the server then starts a new slot). Never
+    returns."""
+    code = 0
+    try:
+        os.close(lifeline_fd)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        sandbox.prctl(sandbox.PR_SET_PDEATHSIG, signal.SIGKILL)
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        cgroup = plan.cgroups.new_job(f"slot-{os.getpid()}") if plan.cgroups is not None else None
+        procs = cgroup.open_procs() if cgroup is not None else []
+        if plan.slot_flags:
+            sandbox.unshare(plan.slot_flags)
+        if plan.pid_ns:
+            sandbox.unshare(sandbox.CLONE_NEWPID)
+        pid = os.fork()
+        if pid == 0:
+            listener.close()
+            mine.close()
+            world.serve_init(theirs, plan, child_main, procs)
+        theirs.close()
+        for fd in procs:
+            os.close(fd)
+        job = world.JOB = world.JobWorld(plan, mine, cgroup)
+        try:
+            while not os.waitpid(pid, os.WNOHANG)[0]:  # until the init dies: then this slot is done
+                job.renew()
+                conn, _ = listener.accept()
+                with conn:
+                    clean = _serve_one(conn, job)
+                del conn
+                if not clean:  # something of the job may live on: the slot's namespace goes with it
+                    os.kill(pid, signal.SIGKILL)
+                    os.waitpid(pid, 0)
+                    break
+        finally:
+            job.close()
+    except BaseException:  # noqa: BLE001
+        code = 1
+        time.sleep(0.1)  # a slot that cannot start is not restarted in a hot loop
+    finally:
+        os._exit(code)
+
+
+def _spawn_slot(listener: socket.socket, lifeline_fd: int, plan: world.JobPlan) -> tuple[int, int]:
+    """(pidfd, pid) of a new slot."""
     pid = os.fork()
     if pid == 0:
-        code = 0
-        try:
-            os.close(lifeline_fd)
-            _supervisor_loop(listener)
-        except BaseException:  # noqa: BLE001
-            code = 1
-        finally:
-            os._exit(code)
-    return pid
+        _slot(listener, lifeline_fd, plan)
+    return os.pidfd_open(pid), pid
+
+
+def _isolate(disable: set[str]) -> tuple[dict[str, str], world.JobPlan]:
+    """All isolation layers of this server and the plan of every job's world."""
+    if "cgroup" in disable:
+        cgroups, cgroup_state = None, "off: disabled by RECODE_SANDBOX_DISABLE"
+    else:  # before the private root hides /sys/fs/cgroup
+        cgroups, cgroup_state = CgroupTree.setup()
+    layers, tmp_binds = sandbox.isolate_server(disable)
+    plan, per_job = world.probe(disable, layers, cgroups, tmp_binds)
+    layers.update(per_job)
+    layers["cgroup"] = cgroup_state
+    return {layer: layers[layer] for layer in sandbox.LAYERS}, plan
 
 
 def serve(sock_path: str, lifeline_fd: int, n_supervisors: int) -> None:
-    """Isolate, pre-fork `n_supervisors` supervisors sharing one listening socket, keep them
-    alive, and exit (killing them) when the parent closes the lifeline pipe."""
+    """Isolate, keep `n_supervisors` + spare slots on one listening socket (a new one for any
+    that dies), and exit (killing them) when the parent closes the lifeline pipe."""
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(sock_path)
     listener.listen(512)
     disable = {x.strip() for x in os.environ.get("RECODE_SANDBOX_DISABLE", "").split(",") if x.strip()}
-    layers = sandbox.isolate_server(disable)
-    # Scrub the environment once here: every supervisor and child inherits it (children then
-    # only set their own HOME/TMPDIR/PWD), instead of rebuilding it after every fork.
+    unknown = disable - set(sandbox.LAYERS)
+    if unknown:
+        raise ValueError(f"RECODE_SANDBOX_DISABLE: unknown layer(s) {sorted(unknown)}; choose from {sandbox.LAYERS}")
+    layers, plan = _isolate(disable)
+    # Scrub the environment once here: every slot and child inherits it (children then only
+    # set their own HOME/TMPDIR/PWD), instead of rebuilding it after every fork.
     os.environ.clear()
     os.environ.update(sandbox.CHILD_ENV)
     sys.stdout.flush()
-    supervisors = {_spawn_supervisor(listener, lifeline_fd) for _ in range(n_supervisors)}
+    gc.freeze()  # the server's objects stay out of every slot's GC: fewer copy-on-write faults
+    n_slots = n_supervisors + min(n_supervisors, MAX_SPARE_SLOTS)
+    slots = dict(_spawn_slot(listener, lifeline_fd, plan) for _ in range(n_slots))
     print(json.dumps({"ready": True, "pid": os.getpid(), "isolation": layers}), flush=True)
+    poller = select.poll()
+    poller.register(lifeline_fd, select.POLLIN)
+    for fd in slots:
+        poller.register(fd, select.POLLIN)
     while True:
-        ready, _, _ = select.select([lifeline_fd], [], [], 0.5)
-        if ready:  # EOF: the parent is gone or closed the executor
-            for pid in supervisors:
+        ready = [fd for fd, _ in poller.poll(1000)]
+        if lifeline_fd in ready:  # EOF: the parent is gone or closed the executor
+            for pid in slots.values():
                 try:
-                    os.kill(pid, signal.SIGKILL)
+                    os.kill(pid, signal.SIGKILL)  # its supervisor follows (parent-death signal)
                 except ProcessLookupError:
                     pass
-            for pid in supervisors:  # reap them: no zombies left to init
+            while True:  # reap them all: no zombies left to init
                 try:
-                    os.waitpid(pid, 0)
+                    os.waitpid(-1, 0)
                 except ChildProcessError:
-                    pass
+                    break
+            if plan.cgroups is not None:
+                plan.cgroups.close()
             os._exit(0)
-        while True:  # respawn supervisors that died (they never should)
+        for fd in ready:  # a slot died (it never should): start another
+            poller.unregister(fd)
+            os.close(fd)
+            del slots[fd]
+        while True:  # reap ended slots (and orphans: the server is a subreaper)
             try:
-                pid, _ = os.waitpid(-1, os.WNOHANG)
+                if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                    break
             except ChildProcessError:
                 break
-            if pid == 0:
-                break
-            supervisors.discard(pid)
-            supervisors.add(_spawn_supervisor(listener, lifeline_fd))
+        while len(slots) < n_slots:
+            try:
+                fd, pid = _spawn_slot(listener, lifeline_fd, plan)
+            except OSError:
+                break  # out of processes for now: try again on the next round
+            slots[fd] = pid
+            poller.register(fd, select.POLLIN)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """One job's units, run and watched by its supervisor (see `recode_rl.execution.server`).
 
-`_run_child` forks one sandboxed child and watches it: stdio gets a fresh child per test, whose
-clock runs from fork to exit; assertion/unittest children run several tests, a genuine per-test
+`_run_child` has the slot's init fork one sandboxed child (`_spawn`; the child runs
+`child_main`) and watches it: stdio gets a fresh child per test, whose clock runs from fork to exit; assertion/unittest children run several tests, a genuine per-test
 message moving the clock on. `_run_lockstep` drives one loaded functional child: the supervisor
 writes a test index, starts its own clock and takes exactly one observation line. Nothing a child
 writes can change the unit count, a clock or a verdict: what it sends is checked here
@@ -12,17 +12,16 @@ unit's failure. The records are graded on the trusted side (`recode_rl.execution
 from __future__ import annotations
 
 import fcntl
-import gc
 import json
+import marshal
 import os
 import secrets
 import select
 import signal
-import sys
 import time
 from typing import Any
 
-from recode_rl.execution import harness, sandbox
+from recode_rl.execution import harness, sandbox, world
 
 MAX_JOB_BYTES = 256 << 20   # channel + stdout bytes kept per job, all units together
 MAX_OBSERVATION_BYTES = 64 << 20  # one functional return value / error report
@@ -30,6 +29,7 @@ MAX_TIMEOUTS = 2            # after this many timed-out units a job's remaining 
 MAX_UNITS = 10_000          # unittest: test methods collected (the only count the sandbox reports)
 _MAX_DEPTH = 250            # nesting of a returned value (the harness sends at most 200)
 _MAX_TEXT = 300
+MEMORY_LIMIT_ERROR = "MemoryLimitExceeded"  # error_type of a unit the memory cgroup killed
 # assertion/unittest: per-test statuses a genuine harness sends; anything else on the channel
 # (garbage or forgeries written by the program) is ignored.
 _UNIT_STATUS = {"assertion": {"pass", "fail", "error"}, "unittest": {"pass", "fail", "error"}}
@@ -60,11 +60,15 @@ class _Run:
         self.setup = bytearray()             # b"\0" once the sandbox is in place, else an error
         self.status: int | None = None       # waitpid status
         self.killed: str | None = None       # "timeout" | "output_limit" | "job_timeout"
+        self.oom = False                     # the job's memory cgroup killed the child
         self.unit = 0                        # unit in progress when the run ended
         self.unit_seconds = 0.0              # the supervisor's own clock
 
 
-def _spawn(req: dict, code, start: int, uid: int | None, workdir: str, nonce: str, limits: dict, cpu: int):
+def _spawn(req: dict, start: int, uid: int | None, workdir: str, limits: dict, cpu: int):
+    """Have the slot's init fork one sandboxed child (`world.JobWorld.spawn`) with fresh pipes.
+    The child reads this job's data from the job's memfd itself (`child_main`); the init only
+    passes descriptors. Returns (pid in the slot, pidfd, chan_r, out_r, err_r, setup_r, req_w)."""
     chan_r, chan_w = os.pipe()
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
@@ -79,39 +83,59 @@ def _spawn(req: dict, code, start: int, uid: int | None, workdir: str, nonce: st
         os.lseek(stdin_fd, 0, os.SEEK_SET)
     else:
         stdin_fd = os.open(os.devnull, os.O_RDONLY)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    gc.freeze()  # keep inherited objects out of the child's GC: fewer copy-on-write faults
-    pid = os.fork()
-    if pid == 0:  # ---- sandboxed child
-        try:
-            # Move the ends above the targets first, so that no dup2 clobbers a later source.
-            ends = (stdin_fd, out_w, err_w, chan_w, setup_w) + ((req_r,) if req_r is not None else ())
-            high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 16) for fd in ends]
-            for target, fd in enumerate(high):
-                os.dup2(fd, target)  # functional: requests on fd 5 (harness.REQUEST_FD)
-            sandbox.close_fds_from(len(high))
-            sandbox.enter_child(workdir=workdir, uid=uid, memory_mb=limits["memory_mb"], cpu_seconds=cpu,
-                                max_processes=limits["max_processes"], max_file_mb=limits["max_file_mb"],
-                                max_open_files=limits["max_open_files"])
-            signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-            signal.signal(signal.SIGINT, signal.default_int_handler)
-            # The sandbox is in place: say so on fd 4 and close it before user code exists,
-            # so a program can never claim a sandbox failure.
-            os.write(4, b"\0")
-            os.close(4)
-        except BaseException as exc:  # noqa: BLE001 - report any setup failure, then die
-            try:
-                os.write(4, f"sandbox setup: {exc!r}"[:_MAX_TEXT].encode() or b"?")
-            finally:
-                os._exit(70)
-        harness.run_child(req, code, 3, start, nonce)
-        os._exit(71)  # pragma: no cover - run_child never returns
-    for fd in (chan_w, out_w, err_w, stdin_fd, setup_w) + ((req_r,) if req_r is not None else ()):
-        os.close(fd)
+    ends = [stdin_fd, out_w, err_w, chan_w, setup_w] + ([req_r] if req_r is not None else [])
+    params = {"start": start, "uid": uid, "workdir": workdir, "cpu": cpu,
+              "limits": {k: int(limits[k]) for k in ("memory_mb", "max_processes", "max_file_mb", "max_open_files")}}
+    try:
+        pid, pidfd = world.JOB.spawn(ends, params)
+    except OSError:
+        for fd in (chan_r, out_r, err_r, setup_r) + ((req_w,) if req_w is not None else ()):
+            os.close(fd)
+        raise
+    finally:
+        for fd in ends:
+            os.close(fd)
     if req_w is not None:
         os.set_blocking(req_w, False)
-    return pid, chan_r, out_r, err_r, setup_r, req_w
+    return pid, pidfd, chan_r, out_r, err_r, setup_r, req_w
+
+
+def child_main(ends: list[int], blob_fd: int, params: dict) -> None:
+    """A sandboxed child, right after the slot's init forked it (in the job's namespaces and
+    cgroup): read the job's data, put the descriptors in place (stdin, stdout, stderr, channel
+    3, setup 4, functional requests 5), enter the sandbox, and run the harness. Never returns."""
+    setup = ends[4]
+    try:
+        blob, size = bytearray(), os.fstat(blob_fd).st_size
+        while len(blob) < size and (chunk := os.pread(blob_fd, size - len(blob), len(blob))):
+            blob += chunk
+        job = marshal.loads(blob)
+        del blob
+        # Move the ends above the targets first, so that no dup2 clobbers a later source.
+        high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 16) for fd in ends]
+        for target, fd in enumerate(high):
+            os.dup2(fd, target)  # functional: requests on fd 5 (harness.REQUEST_FD)
+        setup = 4
+        sandbox.close_fds_from(len(high))
+        limits = params["limits"]
+        if params["uid"] is not None:
+            os.chown(params["workdir"], params["uid"], params["uid"])
+        sandbox.enter_child(workdir=params["workdir"], uid=params["uid"], memory_mb=limits["memory_mb"],
+                            cpu_seconds=params["cpu"], max_processes=limits["max_processes"],
+                            max_file_mb=limits["max_file_mb"], max_open_files=limits["max_open_files"])
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        # The sandbox is in place: say so on fd 4 and close it before user code exists,
+        # so a program can never claim a sandbox failure.
+        os.write(4, b"\0")
+        os.close(4)
+    except BaseException as exc:  # noqa: BLE001 - report any setup failure, then die
+        try:
+            os.write(setup, f"sandbox setup: {exc!r}"[:_MAX_TEXT].encode() or b"?")
+        finally:
+            os._exit(70)
+    harness.run_child(job["req"], job["code"], 3, params["start"], job["nonce"])
+    os._exit(71)  # pragma: no cover - run_child never returns
 
 
 def _has_data(fd: int) -> bool:
@@ -181,15 +205,18 @@ def _read_ready(poller: Any, open_fds: dict[int, str], pidfd: int,
     return exited, chunks
 
 
-def _kill_and_reap(run: _Run, pid: int, fds: list[int], t: float) -> None:
-    """End a child run: kill its process group, reap it into `run.status`, close its fds (-1 = closed)."""
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+def _kill_and_reap(run: _Run, pid: int, pidfd: int, fds: list[int], t: float) -> None:
+    """End a child run: the slot's init kills its process group and reaps it into
+    `run.status`; close its fds (-1 = closed). A child that had already died of a SIGKILL
+    nobody here sent is checked against the job's memory cgroup (`run.oom`)."""
+    exited = _readable(pidfd)
     t = _tick("run", t)
-    _, run.status = os.waitpid(pid, 0)
-    for fd in fds:
+    status = world.JOB.reap(pid)
+    run.status = status if status is not None else int(signal.SIGKILL)  # not reaped in time: killed
+    if (exited and run.killed is None and os.WIFSIGNALED(run.status)
+            and os.WTERMSIG(run.status) == signal.SIGKILL):
+        run.oom = world.JOB.oom_killed()
+    for fd in (pidfd, *fds):
         if fd >= 0:
             os.close(fd)
     _tick("reap", t)
@@ -213,9 +240,8 @@ def _run_child(req: dict, code, start: int, uid: int | None, workdir: str, nonce
     run = _Run()
     run.unit = start
     msg_limit = (MAX_UNITS if req["kind"] == "unittest" else req["n_units"]) + 2
-    pid, chan_r, out_r, err_r, setup_r, _ = _spawn(req, code, start, uid, workdir, nonce, limits, cpu)
+    pid, pidfd, chan_r, out_r, err_r, setup_r, _ = _spawn(req, start, uid, workdir, limits, cpu)
     t = _tick("fork", t)
-    pidfd = os.pidfd_open(pid)
     open_fds = {chan_r: "chan", out_r: "out", err_r: "err", setup_r: "setup"}
     poller = select.poll()  # poll, not select: no FD_SETSIZE ceiling
     for fd in (*open_fds, pidfd):
@@ -286,7 +312,7 @@ def _run_child(req: dict, code, start: int, uid: int | None, workdir: str, nonce
                 break
         run.unit_seconds = time.monotonic() - unit_start
     finally:
-        _kill_and_reap(run, pid, [pidfd, *open_fds], t)
+        _kill_and_reap(run, pid, pidfd, list(open_fds), t)
     return run
 
 
@@ -406,9 +432,8 @@ def _run_lockstep(req: dict, code, start: int, uid, workdir, nonce, job_deadline
     max_out = int(limits["max_output_bytes"])
     cpu = max(1, int(min(job_deadline - time.monotonic(), per_unit * (n - start)) + 1.5))
     stop_first = bool(limits.get("stop_on_first_failure"))
-    pid, chan_r, out_r, err_r, setup_r, req_w = _spawn(req, code, start, uid, workdir, nonce, limits, cpu)
+    pid, pidfd, chan_r, out_r, err_r, setup_r, req_w = _spawn(req, start, uid, workdir, limits, cpu)
     t = _tick("fork", t)
-    pidfd = os.pidfd_open(pid)
     open_fds = {chan_r: "chan", out_r: "out", err_r: "err", setup_r: "setup"}
     poller = select.poll()
     for fd in (*open_fds, pidfd):
@@ -510,7 +535,7 @@ def _run_lockstep(req: dict, code, start: int, uid, workdir, nonce, job_deadline
             if units[i - 1]["status"] != "bad_observation" and chan_r in open_fds and _has_data(chan_r):
                 units[i - 1] = {**_EXTRA, "seconds": units[i - 1].get("seconds", 0.0)}
     finally:
-        _kill_and_reap(run, pid, [pidfd, req_w, *open_fds], t)
+        _kill_and_reap(run, pid, pidfd, [req_w, *open_fds], t)
     if pending and i < n and failed is None and i > start:
         # The child ended after answering earlier units, maybe before it even read request i
         # (a program that exits after one answer): unit i gets a fresh child of its own, where
@@ -534,6 +559,9 @@ def _crash_record(run: _Run) -> dict:
     if run.killed == "output_limit":
         return {"status": "output_limit", "seconds": run.unit_seconds}
     st = run.status or 0
+    if run.oom:
+        return {"status": "crashed", "error_type": MEMORY_LIMIT_ERROR, "seconds": run.unit_seconds,
+                "message": "killed by the job's memory limit (shared memory, memfds and tmpfs files count)"}
     if os.WIFSIGNALED(st):
         sig = os.WTERMSIG(st)
         if sig == signal.SIGXCPU:

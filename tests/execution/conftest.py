@@ -15,8 +15,9 @@ def executor():
 def sandbox_processes(executor=None) -> list[int]:
     """PIDs of live processes owned by sandbox uids (should be none between jobs).
 
-    With an executor, only its own uid block counts (other executors may be running on the
+    With an executor, only its own uid blocks count (other executors may be running on the
     machine at the same time)."""
+    ranges = executor.uids() if executor is not None else [range(UID_BASE, UID_BASE + UID_BLOCK * UID_BLOCKS)]
     pids = []
     for name in os.listdir("/proc"):
         if not name.isdigit():
@@ -26,11 +27,38 @@ def sandbox_processes(executor=None) -> list[int]:
                 for line in f:
                     if line.startswith("Uid:"):
                         uid = int(line.split()[1])
-                        lo = executor._uid_base if executor is not None else UID_BASE
-                        hi = lo + UID_BLOCK if executor is not None else UID_BASE + UID_BLOCK * UID_BLOCKS
-                        if lo <= uid < hi:
+                        if any(uid in r for r in ranges):
                             pids.append(int(name))
                         break
         except OSError:
             continue
     return pids
+
+
+def processes_named(comm: str) -> list[int]:
+    """Host PIDs of live (non-zombie) processes whose name (/proc/<pid>/comm) is `comm`. A job's
+    processes live in its own PID namespace, so the pids a program sees mean nothing on the
+    host: programs under test name their processes instead (prctl PR_SET_NAME)."""
+    pids = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/comm") as f:
+                if f.read().strip() != comm:
+                    continue
+            with open(f"/proc/{name}/stat") as f:
+                if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    continue
+        except OSError:
+            continue
+        pids.append(int(name))
+    return pids
+
+
+# Python source a program under test includes to name itself: name_process("rc-1234abcd").
+NAME_PROCESS = (
+    "import ctypes as _ct\n"
+    "def name_process(comm):\n"
+    "    _ct.CDLL(None).prctl(15, _ct.c_char_p(comm.encode()), 0, 0, 0)\n"
+)

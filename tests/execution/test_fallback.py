@@ -1,17 +1,21 @@
 """Layers switched off (RECODE_SANDBOX_DISABLE) are reported loudly and grading stays correct."""
 
+import secrets
 import textwrap
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from recode_rl.execution.types import TestSuite
 from recode_rl.execution import Executor, Limits, Verdict
+from tests.execution.conftest import NAME_PROCESS, processes_named
 
 STDIO = TestSuite(kind="stdio", inputs=("2 3\n",), outputs=("5",))
 QUICK = Limits(timeout=1.5)
 
 
-@pytest.mark.parametrize("disabled", ["uid", "filesystem", "network,uid"])
+@pytest.mark.parametrize("disabled", ["uid", "filesystem", "network,uid", "pid,ipc,tmpfs,cgroup,keyring",
+                                      "pid,uid,cgroup"])
 def test_disabled_layers_warn_and_still_grade(monkeypatch, capfd, disabled):
     monkeypatch.setenv("RECODE_SANDBOX_DISABLE", disabled)
     import recode_rl.execution.executor as ex_mod
@@ -29,34 +33,36 @@ def test_disabled_layers_warn_and_still_grade(monkeypatch, capfd, disabled):
         assert_daemon_is_killed(ex)
 
 
-DAEMON = textwrap.dedent("""
-    import os, time
-    def spawn():
-        r, w = os.pipe()
+DAEMON = NAME_PROCESS + textwrap.dedent("""
+    import os, signal, time
+    def spawn(comm):
         if os.fork() == 0:
             os.setsid()
             if os.fork() == 0:
-                os.write(w, str(os.getpid()).encode())
-                os.close(w)
+                name_process(comm)
+                signal.signal(signal.SIGTERM, signal.SIG_IGN)
                 time.sleep(600)
             os._exit(0)
-        os.close(w)
-        return int(os.read(r, 64))
+        time.sleep(1.0)  # long enough for the test to see the daemon
+        return 1
     """)
 
 
 def assert_daemon_is_killed(ex):
-    """A double-forked, setsid'd daemon reports its pid; after the job it must be gone."""
-    tests = TestSuite(kind="functional", inputs=([],), outputs=(None,), fn_name="spawn")
-    raw = ex.raw(DAEMON, tests, QUICK)
-    pid = raw["units"]["0"]["value"]
-    assert isinstance(pid, int) and pid > 1
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            state = next(line for line in f if line.startswith("State:"))
-        assert "Z" in state, f"daemon {pid} survived the job: {state}"
-    except FileNotFoundError:
-        pass  # gone
+    """A double-forked, setsid'd daemon names itself; the test sees it while the job runs, and
+    after the job no process has that name."""
+    comm = f"rc-{secrets.token_hex(4)}"
+    tests = TestSuite(kind="functional", inputs=([comm],), outputs=(1,), fn_name="spawn")
+    with ThreadPoolExecutor(1) as pool:
+        job = pool.submit(ex.raw, DAEMON, tests, Limits(timeout=5))
+        seen = []
+        while not seen and not job.done():
+            seen = processes_named(comm)
+        raw = job.result()
+    assert seen, "the daemon never showed up: the test proves nothing"
+    assert raw["units"]["0"]["status"] == "ok", raw
+    assert raw["clean"] is True
+    assert processes_named(comm) == []
 
 
 def test_daemon_is_killed_with_all_layers(executor):
@@ -67,3 +73,35 @@ def test_unknown_layer_name_fails_loudly(monkeypatch):
     monkeypatch.setenv("RECODE_SANDBOX_DISABLE", "networking")
     with pytest.raises(RuntimeError, match="failed to start"):
         Executor(max_workers=1)
+
+
+DEEP = textwrap.dedent("""
+    import os
+    def build(depth):
+        here = os.getcwd()
+        fd = os.open(".", os.O_RDONLY)
+        for _ in range(depth):
+            os.mkdir("d", dir_fd=fd)
+            nxt = os.open("d", os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd = nxt
+        return here
+    def exists(path):
+        return os.path.exists(path)
+    """)
+
+
+def test_without_a_job_tmpfs_a_deep_tree_is_still_removed(monkeypatch):
+    """The working directory then lives in the shared /tmp: it is removed iteratively, however
+    deep (2,500 levels: beyond PATH_MAX), before the next job."""
+    monkeypatch.setenv("RECODE_SANDBOX_DISABLE", "tmpfs")
+    with pytest.warns(RuntimeWarning, match="isolation layer"):
+        ex = Executor(max_workers=1)
+    with ex:
+        suite = TestSuite(kind="functional", inputs=([2500],), outputs=(None,), fn_name="build")
+        raw = ex.raw(DEEP, suite, QUICK)
+        assert "units" in raw, raw
+        workdir = raw["units"]["0"]["value"]
+        assert raw["clean"] is True and workdir.startswith("/tmp/recode-jobs/")
+        raw = ex.raw(DEEP, TestSuite(kind="functional", inputs=([workdir],), outputs=(None,), fn_name="exists"), QUICK)
+        assert raw["units"]["0"]["value"] is False
