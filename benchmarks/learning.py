@@ -44,13 +44,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--num-generations", type=int, default=defaults.num_generations)
     ap.add_argument("--learning-rate", type=float, default=defaults.learning_rate)
     ap.add_argument("--heldout-problems", type=int, default=defaults.heldout_problems)
+    ap.add_argument("--rm-problems", type=int, default=defaults.rm_problems,
+                    help="train problems whose CRPL pairs train the reward model (3 pairs each)")
     ap.add_argument("--sft-steps", type=int, default=defaults.sft_steps)
     ap.add_argument("--num-threads", type=int, default=defaults.num_threads)
     args = ap.parse_args(argv)
     cfg = TwinConfig(run_dir=args.out, seeds=args.seeds, arms=args.arms, rl_steps=args.rl_steps,
                      prompts_per_step=args.prompts_per_step, num_generations=args.num_generations,
                      learning_rate=args.learning_rate, heldout_problems=args.heldout_problems,
-                     sft_steps=args.sft_steps, num_threads=args.num_threads)
+                     rm_problems=args.rm_problems, sft_steps=args.sft_steps, num_threads=args.num_threads)
     code, summary = run_twin(cfg, prog="benchmarks/learning.py", marks=".learning")
     if code == 0:
         print("\n" + render_markdown(summary))

@@ -41,7 +41,6 @@ class Config(TwinConfig):
     seeds: list[int] = Field(default_factory=lambda: [0])
     arms: list[str] = Field(default_factory=lambda: ["outcome", "recode", "direct"])
     heldout_problems: int = Field(24, ge=4, description="listops held-out problems (pass@1, RM held-out pairs)")
-    rm_problems: int | None = Field(96, ge=4, description="train problems whose pairs train the RM (None: all)")
     rl_steps: int = Field(3, ge=1, description="GRPO steps per arm")
 
 
