@@ -46,6 +46,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import logging
+import math
 import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -69,6 +70,36 @@ MBPP_SET_EQUAL = frozenset({"similar_elements", "find_char_long", "common_in_nes
 MBPP_NOT_NONE = frozenset({"check_str", "text_match_three", "text_starta_endb"})
 # HumanEval/32 (`find_zero`): any root within atol is right, `abs(_poly(*inp, out)) <= atol`
 HUMANEVAL_ROOT = {"find_zero": "abs(poly(*args, __value__)) <= atol"}
+
+
+# EvalPlus's MBPP special oracles (`unsafe_execute`): a second accepted answer for tasks whose prompt
+# allows two readings. Ours are written from their stated rule; the alternative is computed here, on the
+# trusted side, from the input.
+def _digit_distance_padded(a: int, b: int) -> int:
+    """Mbpp/558: sum of digit differences after zero-padding the shorter number (the reference zips)."""
+    x, y = str(a), str(b)
+    width = max(len(x), len(y))
+    return sum(abs(int(p) - int(q)) for p, q in zip(x.zfill(width), y.zfill(width)))
+
+
+def _pyramid_surface(base: float, height: float) -> int:
+    """Mbpp/581: total surface of a square pyramid when `height` is the apex's height (the reference
+    reads it as the slant height), rounded."""
+    slant = math.sqrt((base / 2) ** 2 + height ** 2)
+    return round(base ** 2 + 2 * base * slant)
+
+
+# entry point -> (expression over __value__, exp, atol and alt, the alternative answer computed from the
+# input, or None). EvalPlus's plain comparison comes first and passes whatever it passes: `==`, or for a
+# float (these tasks return scalars) closeness within atol, 1e-6 when atol is 0, types equal.
+_EVALPLUS_EQUAL = ("__value__ == exp or (isinstance(exp, float) and isinstance(__value__, float) "
+                   "and abs(__value__ - exp) <= (atol if atol else 1e-06) + 1e-07 * abs(exp))")
+MBPP_ALTERNATIVES: dict[str, tuple[str, Callable[..., Any] | None]] = {
+    "are_equivalent": ("True", None),                                      # Mbpp/164: any returned value
+    "sum_div": (f"{_EVALPLUS_EQUAL} or __value__ == 0", None),             # Mbpp/295: 0 also accepted
+    "digit_distance_nums": (f"{_EVALPLUS_EQUAL} or __value__ == alt", _digit_distance_padded),  # Mbpp/558
+    "surface_Area": (f"{_EVALPLUS_EQUAL} or abs(__value__ - alt) <= atol", _pyramid_surface),   # Mbpp/581
+}
 
 HUMANEVAL_PLUS_FILE = "humanevalplus/HumanEvalPlus-v0.1.10.jsonl.gz"
 MBPP_PLUS_FILE = "mbppplus/MbppPlus-v0.2.0.jsonl.gz"
@@ -217,17 +248,34 @@ def _prepare(where: Where, rec: dict[str, Any], source: str) -> dict[str, Any]:
             "inputs": inputs, "n_base": len(base), "atol": float(atol), "tuple_args": spec, "oracle": oracle}
 
 
-def _root_checks(task: dict[str, Any], inputs: Sequence[list[Any]], source: str) -> tuple[Any, ...]:
-    """HumanEval/32's per-input checks: EvalPlus's root test with the prompt's own `poly`."""
-    expr = HUMANEVAL_ROOT.get(task["entry_point"]) if source == "humaneval+" else None
-    if expr is None:
-        return ()
-    from recode_rl.execution.assertions import helper_source
+def _special_checks(task: dict[str, Any], inputs: Sequence[list[Any]], outputs: Sequence[Any],
+                    source: str) -> tuple[Any, ...]:
+    """Per-input checks for EvalPlus's special oracles, judged on the trusted side: HumanEval/32's
+    root test with the prompt's own `poly`; the MBPP tasks of `MBPP_ALTERNATIVES`, where a second
+    answer is accepted. Empty for every other task (the suite's plain comparison applies)."""
     from recode_rl.execution.types import Check
 
-    helpers = helper_source(task["prompt"], task["entry_point"])
-    return tuple(Check("expr", expr=expr, env={"args": list(args), "atol": task["atol"]}, helpers=helpers)
-                 for args in inputs)
+    entry = task["entry_point"]
+    if source == "humaneval+" and entry in HUMANEVAL_ROOT:
+        from recode_rl.execution.assertions import helper_source
+
+        helpers = helper_source(task["prompt"], entry)
+        return tuple(Check("expr", expr=HUMANEVAL_ROOT[entry], env={"args": list(args), "atol": task["atol"]},
+                           helpers=helpers) for args in inputs)
+    if source != "mbpp+" or entry not in MBPP_ALTERNATIVES:
+        return ()
+    expr, alternative = MBPP_ALTERNATIVES[entry]
+    checks = []
+    for args, exp in zip(inputs, outputs):
+        env = {"exp": exp, "atol": task["atol"]}
+        unit_expr = expr
+        if alternative is not None:
+            try:
+                env["alt"] = alternative(*args)
+            except Exception:  # noqa: BLE001 - EvalPlus's oracle raises too: only the plain comparison is left
+                unit_expr = _EVALPLUS_EQUAL
+        checks.append(Check("expr", expr=unit_expr, env=env))
+    return tuple(checks)
 
 
 def load_evalplus(name: str, path: str | Path | None = None, *, limit: int | None = None,
@@ -303,9 +351,10 @@ def load_evalplus(name: str, path: str | Path | None = None, *, limit: int | Non
             load_dependent[t["task_id"]] = slow
         seconds = entry.get("seconds", {})
         inputs = tuple(t["inputs"][i] for i in keep)
-        suite = TestSuite(kind="functional", inputs=inputs, outputs=tuple(from_wire(entry["outputs"][str(i)]) for i in keep),
+        outputs = tuple(from_wire(entry["outputs"][str(i)]) for i in keep)
+        suite = TestSuite(kind="functional", inputs=inputs, outputs=outputs,
                           fn_name=t["entry_point"], atol=t["atol"], oracle=t["oracle"],
-                          checks=_root_checks(t, inputs, name))
+                          checks=_special_checks(t, inputs, outputs, name))
         problems.append(Problem(
             task_id=t["task_id"], prompt=t["prompt"], tests=suite, source=name,
             starter_code=t["prompt"] if name == "humaneval+" else "",

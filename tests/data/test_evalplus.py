@@ -267,3 +267,58 @@ def test_humaneval_plus_32_any_root_within_atol_passes(shared_data: Path) -> Non
     off = p.reference_solution + "\n_f = find_zero\ndef find_zero(xs):\n    return _f(xs) + 0.01\n"
     results = execute_many([(p.reference_solution, p.tests), (other, p.tests), (off, p.tests)])
     assert [r.all_passed for r in results] == [True, True, False]
+
+
+def _mbpp(task_id: str, entry: str, program: str, base: list) -> dict:
+    return {"task_id": task_id, "prompt": "", "entry_point": entry, "test": "", "contract": "", "atol": 0,
+            "canonical_solution": program, "base_input": base, "plus_input": []}
+
+
+def test_mbpp_special_oracles_accept_the_second_reading_by_hand(tmp_path: Path) -> None:
+    from recode_rl.execution.compare import check_value
+
+    zip_distance = "def digit_distance_nums(a, b):\n    return sum(abs(int(x) - int(y)) for x, y in zip(str(a), str(b)))\n"
+    slant = "def surface_Area(b, s):\n    return 2 * b * s + pow(b, 2)\n"
+    sum_div = "def sum_div(n):\n    return sum(d for d in range(1, n) if n % d == 0)\n"
+    equivalent = "def are_equivalent(a, b):\n    return a == b\n"
+    f = _write(tmp_path, [_mbpp("Mbpp/558", "digit_distance_nums", zip_distance, [[123, 256], [5, 123]]),
+                          _mbpp("Mbpp/581", "surface_Area", slant, [[3, 4], [1.5, 2.0]]),
+                          _mbpp("Mbpp/295", "sum_div", sum_div, [[8]]),
+                          _mbpp("Mbpp/164", "are_equivalent", equivalent, [[1, 2]]),
+                          _mbpp("Mbpp/3", "f", "def f(x):\n    return x\n", [[1]])])
+    p = {q.task_id: q for q in load_evalplus("mbpp+", f, compute=FakeCompute(), progress=False)}
+
+    def passes(task_id: str, unit: int, value: Any) -> bool:
+        suite = p[task_id].tests
+        return check_value(value, suite.outputs[unit], suite.checks[unit])
+
+    # Mbpp/558: the reference zips (5 vs 123 -> |5-1| = 4); padding reads 005 vs 123 -> 1+2+2 = 5
+    assert p["Mbpp/558"].tests.outputs == (1 + 3 + 3, 4)
+    assert passes("Mbpp/558", 1, 4) and passes("Mbpp/558", 1, 5) and not passes("Mbpp/558", 1, 6)
+    assert passes("Mbpp/558", 0, 7) and not passes("Mbpp/558", 0, 6)
+    # Mbpp/581: s as slant height (24 + 9 = 33) or as the apex's height (9 + 2*3*sqrt(2.25 + 16) = 34.6.. -> 35)
+    assert p["Mbpp/581"].tests.outputs[0] == 33
+    assert passes("Mbpp/581", 0, 33) and passes("Mbpp/581", 0, 35) and passes("Mbpp/581", 0, 35.0)
+    assert not passes("Mbpp/581", 0, 34) and not passes("Mbpp/581", 0, "33")
+    exp = p["Mbpp/581"].tests.outputs[1]                              # 2*1.5*2 + 2.25 = 8.25, a float
+    assert exp == 8.25 and passes("Mbpp/581", 1, 8.25 + 1e-7) and not passes("Mbpp/581", 1, 8.26)
+    # Mbpp/295: 0 is accepted besides the sum of proper divisors; Mbpp/164: any value
+    assert passes("Mbpp/295", 0, 7) and passes("Mbpp/295", 0, 0) and not passes("Mbpp/295", 0, 8)
+    assert passes("Mbpp/164", 0, "anything") and passes("Mbpp/164", 0, None)
+    assert p["Mbpp/3"].tests.checks == ()                             # every other task: the plain comparison
+
+
+def test_mbpp_special_oracles_in_the_sandbox(shared_data: Path) -> None:
+    from recode_rl.execution import execute_many
+
+    p = {q.task_id: q for q in load_problems("mbpp+", task_ids=["Mbpp/558", "Mbpp/581"], progress=False)}
+    padded = ("def digit_distance_nums(a, b):\n    x, y = str(a), str(b)\n    w = max(len(x), len(y))\n"
+              "    return sum(abs(int(c) - int(d)) for c, d in zip(x.zfill(w), y.zfill(w)))\n")
+    apex = ("import math\ndef surface_Area(b, h):\n"
+            "    return round(b * b + 2 * b * math.sqrt((b / 2) ** 2 + h * h))\n")
+    off = "def surface_Area(b, s):\n    return 2 * b * s + pow(b, 2) + 1\n"
+    s558, s581 = p["Mbpp/558"].tests, p["Mbpp/581"].tests
+    assert len(s558.checks) == len(s558) and len(s581.checks) == len(s581)
+    results = execute_many([(p["Mbpp/558"].reference_solution, s558), (padded, s558),
+                            (p["Mbpp/581"].reference_solution, s581), (apex, s581), (off, s581)])
+    assert [r.all_passed for r in results] == [True, True, True, True, False]
