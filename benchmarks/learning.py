@@ -2,6 +2,8 @@
 
     .venv/bin/python benchmarks/learning.py                          # 3 seeds x 5 arms (see docs/learning.md)
     .venv/bin/python benchmarks/learning.py --seeds 0 --arms outcome recode --rl-steps 4   # a quick look
+    .venv/bin/python benchmarks/learning.py --out runs/bench-mixed --explanations mixed --arms outcome recode \
+        --completion-tokens 224 --eval-tokens 256 --skip-base     # the diagnostic of docs/learning.md
 
 Runs `recode_rl.twin` (the same chain as `recode demo`, which is its one-seed, three-arm version)
 into `--out` (default runs/bench-learning; rerun to resume: finished stages are skipped):
@@ -47,12 +49,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rm-problems", type=int, default=defaults.rm_problems,
                     help="train problems whose CRPL pairs train the reward model (3 pairs each)")
     ap.add_argument("--sft-steps", type=int, default=defaults.sft_steps)
+    ap.add_argument("--explanations", choices=["plain", "mixed"], default=defaults.explanations,
+                    help="SFT think texts; 'mixed' is the diagnostic where half add a worked example (docs/learning.md)")
+    ap.add_argument("--completion-tokens", type=int, default=defaults.completion_tokens,
+                    help="GRPO completion budget (tokens)")
+    ap.add_argument("--eval-tokens", type=int, default=defaults.eval_tokens, help="held-out eval budget (tokens)")
+    ap.add_argument("--skip-base", action="store_true", help="do not evaluate the untuned base model")
     ap.add_argument("--num-threads", type=int, default=defaults.num_threads)
     args = ap.parse_args(argv)
     cfg = TwinConfig(run_dir=args.out, seeds=args.seeds, arms=args.arms, rl_steps=args.rl_steps,
                      prompts_per_step=args.prompts_per_step, num_generations=args.num_generations,
                      learning_rate=args.learning_rate, heldout_problems=args.heldout_problems,
-                     rm_problems=args.rm_problems, sft_steps=args.sft_steps, num_threads=args.num_threads)
+                     rm_problems=args.rm_problems, sft_steps=args.sft_steps, num_threads=args.num_threads,
+                     explanations=args.explanations, completion_tokens=args.completion_tokens,
+                     eval_tokens=args.eval_tokens, include_base=not args.skip_base)
     code, summary = run_twin(cfg, prog="benchmarks/learning.py", marks=".learning")
     if code == 0:
         print("\n" + render_markdown(summary))

@@ -24,6 +24,15 @@ problems (`recode_rl.data.procedural.reasoning_pairs`); its held-out accuracy is
 pairs of the HELD-OUT problems, and both are reported apart. Held-out pass@1 is greedy, on
 problems whose pipelines never occur in training.
 
+`explanations: mixed` (a diagnostic, not the default): the SFT policy learns from problems of which
+about half carry a checked explanation (the steps plus a short worked example,
+`procedural.worked_check`), and the reward model's optimized reasoning is that checked form. With
+the default plain explanations the SFT policy writes one style only, the reward model's score is
+nearly constant on its samples, and `recode` cannot differ from `outcome` (docs/learning.md); here
+the policy writes both kinds, so the gated term has something to rank among passing samples. The
+report adds the share of sampled reasoning with a worked example per arm. The checked think text
+is about 90 tokens (the plain one 45), so give it room: `completion_tokens` 224.
+
 Departures from the paper, all for a 2-core CPU: a 135M policy (7B there), a few GRPO steps (1,600),
 2 prompts x 4 samples per step (32 x G), 160 completion tokens (4,096), learning rate 2e-5 (1e-6:
 at 1e-6 a handful of steps cannot move a policy measurably), a 22M reward model on template pairs
@@ -37,7 +46,7 @@ import statistics
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
@@ -80,6 +89,9 @@ class TwinConfig(StageConfig):
     learning_rate: float = Field(2e-5, gt=0)
     completion_tokens: int = Field(160, ge=16)
     eval_tokens: int = Field(192, ge=16)
+    explanations: Literal["plain", "mixed"] = Field(
+        "plain", description="SFT think texts: 'plain' (the steps) or 'mixed' (half add a worked example, "
+                             "the RM's optimized reasoning is that checked form; see the module doc)")
     include_base: bool = Field(True, description="also evaluate the untuned base model")
     num_threads: int = Field(2, ge=1)
 
@@ -92,22 +104,31 @@ class TwinConfig(StageConfig):
         return value
 
 
-def _listops(split: str, n: int) -> str:
-    return f"{{name: listops, options: {{split: {split}, n: {n}, seed: 0}}}}"
+def _listops(split: str, n: int, explanations: str = "plain") -> str:
+    extra = f", explanations: {explanations}" if explanations != "plain" else ""
+    return f"{{name: listops, options: {{split: {split}, n: {n}, seed: 0{extra}}}}}"
+
+
+def _pair_paths(cfg: TwinConfig) -> tuple[Path, Path]:
+    stem = "pairs" if cfg.explanations == "plain" else "pairs-checked"   # the optimized kind differs
+    out = Path(cfg.run_dir) / "pairs"
+    return out / f"{stem}.train.jsonl", out / f"{stem}.heldout.jsonl"
 
 
 def write_pairs(cfg: TwinConfig) -> tuple[Path, Path]:
-    """CRPL pairs of the train problems and of the held-out problems (written once; deterministic)."""
+    """CRPL pairs of the train problems and of the held-out problems (written once; deterministic).
+    With `explanations: mixed` the optimized reasoning is the checked explanation the policy learns."""
     from recode_rl.data import load_problems
     from recode_rl.data.procedural import reasoning_pairs
     from recode_rl.data.records import write_records
 
-    out = Path(cfg.run_dir) / "pairs"
-    paths = out / "pairs.train.jsonl", out / "pairs.heldout.jsonl"
+    paths = _pair_paths(cfg)
+    optimized = "full" if cfg.explanations == "plain" else "checked"
     for path, split, n in ((paths[0], "train", min(cfg.rm_problems or cfg.train_problems, cfg.train_problems)),
                            (paths[1], "heldout", cfg.heldout_problems)):
         if not path.is_file():
-            write_records(path, reasoning_pairs(load_problems("listops", split=split, n=n, seed=0), seed=0))
+            problems = load_problems("listops", split=split, n=n, seed=0)
+            write_records(path, reasoning_pairs(problems, seed=0, optimized=optimized))
     return paths
 
 
@@ -126,11 +147,11 @@ def _eval(name: str, model: str, cfg: TwinConfig, root: Path) -> Step:
 def steps(cfg: TwinConfig) -> list[Step]:
     """The chain, in order (see the module doc)."""
     c, root = configs_dir(), Path(cfg.run_dir)
-    pairs_train, pairs_heldout = root / "pairs" / "pairs.train.jsonl", root / "pairs" / "pairs.heldout.jsonl"
+    pairs_train, pairs_heldout = _pair_paths(cfg)
     sft, rm = root / "sft" / "checkpoints" / "final", root / "rm" / "checkpoints" / "reward_model"
     out = [
         Step("train-sft", ["train-sft", "--config", str(c / "train-sft/listops.yaml"), "--run-dir", str(root / "sft"),
-                           f"data.train=[{_listops('train', cfg.train_problems)}]",
+                           f"data.train=[{_listops('train', cfg.train_problems, cfg.explanations)}]",
                            f"train.max_steps={cfg.sft_steps}", f"train.save_steps={cfg.sft_steps}",
                            f"train.num_threads={cfg.num_threads}"]),
         Step("train-rm", ["train-rm", "--config", str(c / "train-rm/listops.yaml"), "--run-dir", str(root / "rm"),
@@ -195,6 +216,20 @@ _TIMES = {"step": "time/step_s", "generation": "time/generation_s", "execution":
           "scoring": "recode/time_scoring_s"}
 
 
+def _checked_curve(run: Path) -> list[float | None]:
+    """Per GRPO step, the share of sampled completions whose reasoning has a worked example
+    (`procedural.has_worked_check`), from the run's saved rollouts (`samples/rollouts/step-*.jsonl`)."""
+    from recode_rl.data.procedural import has_worked_check
+    from recode_rl.data.records import load_records
+
+    curve: list[float | None] = []
+    for path in sorted((run / "samples" / "rollouts").glob("step-*.jsonl")):
+        rows = load_records(path, missing_ok=True)
+        texts = [r.get("completion") for r in rows if isinstance(r.get("completion"), str)]
+        curve.append(sum(map(has_worked_check, texts)) / len(texts) if texts else None)
+    return curve
+
+
 def step_breakdown(metrics_per_run: list[list[dict[str, Any]]]) -> dict[str, float | None]:
     """Mean seconds per GRPO step over every step of every run, split into its parts."""
     rows = [m for metrics in metrics_per_run for m in metrics if all(isinstance(m.get(k), (int, float))
@@ -250,10 +285,11 @@ def collect(cfg: TwinConfig, seconds: float | None = None) -> dict[str, Any]:
             all_metrics.append(metrics)
             flags = load_records(run / "report" / "hacking_flags.jsonl", missing_ok=True)
             curves = {k: _curve(metrics, key) for k, key in _CURVES.items()}
+            curves["checked"] = _checked_curve(run)
             per_seed.append({"seed": seed, "heldout_pass_at_1": _pass1(root, f"{name}-s{seed}"),
                              "curves": curves, "hacking_flags": len(flags)})
             pass1[f"{name}-s{seed}"] = per_seed[-1]["heldout_pass_at_1"]
-        first_last = {k: [_ends(s["curves"][k]) for s in per_seed] for k in _CURVES}
+        first_last = {k: [_ends(s["curves"][k]) for s in per_seed] for k in (*_CURVES, "checked")}
         arms[name] = {
             "label": ARMS[name].label, "reward": ARMS[name].reward, "scorer": ARMS[name].scorer,
             "heldout_pass_at_1": _mean_sd([s["heldout_pass_at_1"] for s in per_seed]),
@@ -309,6 +345,11 @@ def render_markdown(summary: dict[str, Any]) -> str:
         cells = [f"{_fmt(arm[f'{k}_first'])} -> {_fmt(arm[f'{k}_last'])}"
                  for k in ("pass", "process_ungated", "process_term", "think_words")]
         lines.append(f"| {name} | " + " | ".join(cells) + f" | {_fmt(arm['zero_std_share'])} | {arm['hacking_flags']} |")
+    if _mixed(summary):
+        lines += ["", "Share of sampled reasoning with a worked example (the kind the reward model prefers), "
+                  "first step -> last step:", "", "| arm | worked-example share |", "|---|---|"]
+        lines += [f"| {name} | {_fmt(arm.get('checked_first', {}))} -> {_fmt(arm.get('checked_last', {}))} |"
+                  for name, arm in summary["arms"].items()]
     if summary.get("stage_seconds_total"):
         lines += ["", f"Wall time of all stages: {summary['stage_seconds_total'] / 60:.1f} min."]
     t = summary.get("step_seconds") or {}
@@ -317,6 +358,10 @@ def render_markdown(summary: dict[str, Any]) -> str:
                           for k in ("generation", "execution", "scoring", "update") if t["step"])
         lines += ["", f"Seconds per GRPO step (mean of {t['steps']} steps): {t['step']:.1f} s = {parts}."]
     return "\n".join(lines) + "\n"
+
+
+def _mixed(summary: dict[str, Any]) -> bool:
+    return (summary.get("settings") or {}).get("explanations") == "mixed"
 
 
 def _pct(value: float | None) -> str:
@@ -334,9 +379,12 @@ def plot(summary: dict[str, Any], out: Path) -> list[Path]:
         return []
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for key, title in (("pass", "train pass rate"), ("process_ungated", "process score (all samples)"),
-                       ("process_term", "process term in the reward"), ("think_words", "reasoning length (words)"),
-                       ("zero_std", "share of zero-variance groups")):
+    panels = [("pass", "train pass rate"), ("process_ungated", "process score (all samples)"),
+              ("process_term", "process term in the reward"), ("think_words", "reasoning length (words)"),
+              ("zero_std", "share of zero-variance groups")]
+    if _mixed(summary):
+        panels.append(("checked", "share of reasoning with a worked example"))
+    for key, title in panels:
         fig, ax = plt.subplots(figsize=(5, 3.2))
         for name, arm in summary["arms"].items():
             curves = [s["curves"][key] for s in arm["seeds"]]

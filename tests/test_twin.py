@@ -95,3 +95,34 @@ def test_every_stage_of_every_arm_parses_with_the_real_cli():
     for step in steps(TwinConfig(run_dir="runs/t", seeds=[0, 1], arms=list(ARMS))):
         args = parser.parse_args(step.argv)          # argparse exits (SystemExit) on a bad command line
         assert args.command == step.argv[0], step.name
+
+
+def test_mixed_explanations_reach_the_sft_stage_and_the_pairs_only(tmp_path):
+    cfg = TwinConfig(run_dir=str(tmp_path), train_problems=8, heldout_problems=4, explanations="mixed")
+    plan = {s.name: s.argv for s in steps(cfg)}
+    assert any("explanations: mixed" in a for a in plan["train-sft"])
+    assert not any("explanations:" in a for a in plan["train-rl-recode-s0"])      # RL sees the same prompts
+    train, held = write_pairs(cfg)
+    assert train.name == "pairs-checked.train.jsonl" and plan["train-rm"][plan["train-rm"].index(
+        "--run-dir") + 2] == f"data.train={train}"
+    chosen = [json.loads(line)["chosen"] for line in train.read_text().splitlines()]
+    assert sum("Check with xs = " in c for c in chosen) == 16                 # opt>deg and opt>ori of 8 problems
+    with pytest.raises(ValueError):
+        TwinConfig(explanations="fancy")
+
+
+def test_worked_example_share_from_the_rollouts(tmp_path):
+    root = tmp_path / "twin"
+    cfg = TwinConfig(run_dir=str(root), seeds=[0], arms=["recode"], explanations="mixed")
+    rollouts = root / "rl" / "recode-s0" / "samples" / "rollouts"
+    checked, plain = "<think>First, ... Check with xs = [1]: [2] -> the answer is 2.</think>", "<think>First</think>"
+    _write(rollouts / "step-000001.jsonl", "".join(json.dumps({"completion": c}) + "\n"
+                                                   for c in (checked, plain, plain, plain)))
+    _write(rollouts / "step-000002.jsonl", "".join(json.dumps({"completion": c}) + "\n"
+                                                   for c in (checked, checked, checked, plain)))
+    s = collect(cfg)
+    arm = s["arms"]["recode"]
+    assert arm["seeds"][0]["curves"]["checked"] == [0.25, 0.75]
+    assert arm["checked_first"]["mean"] == 0.25 and arm["checked_last"]["mean"] == 0.75
+    assert "| recode | 0.25 -> 0.75 |" in render_markdown(s)
+    assert "worked-example share" not in render_markdown(collect(TwinConfig(run_dir=str(root), arms=["recode"])))

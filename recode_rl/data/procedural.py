@@ -19,6 +19,10 @@ in `metadata`:
 - `ops`: the pipeline as data (`[["gt", 3], ["mul", 2], ["sum", None]]`);
 - `reasoning`: a correct step-by-step explanation (one sentence per step, in order, with the
   constants), used as the SFT think text and as the "original" reasoning of preference pairs.
+  With `explanations="mixed"` about half of the problems (a stable hash) carry the *checked*
+  explanation instead: the same sentences plus a short worked example (`worked_check`), so a
+  policy warm-started on them writes both kinds and a reward model that prefers the checked kind
+  has something to rank among correct samples (the twin's `explanations: mixed`).
 
 Splits are reproducible from `seed`: a stable hash of (seed, pipeline) puts about one pipeline in
 five in `heldout`, so the splits share no pipeline (the same ops and constants never appear in
@@ -33,7 +37,9 @@ LLM: an *optimized* reasoning (the correct steps plus a worked example), the *or
 correct steps), and *degraded* ones that break one of the paper's three reasoning features —
 factual accuracy (a wrong constant or operation), logical rigor (steps out of order, a step
 missing) or coherence (generic filler that never names the steps). The pair types are the
-paper's `opt>deg`, `opt>ori`, `ori>deg`.
+paper's `opt>deg`, `opt>ori`, `ori>deg`. With `optimized="checked"` the optimized reasoning is the
+checked explanation (about 90 tokens, against about 160 for the default "full" one, which does not
+fit a 160-token completion together with its code).
 """
 
 from __future__ import annotations
@@ -48,7 +54,8 @@ from recode_rl.data.schema import Problem
 from recode_rl.errors import DataError
 from recode_rl.execution.types import TestSuite
 
-__all__ = ["generate", "load_listops", "reasoning_pairs", "apply_ops", "FAMILY"]
+__all__ = ["generate", "load_listops", "reasoning_pairs", "apply_ops", "worked_check", "has_worked_check",
+           "EXPLANATIONS", "FAMILY"]
 
 FAMILY = "listops"
 Op = tuple[str, int | None]
@@ -168,6 +175,26 @@ def reasoning(ops: list[Op]) -> str:
     return " ".join(out)
 
 
+_CHECK = "Check with xs = "
+EXPLANATIONS = ("plain", "mixed")
+
+
+def worked_check(ops: list[Op], xs: list[int]) -> str:
+    """A short worked example: `Check with xs = [8, -3]: [-8, 3] -> [-4, 1] -> the answer is -4.`"""
+    steps = " -> ".join(str(ys) for ys in _trace(ops, xs))
+    return f"{_CHECK}{xs}: {steps + ' -> ' if steps else ''}the answer is {apply_ops(ops, xs)}."
+
+
+def has_worked_check(text: str) -> bool:
+    """Does a reasoning text contain a worked example in `worked_check`'s form?"""
+    return _CHECK in text
+
+
+def _checked(ops: list[Op], problem: Problem) -> str:
+    xs = list(problem.tests.inputs[0][0]) if problem.tests and problem.tests.inputs else [1, 2, 3]
+    return f"{reasoning(ops)} {worked_check(ops, xs)}"
+
+
 def _inputs(rng: random.Random, ops: list[Op]) -> list[list[int]]:
     cases = [[rng.randint(-3, 12) for _ in range(rng.randint(3, 7))] for _ in range(4)]
     cases.append([])
@@ -195,11 +222,14 @@ def _split_of(ops: list[Op], seed: int) -> str:
     return "heldout" if digest[0] % 5 == 0 else "train"
 
 
-def generate(split: str = "train", n: int = 256, seed: int = 0, max_ops: int = 3, min_ops: int = 2) -> list[Problem]:
+def generate(split: str = "train", n: int = 256, seed: int = 0, max_ops: int = 3, min_ops: int = 2,
+             explanations: str = "plain") -> list[Problem]:
     """`n` problems of `split` ('train' or 'heldout') of `min_ops`..`max_ops` steps before the reduction;
-    the two splits share no pipeline."""
+    the two splits share no pipeline. `explanations="mixed"`: about half carry the checked explanation."""
     if split not in _SPLITS:
         raise DataError(f"listops: split must be one of {list(_SPLITS)}, got {split!r}")
+    if explanations not in EXPLANATIONS:
+        raise DataError(f"listops: explanations must be one of {list(EXPLANATIONS)}, got {explanations!r}")
     if n < 1 or not 0 <= min_ops <= max_ops <= 4:
         raise DataError(f"listops: need n >= 1 and 0 <= min_ops <= max_ops <= 4, got n={n}, min_ops={min_ops}, "
                         f"max_ops={max_ops}")
@@ -214,16 +244,20 @@ def generate(split: str = "train", n: int = 256, seed: int = 0, max_ops: int = 3
             continue
         seen.add(tuple(ops))
         index = len(problems)
-        problems.append(_problem(ops, random.Random(f"{FAMILY}:{seed}:{split}:{index}"), split, index, seed))
+        problem = _problem(ops, random.Random(f"{FAMILY}:{seed}:{split}:{index}"), split, index, seed)
+        if explanations == "mixed" and hashlib.sha256(problem.task_id.encode()).digest()[0] % 2:
+            problem.metadata["reasoning"] = _checked(ops, problem)
+        problems.append(problem)
     if len(problems) < n:
         raise DataError(f"listops: only {len(problems)} distinct {split} pipelines for n={n} (raise max_ops)")
     return problems
 
 
-def load_listops(split: str = "train", n: int = 256, seed: int = 0, max_ops: int = 3, min_ops: int = 2
-                 ) -> list[Problem]:
-    """Registered loader: `load_problems("listops", split=..., n=..., seed=..., max_ops=..., min_ops=...)`."""
-    return generate(split=split, n=n, seed=seed, max_ops=max_ops, min_ops=min_ops)
+def load_listops(split: str = "train", n: int = 256, seed: int = 0, max_ops: int = 3, min_ops: int = 2,
+                 explanations: str = "plain") -> list[Problem]:
+    """Registered loader: `load_problems("listops", split=..., n=..., seed=..., max_ops=..., min_ops=...,
+    explanations=...)`."""
+    return generate(split=split, n=n, seed=seed, max_ops=max_ops, min_ops=min_ops, explanations=explanations)
 
 
 # ---- CRPL-style reasoning variants -------------------------------------------------------------
@@ -272,13 +306,16 @@ _FILLER = ("I need to think about this problem carefully and write correct code.
            "returns a value. I will use Python because it is simple, and then I will return the result.")
 
 
-def reasoning_pairs(problems: list[Problem], seed: int = 0) -> list[dict[str, Any]]:
-    """Preference pairs in `recode synth`'s format (prompt, chosen, rejected, problem_id, pair_type, generator)."""
+def reasoning_pairs(problems: list[Problem], seed: int = 0, optimized: str = "full") -> list[dict[str, Any]]:
+    """Preference pairs in `recode synth`'s format (prompt, chosen, rejected, problem_id, pair_type, generator).
+    `optimized`: "full" (steps, a step-by-step worked example, a remark) or "checked" (`worked_check`)."""
+    if optimized not in ("full", "checked"):
+        raise DataError(f"listops pairs: optimized must be 'full' or 'checked', got {optimized!r}")
     rng = random.Random(f"{FAMILY}-pairs:{seed}")
     pairs: list[dict[str, Any]] = []
     for p in problems:
         ops = _ops_of(p)
-        opt, ori = _optimized(ops, p), reasoning(ops)
+        opt, ori = (_optimized(ops, p) if optimized == "full" else _checked(ops, p)), reasoning(ops)
         degraded = {"factual": _factual(ops, rng), "logical": _logical(ops, rng), "coherence": _FILLER}
         feature = rng.choice(sorted(degraded))
         deg = degraded[feature]

@@ -73,3 +73,24 @@ def test_reasoning_pairs_follow_the_crpl_ordering():
         assert got["opt>deg"]["rejected"] == got["ori>deg"]["rejected"] != ori
         assert got["opt>deg"]["degraded_feature"] in ("factual", "logical", "coherence")
     assert {p["degraded_feature"] for p in pairs} == {"factual", "logical", "coherence"}
+
+
+def test_mixed_explanations_add_a_correct_worked_example_to_about_half():
+    from recode_rl.data.procedural import apply_ops, has_worked_check, worked_check
+
+    plain = load_problems("listops", split="train", n=64, seed=0)
+    mixed = load_problems("listops", split="train", n=64, seed=0, explanations="mixed")
+    assert [p.prompt for p in mixed] == [p.prompt for p in plain]           # the same problems and tests
+    checked = [p for p in mixed if has_worked_check(p.metadata["reasoning"])]
+    assert 20 <= len(checked) <= 44 and not any(has_worked_check(p.metadata["reasoning"]) for p in plain)
+    ops = [("gt", 0), ("mul", 2), ("sum", None)]
+    assert worked_check(ops, [3, -1, 2]) == "Check with xs = [3, -1, 2]: [3, 2] -> [6, 4] -> the answer is 10."
+    for p in checked:                                                        # the worked answer is the truth
+        ops = [(n, k) for n, k in p.metadata["ops"]]
+        xs = p.tests.inputs[0][0]
+        assert p.metadata["reasoning"].endswith(f"the answer is {apply_ops(ops, xs)}.")
+        assert apply_ops(ops, xs) == p.tests.outputs[0]
+    with pytest.raises(DataError, match="explanations must be one of"):
+        load_problems("listops", explanations="fancy")
+    with pytest.raises(DataError, match="optimized must be"):
+        reasoning_pairs(plain[:1], optimized="long")
