@@ -79,7 +79,8 @@ class TwinConfig(StageConfig):
     seeds: list[int] = Field(default_factory=lambda: [0])
     arms: list[str] = Field(default_factory=lambda: ["outcome", "recode", "direct"])
     train_problems: int = Field(256, ge=8, description="listops train problems (RL and SFT draw from them)")
-    rm_problems: int | None = Field(96, ge=4, description="the first N train problems give the RM's pairs (None or more than train_problems: all)")
+    rm_problems: int | None = Field(96, ge=4, description="the first N train problems give the RM's pairs "
+                                                          "(None or more than train_problems: all)")
     heldout_problems: int = Field(32, ge=4, description="listops held-out problems (pass@1, RM held-out pairs)")
     sft_steps: int = Field(16, ge=1, description="SFT warm-start steps (batch 4)")
     rm_epochs: float = Field(1.0, gt=0)
@@ -132,15 +133,10 @@ def write_pairs(cfg: TwinConfig) -> tuple[Path, Path]:
     return paths
 
 
-# one greedy batch for the default 32 held-out problems: 40 s against 46 s for two batches of 16 (measured)
-_EVAL_BATCH = 32
-
-
 def _eval(name: str, model: str, cfg: TwinConfig, root: Path) -> Step:
     return Step(f"eval-{name}", [
         "eval", "--config", str(configs_dir() / "eval/listops.yaml"), "--run-dir", str(root / "eval" / name),
         f"generator.model={model}", f"model_name=SmolLM2-135M {name}", f"sampling.max_new_tokens={cfg.eval_tokens}",
-        f"generator.batch_size={_EVAL_BATCH}",
         f"benchmarks=[{_listops('heldout', cfg.heldout_problems)}]", f"generator.num_threads={cfg.num_threads}"])
 
 

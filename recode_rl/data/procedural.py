@@ -190,9 +190,13 @@ def has_worked_check(text: str) -> bool:
     return _CHECK in text
 
 
+def _example_input(problem: Problem) -> list[int]:
+    """The list a worked example runs on: the problem's first test input."""
+    return list(problem.tests.inputs[0][0]) if problem.tests and problem.tests.inputs else [1, 2, 3]
+
+
 def _checked(ops: list[Op], problem: Problem) -> str:
-    xs = list(problem.tests.inputs[0][0]) if problem.tests and problem.tests.inputs else [1, 2, 3]
-    return f"{reasoning(ops)} {worked_check(ops, xs)}"
+    return f"{reasoning(ops)} {worked_check(ops, _example_input(problem))}"
 
 
 def _inputs(rng: random.Random, ops: list[Op]) -> list[list[int]]:
@@ -270,7 +274,7 @@ def _ops_of(problem: Problem) -> list[Op]:
 
 
 def _optimized(ops: list[Op], problem: Problem) -> str:
-    xs = list(problem.tests.inputs[0][0]) if problem.tests and problem.tests.inputs else [1, 2, 3]
+    xs = _example_input(problem)
     check = "; ".join(f"{_phrase(name, k, 1)} gives {ys}" for (name, k), ys in zip(ops, _trace(ops, xs)))
     result = apply_ops(ops, xs)
     example = f"Check with xs = {xs}: {check + '; ' if check else ''}the answer is {result}."
