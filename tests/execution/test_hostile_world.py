@@ -274,6 +274,12 @@ def test_each_job_gets_its_own_memory_limit():
 STOPPER = NAME_PROCESS + prog("""
     import os, signal, time
     def run(comm):
+        child = os.fork()
+        if child == 0:
+            name_process(comm)
+            os.kill(os.getpid(), signal.SIGSTOP)  # a stopped process, too
+            os._exit(0)
+        os.waitpid(child, os.WUNTRACED)  # named and stopped before the daemon can stop anyone
         if os.fork() == 0:
             os.setsid()
             if os.fork() == 0:
@@ -288,10 +294,6 @@ STOPPER = NAME_PROCESS + prog("""
                         pass
                     time.sleep(0.001)
             os._exit(0)
-        if os.fork() == 0:
-            name_process(comm)
-            os.kill(os.getpid(), signal.SIGSTOP)  # a stopped process, too
-            os._exit(0)
         time.sleep(1.0)  # stopped by its own daemon: this unit never answers
         return 5
     """)
@@ -299,14 +301,14 @@ STOPPER = NAME_PROCESS + prog("""
 
 def test_daemon_stopping_itself_and_everything_else_is_still_removed(executor):
     comm = f"rc-{secrets.token_hex(4)}"
-    seen: list[int] = []
+    seen: set[int] = set()
     out: dict = {}
     t = threading.Thread(target=lambda: out.update(rec=call(executor, STOPPER, "run", comm, limits=Limits(timeout=3))))
     t.start()
-    while t.is_alive() and len(seen) < 2:
-        seen = processes_named(comm)
+    while t.is_alive() and len(seen) < 2:  # every pid ever seen: the cleanup may come between polls
+        seen |= set(processes_named(comm))
     t.join()
-    assert len(seen) >= 2, "the daemon and the stopped process never showed up: the test proves nothing"
+    assert len(seen) >= 2, f"the daemon and the stopped process never showed up ({out}): the test proves nothing"
     assert out["rec"]["status"] == "timeout"  # the honest verdict: its own daemon stopped it
     assert processes_named(comm) == []         # and the cleanup (confirmed, see call) took them all
     assert sandbox_processes(executor) == []
