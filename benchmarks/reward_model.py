@@ -16,7 +16,11 @@ import argparse
 import json
 import os
 import platform
+import sys
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's recode_rl
 
 
 def main() -> None:

@@ -22,6 +22,9 @@ import sys
 import time
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # this checkout's recode_rl, not whichever one is installed
+
 from recode_rl.data.schema import Problem
 from recode_rl.execution.types import TestSuite
 from recode_rl.execution.types import Limits

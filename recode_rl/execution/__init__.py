@@ -43,22 +43,37 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Sequence
 
-from recode_rl.execution.executor import Executor, Job, default_executor, grade
-from recode_rl.execution.harness import from_wire
 from recode_rl.execution.types import ExecutionResult, Limits, TestResult, TestSuite, Verdict
 
 __all__ = ["execute", "execute_many", "compute_outputs", "Executor", "default_executor",
            "ExecutionResult", "Limits", "TestResult", "TestSuite", "Verdict", "Job"]
 
+_EXECUTOR_NAMES = ("Executor", "Job", "default_executor", "grade")
+
+
+def __getattr__(name: str) -> Any:
+    # The parent side (executor.py: threads, subprocess, selectors, ...) loads on first use:
+    # the fork server imports this package too, and every byte it holds is copied into the
+    # page tables of every sandboxed child it forks.
+    if name in _EXECUTOR_NAMES:
+        from recode_rl.execution import executor
+
+        return getattr(executor, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 def execute(program: str, tests: TestSuite, limits: Limits | None = None) -> ExecutionResult:
     """Run `program` against `tests` in the sandbox."""
+    from recode_rl.execution.executor import default_executor
+
     return default_executor().run(program, tests, limits)
 
 
-def execute_many(jobs: Iterable[Job], limits: Limits | None = None, *, max_workers: int | None = None,
+def execute_many(jobs: Iterable["Job"], limits: Limits | None = None, *, max_workers: int | None = None,
                  progress: bool | str = False) -> list[ExecutionResult]:
     """Run many `(program, tests[, limits])` jobs in parallel; results in job order."""
+    from recode_rl.execution.executor import default_executor
+
     return default_executor(max_workers).map(jobs, limits, max_workers=max_workers, progress=progress)
 
 
@@ -69,6 +84,9 @@ def compute_outputs(program: str, fn_name: str, inputs: Sequence[Sequence[Any]],
     trusted reference solution (EvalPlus), never to grade. `with_seconds`: a third element,
     the wall seconds the supervisor measured for that call (None if not run). `oracle`:
     "not_none" reports what the grader of such a suite compares (`TestSuite.oracle`)."""
+    from recode_rl.execution.executor import default_executor
+    from recode_rl.execution.harness import from_wire
+
     tests = TestSuite(kind="functional", inputs=tuple(list(a) for a in inputs), outputs=(None,) * len(inputs),
                       fn_name=fn_name, class_name=class_name, oracle=oracle)  # type: ignore[arg-type]
     raw = default_executor().raw(program, tests, limits)

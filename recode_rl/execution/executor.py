@@ -14,6 +14,7 @@ import fcntl
 import json
 import os
 import queue
+import selectors
 import shutil
 import signal
 import socket
@@ -46,6 +47,7 @@ UID_BLOCKS = 1024
 _LOCK_DIR = os.path.join(tempfile.gettempdir(), "recode-rl-uid-blocks")
 _MEMORY_ERRORS = {"MemoryError", "MemoryLimitExceeded"}  # units.MEMORY_LIMIT_ERROR: the job's memory cgroup
 MAX_UNITS = 10_000  # unittest tests collected per job (server.MAX_UNITS)
+MAX_SPARE_SLOTS = 4  # server.MAX_SPARE_SLOTS: slots beyond one per worker
 _warned: set[str] = set()
 
 
@@ -67,9 +69,13 @@ class Executor:
         except BaseException:
             shutil.rmtree(self._tmp, ignore_errors=True)  # nothing of a failed start is left in /tmp
             raise
-        self._slots: queue.Queue = queue.Queue()  # one slot per pre-forked supervisor
-        for _ in range(self.max_workers):
+        # One uid per slot of the server (a job's slot and uid are both taken until its cleanup
+        # is confirmed): `map` keeps `max_workers` jobs in flight, the spares carry the
+        # cleanups still running behind them (`_Reclaimer`).
+        self._slots: queue.Queue = queue.Queue()
+        for _ in range(self.max_workers + min(self.max_workers, MAX_SPARE_SLOTS)):
             self._slots.put(self._new_uid())
+        self._reclaimer = _Reclaimer(self._recycle)
         self._pool = ThreadPoolExecutor(self.max_workers, thread_name_prefix="recode-exec")
         self._pid = os.getpid()
 
@@ -99,6 +105,16 @@ class Executor:
                 self._uid_blocks.append(self._claim_uid_block())
             self._next_uid += 1
             return self._uid_blocks[block] + offset
+
+    def _recycle(self, uid: int | None, clean: bool) -> None:
+        """Only a confirmed cleanup lets a uid serve another job; otherwise a fresh one replaces it."""
+        self._slots.put(uid if clean else self._new_uid())
+
+    def settle(self, timeout: float = 60.0) -> bool:
+        """Wait until the cleanup of every finished job is confirmed (or its uid retired).
+        `run` and `map` return as soon as the verdicts are known and every process of the job
+        has been sent SIGKILL; the slot then reaps them and confirms in the background."""
+        return self._reclaimer.wait_idle(timeout)
 
     def uids(self) -> list[range]:
         """The sandbox uids this executor may have handed out (for leak checks)."""
@@ -156,6 +172,7 @@ class Executor:
         if self._proc.stdout:
             self._proc.stdout.close()
         self._proc = None
+        self._reclaimer.stop()
         self._pool.shutdown(wait=False)
         shutil.rmtree(self._tmp, ignore_errors=True)
         for fd in self._uid_lock_fds:
@@ -169,8 +186,11 @@ class Executor:
         self.close()
 
     # -- one job ----------------------------------------------------------------------------
-    def raw(self, program: str, tests: TestSuite, limits: Limits | None = None) -> dict:
-        """Run a job and return the supervisor's raw per-test records (no grading)."""
+    def raw(self, program: str, tests: TestSuite, limits: Limits | None = None, *, settle: bool = True) -> dict:
+        """Run a job and return the supervisor's raw per-test records (no grading). With
+        `settle` (the default) it returns once the job's cleanup is confirmed (`"clean"`);
+        otherwise as soon as the verdicts are known (`"clean"` is then None when the
+        confirmation is still to come: `settle()` waits for it)."""
         limits = limits or Limits()
         n = len(tests)
         req = {
@@ -188,18 +208,30 @@ class Executor:
         try:
             for attempt in range(2):
                 try:
-                    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+                    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                    try:
                         sock.settimeout(req["limits"]["job_deadline"] + 30)
                         sock.connect(self._sock)
                         send_msg(sock, {**req, "uid": uid})
                         try:
                             resp = recv_msg(sock)
+                            if type(resp) is dict and resp.get("cleanup") == "pending":
+                                # The verdicts came before the cleanup's confirmation.
+                                if not settle:
+                                    self._reclaimer.watch(sock, uid)
+                                    sock, uid = None, _RECLAIMING
+                                    resp["clean"] = None
+                                    return resp
+                                resp["clean"] = _confirmation(sock)
                         except (ValueError, RecursionError, MemoryError) as exc:
                             healthy = False
                             return {"error": f"unreadable supervisor response: {type(exc).__name__}"}
                         # Only a confirmed cleanup lets this uid serve another job.
                         healthy = type(resp) is dict and resp.get("clean") is True
                         return resp
+                    finally:
+                        if sock is not None:
+                            sock.close()
                 except (ConnectionRefusedError, FileNotFoundError, BrokenPipeError, ConnectionError) as exc:
                     healthy = False  # cleanup of this uid is not confirmed: never reuse it
                     if attempt:
@@ -211,11 +243,12 @@ class Executor:
                     return {"error": "the sandbox supervisor did not answer in time"}
             return {"error": "unreachable"}
         finally:
-            self._slots.put(uid if healthy else self._new_uid())
+            if uid is not _RECLAIMING:
+                self._recycle(uid, healthy)
 
     def run(self, program: str, tests: TestSuite, limits: Limits | None = None) -> ExecutionResult:
         t0 = time.monotonic()
-        raw = self.raw(program, tests, limits)
+        raw = self.raw(program, tests, limits, settle=False)
         result = grade(raw, tests, stop_on_first_failure=bool(limits and limits.stop_on_first_failure))
         result.seconds = time.monotonic() - t0
         return result
@@ -250,6 +283,93 @@ class Executor:
             if bar:
                 bar.close()
         return results
+
+
+# ------------------------------------------------------------------------ deferred cleanups
+
+_RECLAIMING = object()  # raw(): the uid went to the reclaimer with the connection
+
+
+def _confirmation(sock: socket.socket) -> bool:
+    """The supervisor's second message on a job's connection: was the cleanup confirmed?"""
+    try:
+        msg = recv_msg(sock)
+    except (OSError, ValueError, RecursionError, MemoryError):
+        return False
+    return type(msg) is dict and msg.get("clean") is True
+
+
+class _Reclaimer:
+    """Waits, in one thread, for the cleanup confirmations of jobs whose verdicts were already
+    returned, and hands each uid back (`recycle(uid, clean)`): a confirmed one to the pool, an
+    unconfirmed one never again."""
+
+    def __init__(self, recycle) -> None:
+        self._recycle = recycle
+        self._sel = selectors.DefaultSelector()
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_w, False)
+        self._sel.register(self._wake_r, selectors.EVENT_READ)
+        self._new: list[tuple[socket.socket, int | None]] = []
+        self._cond = threading.Condition()
+        self._pending = 0
+        self._closed = False
+        self._thread: threading.Thread | None = None
+
+    def watch(self, sock: socket.socket, uid: int | None) -> None:
+        with self._cond:
+            self._new.append((sock, uid))
+            self._pending += 1
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="recode-exec-reclaim", daemon=True)
+                self._thread.start()
+        try:
+            os.write(self._wake_w, b"x")
+        except BlockingIOError:
+            pass  # already woken
+
+    def wait_idle(self, timeout: float) -> bool:
+        with self._cond:
+            return self._cond.wait_for(lambda: self._pending == 0, timeout)
+
+    def stop(self) -> None:
+        with self._cond:
+            self._closed = True
+        try:
+            os.write(self._wake_w, b"x")
+        except (BlockingIOError, OSError):
+            pass
+
+    def _loop(self) -> None:
+        while True:
+            with self._cond:
+                for sock, uid in self._new:
+                    self._sel.register(sock, selectors.EVENT_READ, uid)
+                self._new.clear()
+                if self._closed:
+                    break
+            for key, _ in self._sel.select():
+                if key.fileobj == self._wake_r:
+                    os.read(self._wake_r, 4096)
+                    continue
+                sock = key.fileobj
+                self._sel.unregister(sock)
+                sock.settimeout(5.0)  # readable: the message is arriving
+                clean = _confirmation(sock)
+                sock.close()
+                self._recycle(key.data, clean)
+                with self._cond:
+                    self._pending -= 1
+                    self._cond.notify_all()
+        for key in list(self._sel.get_map().values()):  # closing: the server goes, uids with it
+            if key.fileobj != self._wake_r:
+                key.fileobj.close()
+        self._sel.close()
+        os.close(self._wake_r)
+        os.close(self._wake_w)
+        with self._cond:
+            self._pending = 0
+            self._cond.notify_all()
 
 
 # ------------------------------------------------------------------------------- grading

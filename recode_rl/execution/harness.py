@@ -42,6 +42,7 @@ __all__ = ["run_child", "compile_program", "to_wire", "from_wire", "to_plain", "
 # up in `builtins` at call time, which user code can patch).
 _write = os.write
 _read = os.read
+_close = os.close
 _from_bytes = int.from_bytes
 _escape = json.encoder.encode_basestring_ascii  # C function: immune to later patching
 _monotonic = time.monotonic
@@ -313,7 +314,11 @@ def _run_functional(req: dict, code: types.CodeType, fd: int, req_fd: int) -> in
         load_error = {"status": "error", "error_type": name, "message": "while loading: " + text}
     while True:
         unit = _read_request(req_fd)
-        if unit is None:
+        if unit is None:  # no more requests: close the channel, so the supervisor knows every
+            try:          # observation is in without waiting for this process to exit
+                _close(fd)
+            except OSError:
+                pass
             return 0
         if load_error is not None:
             _send(fd, {"i": unit, **load_error})

@@ -347,9 +347,20 @@ def enter_child(*, workdir: str, uid: int | None, memory_mb: int, cpu_seconds: i
         # Without the uid layer the child keeps the server's (namespace-)root uid: drop its
         # capabilities, so that it cannot act on its slot's init (ptrace it, say).
         drop_capabilities()
-    prctl(PR_SET_NO_NEW_PRIVS, 1)
     prctl(PR_SET_PDEATHSIG, 9)  # after setuid: a credential change clears it
+    # (no_new_privs is inherited: the slot's init set it, see child_environment)
+    if os.environ.get("HOME") != workdir:  # the init set them when every job has this workdir
+        os.environ.update(HOME=workdir, TMPDIR=workdir, PWD=workdir)
+
+
+def child_environment(workdir: str | None) -> None:
+    """Once, in a slot's init: what every child it forks inherits. no_new_privs (no execve
+    can gain privileges: set-uid binaries, file capabilities); the scrubbed environment, with
+    HOME, TMPDIR and PWD at `workdir` when every job has that working directory. Each child
+    then has only its own settings to make (`enter_child`)."""
+    prctl(PR_SET_NO_NEW_PRIVS, 1)
     if not set(os.environ) <= CHILD_ENV.keys() | {"HOME", "TMPDIR", "PWD"}:
         os.environ.clear()  # normally already scrubbed once by the server
         os.environ.update(CHILD_ENV)
-    os.environ.update(HOME=workdir, TMPDIR=workdir, PWD=workdir)
+    if workdir is not None:
+        os.environ.update(HOME=workdir, TMPDIR=workdir, PWD=workdir)

@@ -104,7 +104,8 @@ def _units_one_child_each(req: dict, code, uid, workdir, nonce, job_deadline, bu
             tail = run.stderr_tail
             units[i] = _unit_record(req, run)
             i += 1
-        world.JOB.kill_survivors()  # nothing a unit started outlives it (no daemon works on for later units)
+        if i < n_units:  # (after the last unit, the job's cleanup does it)
+            world.JOB.kill_survivors()  # nothing a unit started outlives it (no daemon works on for later units)
         stderr_tail = (stderr_tail + tail)[-4096:]
         if stop_first and any(u["status"] not in ("done", "ok") for u in units.values()):
             break  # ok/done still need grading by the parent; stop only on a definite failure
@@ -180,15 +181,29 @@ def _serve_one(conn: socket.socket, job: world.JobWorld) -> bool:
     except Exception as exc:  # noqa: BLE001 - reported to the parent as a sandbox error
         resp = {"error": f"supervisor failed: {exc!r}"}
     t = time.perf_counter()
-    # Confirmed cleanup or not: the parent hands this uid to another job only if clean.
-    resp["clean"] = job.cleanup()
-    if "phases" in resp:
-        resp["phases"]["cleanup"] = round(time.perf_counter() - t, 6)
+    if job.self_contained:
+        # The verdicts go out now; the confirmation follows on the same connection once the
+        # slot has killed and reaped everything of the job. Meanwhile nothing of it can reach
+        # another job (world.JobWorld.self_contained), the parent keeps the job's uid out of
+        # use, and this slot takes no job (a slot that cannot confirm ends, namespace and all).
+        resp["cleanup"] = "pending"
+        _answer(conn, resp)
+        clean = job.cleanup()
+        _answer(conn, {"clean": clean})
+    else:
+        # Confirmed cleanup or not: the parent hands this uid to another job only if clean.
+        resp["clean"] = clean = job.cleanup()
+        if "phases" in resp:
+            resp["phases"]["cleanup"] = round(time.perf_counter() - t, 6)
+        _answer(conn, resp)
+    return clean
+
+
+def _answer(conn: socket.socket, resp: dict) -> None:
     try:
         send_msg(conn, resp)
     except OSError:
         pass
-    return resp["clean"]
 
 
 def _slot(listener: socket.socket, lifeline_fd: int, plan: world.JobPlan) -> None:

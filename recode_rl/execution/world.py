@@ -36,9 +36,11 @@ init's descendants (it is then a child subreaper).
 
 from __future__ import annotations
 
+import ctypes
 import json
 import marshal
 import os
+import random
 import secrets
 import select
 import signal
@@ -188,6 +190,14 @@ class JobWorld:
     def oom_killed(self) -> bool:
         return self.cgroup is not None and self.cgroup.oom_killed()
 
+    @property
+    def self_contained(self) -> bool:
+        """Nothing of a job reaches past its slot: a PID namespace holds every process, a
+        tmpfs every file. A job's verdicts may then go out before its cleanup is confirmed
+        (server._serve_one): no other job can see it meanwhile, this slot takes no job before
+        the confirmation, and the parent hands the job's uid to no other job before it."""
+        return self.plan.pid_ns and self.tmpfs
+
     def kill_survivors(self, deadline_s: float = UNIT_CLEANUP_SECONDS) -> bool:
         """Kill every process of the job and reap them. True when nothing of the job is left
         (confirmed), False at the deadline."""
@@ -218,6 +228,24 @@ class JobWorld:
 
 # ---------------------------------------------------------------------------- the slot's init
 
+_fork = ctypes.PyDLL(None, use_errno=True).fork  # PyDLL: the GIL stays held across the call
+
+
+def _raw_fork() -> int:
+    """fork(2) without os.fork's after-fork hooks. The init is single-threaded and holds no
+    lock when it forks, so the hooks (reinitializing threads, locks and the import lock;
+    reseeding `random`; the `logging` locks) have nothing to repair, and in the child they
+    cost some 200 page faults (about 0.5 ms of CPU on a 2-core VM) per child. The one that
+    matters to a program, a fresh `random` seed, is drawn here before the fork: the init
+    runs that code every time (no fault), a child would fault on it."""
+    random.seed()
+    pid = _fork()
+    if pid < 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err))
+    return pid
+
+
 def _set_oom_score_adj(value: bytes) -> None:
     fd = os.open("self/oom_score_adj", os.O_WRONLY, dir_fd=sandbox.PROC_FD) if sandbox.PROC_FD is not None \
         else os.open("/proc/self/oom_score_adj", os.O_WRONLY)
@@ -239,11 +267,16 @@ class _Init:
         self.tmpfs_mb = 0
         self.watched: set[int] = set()   # children the supervisor watches (spawned, not yet reaped by it)
         self.statuses: dict[int, int] = {}  # wait statuses of watched children a sweep reaped
+        self.spare: tuple[int, socket.socket] | None = None  # (pid, socket) of a child forked ahead
         self.pristine_mnt = _open_own_mnt_ns() if plan.tmpfs else -1  # every job's mount namespace copies it
 
     def world(self) -> dict:
         """Leave the previous job's namespaces (they die with its last process, already killed)
-        for new ones: IPC, and a copy of the pristine mount namespace with a fresh tmpfs."""
+        for new ones: IPC, and a copy of the pristine mount namespace with a fresh tmpfs. Then
+        fork the job's first child ahead of time (`_prefork`)."""
+        self._drop_spare()  # born in the previous world: it must not serve this one
+        self.watched.clear()   # the previous job's children, all reaped by its final sweep
+        self.statuses.clear()
         try:
             if self.plan.tmpfs:
                 sandbox.setns(self.pristine_mnt, sandbox.CLONE_NEWNS)
@@ -254,7 +287,57 @@ class _Init:
                 _mount_job_tmpfs(self.plan, self.tmpfs_mb)
         except OSError as exc:
             return {"error": f"building the job's namespaces and tmpfs failed: {exc}"}
+        self._prefork()
         return {"ok": True}
+
+    def _prefork(self) -> None:
+        """Fork the next child before its job exists: the fork (copying the init's page tables)
+        then happens while the slot waits for a job, not while a job waits for its child. The
+        spare child holds nothing but what the init holds; it waits for its descriptors and
+        parameters (`spawn`) and only then reads the job's data, like a child forked on demand.
+        It is the init's, not a job's: a job's processes never coexist with it (the first
+        spawn of a job takes it; later children are forked on demand)."""
+        try:
+            mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        except OSError:
+            return  # no spare: spawn forks on demand
+        try:
+            pid = _raw_fork()
+        except OSError:
+            mine.close()
+            theirs.close()
+            return
+        if pid == 0:
+            try:
+                mine.close()
+                msg, fds = _recv(theirs)
+                theirs.close()
+                self._child(msg["params"], fds)
+            finally:
+                os._exit(70)
+        theirs.close()
+        self.spare = (pid, mine)
+
+    def _drop_spare(self) -> None:
+        if self.spare is None:
+            return
+        pid, sock = self.spare
+        self.spare = None
+        sock.close()  # the spare child exits on EOF; kill it anyway and reap it
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass  # a sweep reaped it already
+
+    def _child(self, params: dict, fds: list[int]) -> None:
+        """In a new child of the job: never returns."""
+        if self.in_cgroup:  # the OOM killer's first pick, never the init (nor, in a
+            _set_oom_score_adj(b"1000")  # host-wide shortage, the trainer)
+        self.child_main(fds[:-1], fds[-1], params)
 
     def spawn(self, params: dict, fds: list[int]) -> tuple[dict, list[int]]:
         mb = int(params["limits"]["memory_mb"])
@@ -262,18 +345,38 @@ class _Init:
             sandbox.mount(None, "/tmp", None, sandbox.MS_REMOUNT | sandbox.MS_NOSUID | sandbox.MS_NODEV,
                           f"size={mb}m")
             self.tmpfs_mb = mb
-        pid = os.fork()
-        if pid == 0:
-            try:
-                if self.in_cgroup:  # the OOM killer's first pick, never the init (nor, in a
-                    _set_oom_score_adj(b"1000")  # host-wide shortage, the trainer)
-                self.child_main(fds[:-1], fds[-1], params)
-            finally:
-                os._exit(70)
+        pid = self._hand_to_spare(params, fds)
+        if pid is None:
+            pid = _raw_fork()
+            if pid == 0:
+                try:
+                    self._child(params, fds)
+                finally:
+                    os._exit(70)
         for fd in fds:
             os.close(fd)
         self.watched.add(pid)
         return {"pid": pid}, [os.pidfd_open(pid)]
+
+    def _hand_to_spare(self, params: dict, fds: list[int]) -> int | None:
+        """Give the spare child this spawn's descriptors and parameters; its pid, or None when
+        there is no live spare (then the caller forks)."""
+        if self.spare is None:
+            return None
+        pid, sock = self.spare
+        self.spare = None
+        try:
+            _send(sock, {"params": params}, fds)
+        except OSError:  # it died (a sweep killed it): fork on demand instead
+            sock.close()
+            try:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass
+            return None
+        sock.close()
+        return pid
 
     def reap(self, pid: int, seconds: float) -> dict:
         """SIGKILL a child the supervisor watches (and its process group); its wait status,
@@ -312,6 +415,9 @@ class _Init:
             if pid:
                 if pid in self.watched:
                     self.statuses[pid] = status
+                elif self.spare is not None and pid == self.spare[0]:
+                    self.spare[1].close()
+                    self.spare = None
                 continue
             if time.monotonic() >= deadline:
                 return {"clean": False}
@@ -347,6 +453,7 @@ def serve_init(sock: socket.socket, plan: JobPlan, child_main: Callable, procs: 
             raise RuntimeError("the slot's init is not pid 1 of its own PID namespace")  # kill(-1) would reach the host
         if not plan.pid_ns:
             sandbox.prctl(sandbox.PR_SET_CHILD_SUBREAPER, 1)
+        sandbox.child_environment(JOB_WORKDIR if plan.tmpfs else None)
         for fd in procs:
             os.write(fd, b"0")
             os.close(fd)

@@ -16,7 +16,10 @@ def sandbox_processes(executor=None) -> list[int]:
     """PIDs of live processes owned by sandbox uids (should be none between jobs).
 
     With an executor, only its own uid blocks count (other executors may be running on the
-    machine at the same time)."""
+    machine at the same time), once the cleanups of its finished jobs are confirmed (`run`
+    returns before: `Executor.settle`)."""
+    if executor is not None:
+        assert executor.settle(), "a job's cleanup was never confirmed"
     ranges = executor.uids() if executor is not None else [range(UID_BASE, UID_BASE + UID_BLOCK * UID_BLOCKS)]
     pids = []
     for name in os.listdir("/proc"):

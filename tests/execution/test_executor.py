@@ -189,3 +189,28 @@ def test_set_order_is_deterministic_across_executors():
 def test_multi_megabyte_result(executor):
     suite = TestSuite(kind="functional", inputs=([2_000_000],), outputs=("x" * 2_000_000,), fn_name="f")
     assert executor.run("def f(n):\n    return 'x' * n\n", suite, QUICK).verdict is Verdict.PASSED
+
+
+def test_each_child_starts_like_a_fresh_interpreter(executor):
+    """Children are forked without os.fork's after-fork hooks (world._raw_fork): `random` is
+    still reseeded per child, and threads and subprocess-free concurrency work in it."""
+    program = textwrap.dedent("""
+        import random, threading
+        from concurrent.futures import ThreadPoolExecutor
+        def f():
+            seen = []
+            t = threading.Thread(target=lambda: seen.append(threading.current_thread().name))
+            t.start()
+            t.join()
+            with ThreadPoolExecutor(2) as pool:
+                squares = list(pool.map(lambda x: x * x, range(4)))
+            return [random.random(), seen == [t.name], squares]
+        """)
+    suite = TestSuite(kind="functional", inputs=([],), outputs=(None,), fn_name="f")
+    draws = set()
+    for _ in range(12):  # more jobs than slots: slots serve several jobs each
+        raw = executor.raw(program, suite)
+        value = from_wire(raw["units"]["0"]["value"])
+        assert value[1:] == [True, [0, 1, 4, 9]], raw
+        draws.add(value[0])
+    assert len(draws) == 12  # a fresh seed per child, as in a new process
