@@ -108,6 +108,8 @@ class Executor:
 
     def _recycle(self, uid: int | None, clean: bool) -> None:
         """Only a confirmed cleanup lets a uid serve another job; otherwise a fresh one replaces it."""
+        if self._proc is None:
+            return  # closed: the uid blocks are released, no new one is claimed
         self._slots.put(uid if clean else self._new_uid())
 
     def settle(self, timeout: float = 60.0) -> bool:
