@@ -301,6 +301,7 @@ class _Init:
             mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         except OSError:
             return  # no spare: spawn forks on demand
+        init = os.getpid()
         try:
             pid = _raw_fork()
         except OSError:
@@ -309,6 +310,11 @@ class _Init:
             return
         if pid == 0:
             try:
+                # It holds copies of the init's descriptors (its socket to the supervisor among
+                # them) until child_main closes them: it must not outlive the init.
+                sandbox.prctl(sandbox.PR_SET_PDEATHSIG, signal.SIGKILL)
+                if os.getppid() != init:
+                    os._exit(70)
                 mine.close()
                 msg, fds = _recv(theirs)
                 theirs.close()
