@@ -121,7 +121,9 @@ def run_evalplus(venv: Path, name: str, data: Path, samples: Path, task_ids: set
     _subset(data, subset, task_ids)
     env = {**os.environ, ("HUMANEVAL" if name == "humaneval+" else "MBPP") + "_OVERRIDE_PATH": str(subset)}
     cache = Path.home() / ".cache" / "evalplus"
+    results = samples.with_name(samples.stem + "_eval_results.json")
     for attempt in range(2):
+        results.unlink(missing_ok=True)  # else EvalPlus asks on stdin whether to overwrite it
         cached = set(cache.glob("*.pkl")) if cache.is_dir() else set()
         t0 = time.monotonic()
         proc = subprocess.run([str(venv / "bin" / "evalplus.evaluate"), "--dataset", name.rstrip("+"),
@@ -134,7 +136,7 @@ def run_evalplus(venv: Path, name: str, data: Path, samples: Path, task_ids: set
             break  # warm: the ground truth came from EvalPlus's cache
         print(f"{name}: EvalPlus computed its ground truth for this subset ({seconds:.0f} s, cold); "
               "timing it again warm", file=sys.stderr)
-    doc = json.loads(samples.with_name(samples.stem + "_eval_results.json").read_text())
+    doc = json.loads(results.read_text())
     return ({t: [(e["base_status"], e["plus_status"]) for e in entries] for t, entries in doc["eval"].items()},
             seconds)
 
