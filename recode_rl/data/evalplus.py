@@ -35,8 +35,8 @@ Departures from EvalPlus:
   (any root within tolerance is right). Not copied: EvalPlus 0.3.1's own HumanEval/32 defect
   (it fails every sample); Mbpp/164, 295, 558, 581's special cases.
 * Time limits follow EvalPlus: the cache records the canonical solution's seconds per input, and
-  `metadata["time_limits"]` (one per kept input) is max(4 s, 4 x that), EvalPlus's
-  DEFAULT_MIN_TIME_LIMIT / DEFAULT_GT_TIME_LIMIT_FACTOR. `recode check` applies them on the
+  `metadata["time_limits"]` (one per kept input) is max(1 s, 4 x that), EvalPlus's
+  DEFAULT_MIN_TIME_LIMIT / DEFAULT_GT_TIME_LIMIT_FACTOR (evalplus/config.py, 0.3.1). `recode check` applies them on the
   trusted side (a unit slower than its limit is a timeout); other stages use the flat `Limits`.
   EvalPlus's per-task cap (60 s over all inputs) is not copied.
 """
@@ -105,7 +105,7 @@ HUMANEVAL_PLUS_FILE = "humanevalplus/HumanEvalPlus-v0.1.10.jsonl.gz"
 MBPP_PLUS_FILE = "mbppplus/MbppPlus-v0.2.0.jsonl.gz"
 _CACHE_VERSION = "v6"  # bump when input restoration or executor semantics change (v6: reference seconds per input)
 COMPUTE_TIMEOUT = 120.0     # per input when computing expected outputs: generous, so drops never depend on load
-MIN_TIME_LIMIT = 4.0        # EvalPlus DEFAULT_MIN_TIME_LIMIT
+MIN_TIME_LIMIT = 1.0        # EvalPlus DEFAULT_MIN_TIME_LIMIT (evalplus/config.py, 0.3.1)
 TIME_LIMIT_FACTOR = 4.0     # EvalPlus DEFAULT_GT_TIME_LIMIT_FACTOR
 
 log = logging.getLogger(__name__)
@@ -209,7 +209,7 @@ def _default_compute() -> ComputeFn:
 
 
 def time_limit(reference_seconds: float | None) -> float | None:
-    """EvalPlus's per-input limit: max(4 s, 4 x the reference's time); None when unknown."""
+    """EvalPlus's per-input limit: max(1 s, 4 x the reference's time); None when unknown."""
     if reference_seconds is None:
         return None
     return max(MIN_TIME_LIMIT, TIME_LIMIT_FACTOR * reference_seconds)

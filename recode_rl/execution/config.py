@@ -48,6 +48,6 @@ class CheckConfig(StageConfig):
                          description="pass@k reported for each k that every sampled problem has samples for")
     max_workers: int | None = Field(None, ge=1, description="parallel jobs (default: all cores)")
     time_limits: Literal["benchmark", "flat"] = Field(
-        "benchmark", description="benchmark: per-input limits a problem carries (EvalPlus: max(4 s, 4 x reference)); "
+        "benchmark", description="benchmark: per-input limits a problem carries (EvalPlus: max(1 s, 4 x reference)); "
                                  "flat: limits.timeout for every test")
     limits: LimitsConfig = Field(default_factory=LimitsConfig)

@@ -156,12 +156,12 @@ def test_reference_times_give_evalplus_time_limits_and_drops_are_named(tmp_path:
 
     from recode_rl.data.evalplus import time_limit
 
-    assert time_limit(None) is None and time_limit(0.001) == 4.0 and time_limit(2.5) == 10.0
+    assert time_limit(None) is None and time_limit(0.001) == 1.0 and time_limit(2.5) == 10.0
     f = _write(tmp_path, [_he("HumanEval/0", "    return 10 // x\n", base=[[1], [0]], plus=[[50], [99], [2]])])
     with caplog.at_level(logging.WARNING, logger="recode_rl.data.evalplus"):
         (p,) = load_evalplus("humaneval+", f, compute=TimedCompute(), progress=False)
     assert p.tests.inputs == ([1], [50], [2])
-    assert p.metadata["time_limits"] == [4.0, 20.0, 4.0]          # max(4 s, 4 x x/10 s)
+    assert p.metadata["time_limits"] == [1.0, 20.0, 1.0]          # max(1 s, 4 x x/10 s)
     assert set(p.metadata["dropped"]) == {"1", "3"} and "ZeroDivisionError" in p.metadata["dropped"]["1"]
     assert p.metadata["dropped_load_dependent"] == [3]
     text = caplog.text
@@ -169,7 +169,7 @@ def test_reference_times_give_evalplus_time_limits_and_drops_are_named(tmp_path:
     assert "depends on machine load" in text and "HumanEval/0: 3" in text
     # the cache keeps the times: a second load gives the same limits without computing
     again = load_evalplus("humaneval+", f, compute=FakeCompute(), progress=False)
-    assert again[0].metadata["time_limits"] == [4.0, 20.0, 4.0]
+    assert again[0].metadata["time_limits"] == [1.0, 20.0, 1.0]
 
 
 def test_a_cache_without_times_has_no_limits(tmp_path: Path) -> None:
