@@ -8,7 +8,9 @@ forks every child of every job of the slot on the supervisor's request, handing 
 descriptors only (a child reads its job's data from a memfd itself). A child therefore holds
 the memory of processes that never held any job's inputs or outputs, plus its own job's.
 
-Before each job is accepted, the init builds a fresh world around itself: a new IPC namespace
+Before each job is accepted, the init builds a fresh world around itself (and then forks the
+job's first child ahead of time, `_Init._prefork`, which waits for its descriptors and reads the
+job's data like any child): a new IPC namespace
 (SysV shared memory, message queues and semaphores and POSIX message queues die with the
 job) and a mount namespace, a copy of the server's where a fresh size-limited tmpfs is `/tmp`
 (holding the working directory, `/tmp/job`), `/dev/shm` and `/var/tmp`: it goes with the
@@ -374,12 +376,8 @@ class _Init:
         try:
             _send(sock, {"params": params}, fds)
         except OSError:  # it died (a sweep killed it): fork on demand instead
-            sock.close()
-            try:
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
-            except (ProcessLookupError, ChildProcessError):
-                pass
+            self.spare = (pid, sock)
+            self._drop_spare()
             return None
         sock.close()
         return pid
