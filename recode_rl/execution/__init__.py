@@ -41,24 +41,30 @@ For hostile multi-tenant use add a VM or gVisor boundary around the whole execut
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
-from recode_rl.execution.types import ExecutionResult, Limits, TestResult, TestSuite, Verdict
+if TYPE_CHECKING:
+    from recode_rl.execution.types import ExecutionResult, Limits, TestResult, TestSuite, Verdict
 
 __all__ = ["execute", "execute_many", "compute_outputs", "Executor", "default_executor",
            "ExecutionResult", "Limits", "TestResult", "TestSuite", "Verdict", "Job"]
 
 _EXECUTOR_NAMES = ("Executor", "Job", "default_executor", "grade")
+_TYPE_NAMES = ("ExecutionResult", "Limits", "TestResult", "TestSuite", "Verdict")
 
 
 def __getattr__(name: str) -> Any:
-    # The parent side (executor.py: threads, subprocess, selectors, ...) loads on first use:
-    # the fork server imports this package too, and every byte it holds is copied into the
-    # page tables of every sandboxed child it forks.
+    # The parent side (executor.py: threads, subprocess, selectors, ...) and the types
+    # (dataclasses, inspect) load on first use: the fork server imports this package too, and
+    # every byte it holds is copied into the page tables of every sandboxed child it forks.
     if name in _EXECUTOR_NAMES:
         from recode_rl.execution import executor
 
         return getattr(executor, name)
+    if name in _TYPE_NAMES:
+        from recode_rl.execution import types
+
+        return getattr(types, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -86,6 +92,7 @@ def compute_outputs(program: str, fn_name: str, inputs: Sequence[Sequence[Any]],
     "not_none" reports what the grader of such a suite compares (`TestSuite.oracle`)."""
     from recode_rl.execution.executor import default_executor
     from recode_rl.execution.harness import from_wire
+    from recode_rl.execution.types import TestSuite
 
     tests = TestSuite(kind="functional", inputs=tuple(list(a) for a in inputs), outputs=(None,) * len(inputs),
                       fn_name=fn_name, class_name=class_name, oracle=oracle)  # type: ignore[arg-type]

@@ -34,7 +34,6 @@ import os
 import sys
 import time
 import types
-import unittest
 
 __all__ = ["run_child", "compile_program", "to_wire", "from_wire", "to_plain", "NonPlainValue"]
 
@@ -374,6 +373,10 @@ def _run_assertion(req: dict, code: types.CodeType, fd: int, start: int, nonce: 
 
 
 def _run_unittest(req: dict, code: types.CodeType, fd: int, start: int, nonce: str) -> None:
+    # Imported here, before the program runs: unittest is 2.7 MB that the fork server would
+    # otherwise hold, and every child it forks would copy, for the one kind that needs it.
+    import unittest
+
     try:
         ns = _load(code)
         _exec(_compile(req["preamble"], "<tests>", "exec"), ns)

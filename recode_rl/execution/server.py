@@ -30,7 +30,6 @@ from __future__ import annotations
 import gc
 import json
 import os
-import secrets
 import select
 import signal
 import socket
@@ -38,7 +37,8 @@ import sys
 import time
 
 # Pre-import what solutions commonly use, so forked children start warm.
-import bisect, collections, copy, decimal, fractions, functools, heapq, itertools, math, operator, random, re, statistics, string, typing, unittest  # noqa: E401,F401
+# (Not unittest: only the unittest kind needs it, and its child imports it before the program.)
+import bisect, collections, copy, decimal, fractions, functools, heapq, itertools, math, operator, random, re, statistics, string, typing  # noqa: E401,F401
 
 from recode_rl.execution import harness, sandbox, world
 from recode_rl.execution.cgroups import CgroupTree
@@ -68,7 +68,7 @@ def _supervise(req: dict, uid: int | None, job: world.JobWorld) -> dict:
         # Decided here, before any child exists: a program cannot claim a syntax error.
         return {"units": {}, "n_units": req["n_units"], "names": None, "stderr_tail": "", "seconds": 0.0,
                 "syntax_error": {"error_type": type(exc).__name__, "message": str(exc)[:_MAX_TEXT]}}
-    nonce = secrets.token_hex(16)
+    nonce = os.urandom(16).hex()
     # What every child of this job gets: stdio inputs go to each child's stdin instead.
     child_req = {k: v for k, v in req.items() if k not in ("program", "uid") and not (k == "inputs" and req["kind"] == "stdio")}
     workdir = job.prepare(limits, uid, {"code": code, "req": child_req, "nonce": nonce})
@@ -214,6 +214,7 @@ def _slot(listener: socket.socket, lifeline_fd: int, plan: world.JobPlan) -> Non
     returns."""
     code = 0
     try:
+        sandbox.set_name(b"recode-slot")
         os.close(lifeline_fd)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         sandbox.prctl(sandbox.PR_SET_PDEATHSIG, signal.SIGKILL)
@@ -277,6 +278,7 @@ def _isolate(disable: set[str]) -> tuple[dict[str, str], world.JobPlan]:
 def serve(sock_path: str, lifeline_fd: int, n_supervisors: int) -> None:
     """Isolate, keep `n_supervisors` + spare slots on one listening socket (a new one for any
     that dies), and exit (killing them) when the parent closes the lifeline pipe."""
+    sandbox.set_name(b"recode-server")
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(sock_path)
     listener.listen(512)

@@ -15,11 +15,11 @@ import fcntl
 import json
 import marshal
 import os
-import secrets
 import select
 import signal
 import _signal
 import time
+from _operator import _compare_digest as compare_digest  # secrets' and hmac's: without hashlib
 from typing import Any
 
 from recode_rl.execution import harness, sandbox, world
@@ -41,10 +41,10 @@ def _genuine(msg: object, kind: str, nonce: str) -> bool:
         return False
     status = msg.get("status")
     if status == "collected":
-        return kind == "unittest" and secrets.compare_digest(str(msg.get("nonce", "")), nonce)
+        return kind == "unittest" and compare_digest(str(msg.get("nonce", "")), nonce)
     if status not in _UNIT_STATUS[kind] or type(msg.get("i")) is not int:
         return False
-    return status != "pass" or secrets.compare_digest(str(msg.get("nonce", "")), nonce)
+    return status != "pass" or compare_digest(str(msg.get("nonce", "")), nonce)
 
 
 

@@ -43,18 +43,15 @@ import json
 import marshal
 import os
 import random
-import secrets
 import select
 import signal
 import socket
 import stat
 import time
-from dataclasses import dataclass, field
 from typing import Callable
 
 from recode_rl.execution import sandbox
 from recode_rl.execution.cgroups import CgroupTree, JobCgroup
-from recode_rl.execution.types import Limits
 
 __all__ = ["JobPlan", "JobWorld", "serve_init", "probe", "remove_tree", "JOB"]
 
@@ -62,6 +59,11 @@ CLEANUP_SECONDS = 5.0          # the deadline of a job's final cleanup (kill, re
 UNIT_CLEANUP_SECONDS = 2.0     # ... and of the sweep after each unit
 REAP_SECONDS = 5.0             # a SIGKILLed child is reaped within this, or reported unreaped
 TMPFS_INODES = 1 << 16
+# Each job's tmpfs holds at most its memory limit: sized at Limits.memory_mb's default when the
+# world is built, resized on the job's first spawn if its limit differs. (Not read from
+# `types.Limits`: the fork server stays free of `dataclasses` and `inspect`, 1.2 MB that every
+# child it forks would copy; a test checks that the two agree.)
+TMPFS_DEFAULT_MB = 2048
 SHARED_JOBS_DIR = "/tmp/recode-jobs"  # fallback working directories (no per-job tmpfs)
 JOB_WORKDIR = "/tmp/job"
 _MAX_MSG = 1 << 16
@@ -70,18 +72,24 @@ _MAX_MSG = 1 << 16
 JOB: "JobWorld | None" = None
 
 
-@dataclass
 class JobPlan:
-    """What every slot builds, decided once by the server (`probe`)."""
+    """What every slot builds, decided once by the server (`probe`). (A plain class: the
+    sandbox side does not import `dataclasses`, see `TMPFS_DEFAULT_MB`.)"""
 
-    flags: int = 0                       # CLONE_NEW* unshared per job (IPC, NS)
-    slot_flags: int = 0                  # CLONE_NEW* unshared per slot (NET; PID: see pid_ns)
-    pid_ns: bool = False                 # a PID namespace per slot (init: serve_init)
-    host_pid_ns: str = ""                # the server's PID namespace (readlink of /proc/self/ns/pid)
-    tmpfs: bool = False                  # a fresh tmpfs for /tmp, /dev/shm, /var/tmp per job
-    cgroups: CgroupTree | None = None
-    tmp_binds: list[tuple[str, str]] = field(default_factory=list)  # (stash, target): read-only
-                                         # paths that live under /tmp, bound again on the job's tmpfs
+    def __init__(self, *, flags: int = 0, slot_flags: int = 0, pid_ns: bool = False, host_pid_ns: str = "",
+                 tmpfs: bool = False, cgroups: CgroupTree | None = None,
+                 tmp_binds: list[tuple[str, str]] | None = None) -> None:
+        self.flags = flags                   # CLONE_NEW* unshared per job (IPC, NS)
+        self.slot_flags = slot_flags         # CLONE_NEW* unshared per slot (NET; PID: see pid_ns)
+        self.pid_ns = pid_ns                 # a PID namespace per slot (init: serve_init)
+        self.host_pid_ns = host_pid_ns       # the server's PID namespace (readlink of /proc/self/ns/pid)
+        self.tmpfs = tmpfs                   # a fresh tmpfs for /tmp, /dev/shm, /var/tmp per job
+        self.cgroups = cgroups
+        self.tmp_binds = tmp_binds if tmp_binds is not None else []  # (stash, target): read-only paths
+                                             # that live under /tmp, bound again on the job's tmpfs
+
+    def __repr__(self) -> str:
+        return f"JobPlan({vars(self)})"
 
 
 def _send(sock: socket.socket, msg: dict, fds: list[int] = ()) -> None:
@@ -165,7 +173,7 @@ class JobWorld:
             self.workdir = JOB_WORKDIR
         else:  # the init shares this mount namespace: the directory is made here
             os.makedirs(SHARED_JOBS_DIR, mode=0o711, exist_ok=True)
-            self.workdir = os.path.join(SHARED_JOBS_DIR, secrets.token_hex(8))
+            self.workdir = os.path.join(SHARED_JOBS_DIR, os.urandom(8).hex())
             os.mkdir(self.workdir, 0o700)
         return self.workdir
 
@@ -285,7 +293,7 @@ class _Init:
             if self.plan.flags:
                 sandbox.unshare(self.plan.flags)
             if self.plan.tmpfs:
-                self.tmpfs_mb = Limits().memory_mb
+                self.tmpfs_mb = TMPFS_DEFAULT_MB
                 _mount_job_tmpfs(self.plan, self.tmpfs_mb)
         except OSError as exc:
             return {"error": f"building the job's namespaces and tmpfs failed: {exc}"}
@@ -343,6 +351,7 @@ class _Init:
 
     def _child(self, params: dict, fds: list[int]) -> None:
         """In a new child of the job: never returns."""
+        sandbox.set_name(b"recode-job")
         if self.in_cgroup:  # the OOM killer's first pick, never the init (nor, in a
             _set_oom_score_adj(b"1000")  # host-wide shortage, the trainer)
         self.child_main(fds[:-1], fds[-1], params)
@@ -449,6 +458,7 @@ def serve_init(sock: socket.socket, plan: JobPlan, child_main: Callable, procs: 
     `child_main(ends, blob_fd, params)` runs in every forked child (units.child_main)."""
     code = 0
     try:
+        sandbox.set_name(b"recode-init")
         sandbox.prctl(sandbox.PR_SET_PDEATHSIG, signal.SIGKILL)
         sandbox.prctl(sandbox.PR_SET_DUMPABLE, 0)  # no ptrace or /proc access to it from a child
         signal.signal(signal.SIGINT, signal.SIG_IGN)
