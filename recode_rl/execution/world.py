@@ -320,6 +320,7 @@ class _Init:
             return
         if pid == 0:
             try:
+                sandbox.set_name(b"recode-job")
                 # It holds copies of the init's descriptors (its socket to the supervisor among
                 # them) until child_main closes them: it must not outlive the init.
                 sandbox.prctl(sandbox.PR_SET_PDEATHSIG, signal.SIGKILL)
@@ -351,7 +352,6 @@ class _Init:
 
     def _child(self, params: dict, fds: list[int]) -> None:
         """In a new child of the job: never returns."""
-        sandbox.set_name(b"recode-job")
         if self.in_cgroup:  # the OOM killer's first pick, never the init (nor, in a
             _set_oom_score_adj(b"1000")  # host-wide shortage, the trainer)
         self.child_main(fds[:-1], fds[-1], params)
@@ -367,6 +367,7 @@ class _Init:
             pid = _raw_fork()
             if pid == 0:
                 try:
+                    sandbox.set_name(b"recode-job")
                     self._child(params, fds)
                 finally:
                     os._exit(70)
