@@ -11,10 +11,12 @@ stdio: one child per test ("unit"), started and timed by the supervisor.
     stdio       the program runs as __main__; on an uncaught exception the child writes one
                 error report `{"error_type": ..., "message": ...}` to the channel and exits 1
                 (SystemExit(n) exits n); a clean run writes nothing and exits 0.
-    functional  loads the program once; then, per unit index the supervisor writes to fd 5, one
-                call and exactly one line `{"i": 3, "status": "ok", "value": <wire>}` or
-                `{"i": 3, "status": "error", ...}` (lockstep: the supervisor sends the next index only
-                after it has this line, and times each unit itself). With `project: "not_none"`
+    functional  loads the program once; then, per request the supervisor writes to fd 5 (the
+                unit's index and its arguments: a unit's input enters the sandbox only with its
+                request, so no unit can see a later one's), one call and exactly one line
+                `{"i": 3, "status": "ok", "value": <wire>}` or `{"i": 3, "status": "error", ...}`
+                (lockstep: the supervisor sends the next request only after it has this line, and
+                times each unit itself). With `project: "not_none"`
                 (EvalPlus's not-None oracle) the value sent is `v if type(v) is bool else v is not None`.
 assertion/unittest (one child for all tests, restarted after a crash; see server.py):
     {"i": 3, "status": "pass", "nonce": "<nonce>"} / {"i": 3, "status": "fail" | "error", ...}
@@ -44,6 +46,7 @@ _read = os.read
 _close = os.close
 _from_bytes = int.from_bytes
 _escape = json.encoder.encode_basestring_ascii  # C function: immune to later patching
+_loads = json.loads  # requests (a program that patches the decoder only garbles its own inputs)
 _monotonic = time.monotonic
 _exit = os._exit
 _type = type
@@ -287,15 +290,25 @@ def _run_stdio(code: types.CodeType, fd: int) -> int:
     return 0
 
 
-def _read_request(fd: int) -> int | None:
-    """The next unit index the supervisor asks for (4 bytes, big-endian); None at EOF."""
-    buf = b""
-    while _len(buf) < 4:
-        chunk = _read(fd, 4 - _len(buf))
+def _read_exact(fd: int, n: int) -> bytes | None:
+    parts, got = [], 0
+    while got < n:
+        chunk = _read(fd, n - got)
         if not chunk:
             return None
-        buf += chunk
-    return _from_bytes(buf, "big")
+        parts.append(chunk)
+        got += _len(chunk)
+    return b"".join(parts)
+
+
+def _read_request(fd: int) -> tuple[int, bytes] | None:
+    """The next request of the supervisor: (unit index, the unit's arguments as wire JSON).
+    Framed as index (4 bytes, big-endian), length (4 bytes), body. None at EOF."""
+    head = _read_exact(fd, 8)
+    if head is None:
+        return None
+    body = _read_exact(fd, _from_bytes(head[4:], "big"))
+    return None if body is None else (_from_bytes(head[:4], "big"), body)
 
 
 def _run_functional(req: dict, code: types.CodeType, fd: int, req_fd: int) -> int:
@@ -312,18 +325,19 @@ def _run_functional(req: dict, code: types.CodeType, fd: int, req_fd: int) -> in
         name, text = _err(exc)
         load_error = {"status": "error", "error_type": name, "message": "while loading: " + text}
     while True:
-        unit = _read_request(req_fd)
-        if unit is None:  # no more requests: close the channel, so the supervisor knows every
+        request = _read_request(req_fd)
+        if request is None:  # no more requests: close the channel, so the supervisor knows every
             try:          # observation is in without waiting for this process to exit
                 _close(fd)
             except OSError:
                 pass
             return 0
+        unit, body = request
         if load_error is not None:
             _send(fd, {"i": unit, **load_error})
             continue
         try:
-            args = from_wire(req["inputs"][unit])
+            args = from_wire(_loads(body))
             value = target(*args)
             if project_not_none:   # EvalPlus's not-None oracle: only this crosses
                 value = value if _type(value) is _bool else value is not None

@@ -69,8 +69,11 @@ def _supervise(req: dict, uid: int | None, job: world.JobWorld) -> dict:
         return {"units": {}, "n_units": req["n_units"], "names": None, "stderr_tail": "", "seconds": 0.0,
                 "syntax_error": {"error_type": type(exc).__name__, "message": str(exc)[:_MAX_TEXT]}}
     nonce = os.urandom(16).hex()
-    # What every child of this job gets: stdio inputs go to each child's stdin instead.
-    child_req = {k: v for k, v in req.items() if k not in ("program", "uid") and not (k == "inputs" and req["kind"] == "stdio")}
+    # What every child of this job gets. Never the inputs of stdio and functional units: a unit's
+    # input reaches its child only when that unit runs (stdin; the unit's request), so no unit
+    # can see, and precompute, a later one's.
+    child_req = {k: v for k, v in req.items()
+                 if k not in ("program", "uid") and not (k == "inputs" and req["kind"] in ("stdio", "functional"))}
     workdir = job.prepare(limits, uid, {"code": code, "req": child_req, "nonce": nonce})
     t = _tick("setup", t)
     budget = [MAX_JOB_BYTES]

@@ -193,6 +193,8 @@ def _read_ready(poller: Any, open_fds: dict[int, str], pidfd: int,
             exited = True
             poller.unregister(pidfd)
             continue
+        if fd not in open_fds:  # writable, not readable: functional's request pipe (`_run_lockstep`)
+            continue
         try:
             chunk = os.read(fd, 1 << 16)
         except OSError:
@@ -462,11 +464,28 @@ def _run_lockstep(req: dict, code, start: int, uid, workdir, nonce, job_deadline
     decided = False
     failed: dict | None = None  # the record of unit i when the child has to go
 
-    def request(unit: int) -> float:
+    out = bytearray()  # the part of the pending request not written yet (req_w is non-blocking)
+
+    def flush() -> None:
+        while out:
+            try:
+                del out[:os.write(req_w, out)]
+            except BlockingIOError:  # the pipe is full: the rest goes out when the child reads
+                poller.register(req_w, select.POLLOUT)
+                return
+            except OSError:  # the program closed its request pipe: it answers nothing more
+                out.clear()
         try:
-            os.write(req_w, unit.to_bytes(4, "big"))
-        except OSError:  # the program closed or filled its request pipe: it answers nothing more
+            poller.unregister(req_w)
+        except KeyError:
             pass
+
+    def request(unit: int) -> float:
+        """Send unit `unit`'s request: its index and its arguments (they enter the sandbox
+        only now). The unit's clock starts here."""
+        body = json.dumps(req["inputs"][unit], separators=(",", ":")).encode()
+        out[:] = unit.to_bytes(4, "big") + len(body).to_bytes(4, "big") + body
+        flush()
         return time.monotonic()
 
     unit_start = request(i)
@@ -480,6 +499,8 @@ def _run_lockstep(req: dict, code, start: int, uid, workdir, nonce, job_deadline
                 break
             ended, chunks = (False, []) if exited else _read_ready(poller, open_fds, pidfd, deadline - now)
             exited = exited or ended
+            if out and not exited:
+                flush()
             for fd, chunk in chunks:
                 kind = open_fds[fd]
                 if kind == "err":
@@ -539,6 +560,11 @@ def _run_lockstep(req: dict, code, start: int, uid, workdir, nonce, job_deadline
             # Done with this child: end its requests. An honest harness then closes the channel
             # and exits; wait for either, so that a second observation for the last unit,
             # written before, is always seen.
+            out.clear()
+            try:
+                poller.unregister(req_w)
+            except KeyError:
+                pass
             os.close(req_w)
             req_w = -1
             grace = time.monotonic() + min(0.2, max(0.0, job_deadline - time.monotonic()))

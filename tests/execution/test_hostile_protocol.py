@@ -403,3 +403,112 @@ def test_a_daemon_does_not_outlive_its_unit(executor):
     result = executor.run(program, STDIO3, FAST)
     assert verdicts(result) == [P, P, P]
     assert sandbox_processes(executor) == []
+
+
+# A marker only the last, hidden input carries. A program that can see it during the first
+# unit can precompute every answer there and answer the later units at once, so that per-input
+# time limits (EvalPlus's protocol) measure nothing. The input of a unit crosses with its request.
+_MARKER = 918273645
+_LOOK_AHEAD = """
+import gc, sys
+
+def _sees_marker():
+    m = str(int("{m_minus_1}") + 1)  # built at run time: the program's own constants do not hold it
+    frame = sys._getframe(1)
+    while frame is not None:     # the harness's frames and their locals
+        for v in list(frame.f_locals.values()):
+            if m in repr(v):
+                return "frame " + frame.f_code.co_name
+        frame = frame.f_back
+    for o in gc.get_objects():   # every container the process holds
+        try:
+            if type(o) in (list, tuple, dict) and m in repr(o):
+                return "object"
+        except Exception:
+            pass
+    try:                         # every byte of its own memory, freed or not (one copy is m's own)
+        needle = m.encode()
+        with open('/proc/self/maps') as maps, open('/proc/self/mem', 'rb', 0) as mem:
+            found = 0
+            for line in maps:
+                addr, perms = line.split()[:2]
+                if perms.startswith('rw'):
+                    lo, hi = (int(x, 16) for x in addr.split('-'))
+                    try:
+                        mem.seek(lo)
+                        found += mem.read(hi - lo).count(needle)
+                    except OSError:
+                        pass
+            if found > 2:        # m and needle
+                return "memory"
+    except OSError:
+        pass
+    return None
+
+_calls = 0
+
+def f(x):
+    global _calls
+    _calls += 1
+    if _calls == 1:
+        seen = _sees_marker()
+        if seen:
+            raise RuntimeError("saw a later unit's input: " + seen)
+    return x
+""".replace("{m_minus_1}", str(_MARKER - 1))
+
+
+def test_a_unit_cannot_see_the_inputs_of_later_units(executor):
+    suite = TestSuite(kind="functional", fn_name="f", inputs=([1], [2], [_MARKER]), outputs=(1, 2, _MARKER))
+    result = executor.run(_LOOK_AHEAD, suite, FAST)
+    assert verdicts(result) == [Verdict.PASSED] * 3, result.tests[0]
+    assert sandbox_processes(executor) == []
+
+
+def test_answers_precomputed_in_the_first_unit_do_not_dodge_a_later_units_limit(executor):
+    # Slow on the last input (sleeps 1.2 s; its limit is 0.5 s), fast on the others. It tries
+    # to do the slow work during the first unit, whose limit is 5 s, by reading every input
+    # out of the harness: with the input of a unit only crossing with its request, there is
+    # nothing to read, and the slow unit is timed as it runs. (Sleep-based: load only makes
+    # the slow unit slower.)
+    from recode_rl.execution.check import apply_time_limits
+
+    program = textwrap.dedent("""
+        import gc, sys, time
+        _done = {}
+        def _slow(x):
+            time.sleep(1.2)
+            return x
+        def f(x):
+            if not _done:
+                _done["ran"] = True
+                for o in gc.get_objects():
+                    if type(o) is dict and type(o.get("inputs")) is list:
+                        for args in o["inputs"]:
+                            if type(args) is str:
+                                import json
+                                args = json.loads(args)
+                            if type(args) is list and args and args[0] == 3:
+                                _done[3] = _slow(3)
+            if x in _done:
+                return _done[x]
+            return _slow(x) if x == 3 else x
+    """)
+    suite = TestSuite(kind="functional", fn_name="f", inputs=([1], [2], [3]), outputs=(1, 2, 3))
+    result = apply_time_limits(executor.run(program, suite, Limits(timeout=6.0, memory_mb=512)), [5.0, 0.5, 0.5])
+    assert verdicts(result) == [Verdict.PASSED, Verdict.PASSED, Verdict.TIMEOUT]
+    assert sandbox_processes(executor) == []
+
+
+def test_a_large_input_crosses_with_its_request_and_a_program_that_never_reads_it_times_out(executor):
+    big = "x" * (3 << 20)  # far more than a pipe holds: the request goes out as the child reads
+    suite = TestSuite(kind="functional", fn_name="f", inputs=([big], ["ab"]), outputs=(len(big), 2))
+    assert executor.run("def f(s):\n    return len(s)\n", suite, FAST).all_passed
+    # This one stops reading its requests while the supervisor is still writing the first:
+    # the supervisor never blocks on it, and the unit's clock runs out.
+    stuck = "import os, time\nos.read(5, 100)\ntime.sleep(30)\ndef f(s):\n    return len(s)\n"
+    t = time.monotonic()
+    result = executor.run(stuck, suite, Limits(timeout=1.0, memory_mb=512, max_output_bytes=1 << 20))
+    assert verdicts(result)[0] is Verdict.TIMEOUT
+    assert time.monotonic() - t < 20  # (a supervisor blocked on the write would wait out the job's deadline)
+    assert sandbox_processes(executor) == []
