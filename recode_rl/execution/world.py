@@ -282,8 +282,8 @@ class _Init:
 
     def world(self) -> dict:
         """Leave the previous job's namespaces (they die with its last process, already killed)
-        for new ones: IPC, and a copy of the pristine mount namespace with a fresh tmpfs. Then
-        fork the job's first child ahead of time (`_prefork`)."""
+        for new ones: IPC, and a copy of the pristine mount namespace with a fresh tmpfs. (The
+        caller then forks the job's first child ahead of time, `_prefork`, once it has replied.)"""
         self._drop_spare()  # born in the previous world: it must not serve this one
         self.watched.clear()   # the previous job's children, all reaped by its final sweep
         self.statuses.clear()
@@ -297,7 +297,6 @@ class _Init:
                 _mount_job_tmpfs(self.plan, self.tmpfs_mb)
         except OSError as exc:
             return {"error": f"building the job's namespaces and tmpfs failed: {exc}"}
-        self._prefork()
         return {"ok": True}
 
     def _prefork(self) -> None:
@@ -480,8 +479,14 @@ def serve_init(sock: socket.socket, plan: JobPlan, child_main: Callable, procs: 
                 break
             op = msg.get("op")
             if op == "world":
-                reply, out = init.world(), []
-            elif op == "spawn":
+                reply = init.world()
+                _send(sock, reply)
+                if "ok" in reply:
+                    # After the reply: every page the init writes while a child of it lives costs
+                    # a copy, and the reply alone wrote some 50.
+                    init._prefork()
+                continue
+            if op == "spawn":
                 try:
                     reply, out = init.spawn(msg["params"], fds)
                 except OSError as exc:
