@@ -123,3 +123,57 @@ def test_set_oracle_reaches_the_verdict(executor):
     assert executor.run(program, as_sets).all_passed and not executor.run(program, exact).all_passed
     with pytest.raises(ValueError, match="oracle must be"):
         TestSuite(kind="functional", inputs=((),), outputs=(1,), fn_name="f", oracle="close-enough")
+
+
+def _slow_wire(x):
+    """to_wire without its fast path for containers of scalars: the reference it must match."""
+    from recode_rl.execution import harness
+
+    saved = harness._scalars_ok
+    harness._scalars_ok = lambda items: False
+    try:
+        return to_wire(x)
+    finally:
+        harness._scalars_ok = saved
+
+
+SCALARS = [0, -1, 7, 2**62, 2**1023, -(2**1023), 2**1024, 2**20000, True, False, None, 0.5, -0.0, 1e308,
+           float("inf"), -float("inf"), float("nan"), "", "a\"b\\\n\u00e9\ud800", 3.0]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_wire_fast_path_matches_the_element_by_element_encoding(seed):
+    import json
+    import random
+
+    from recode_rl.execution import harness
+
+    rng = random.Random(seed)
+    pool = rng.choice([SCALARS, SCALARS[:10], SCALARS[10:], [s for s in SCALARS if type(s) is not str]])
+    items = [rng.choice(pool) for _ in range(rng.randrange(0, 12))]
+    for make in (list, tuple, lambda xs: {x for x in xs if x == x}, lambda xs: frozenset(x for x in xs if x == x)):
+        value = make(items)
+        fast, slow = to_wire(value), _slow_wire(value)
+        # (compared as JSON text: nan and -0.0 count, and huge ints have no repr)
+        assert harness._dumps({"v": fast}) == harness._dumps({"v": slow})
+        msg = {"i": 3, "status": "ok", "value": fast}
+        text = harness._encode(msg)
+        assert text == harness._dumps(msg)  # the C encoder writes what the Python one does
+        back = from_wire(json.loads(text)["value"])
+        assert type(back) is type(value)
+        if isinstance(value, (set, frozenset)):  # a new set may iterate in another order
+            key = next(iter(fast))
+            assert (sorted(harness._dumps({"v": e}) for e in to_wire(back)[key])
+                    == sorted(harness._dumps({"v": e}) for e in fast[key]))
+        else:
+            assert harness._dumps({"v": to_wire(back)}) == harness._dumps({"v": fast})
+
+
+def test_wire_fast_path_keeps_refusing_what_is_not_plain():
+    class Sneaky(float):
+        pass
+
+    with pytest.raises(NonPlainValue, match="Sneaky"):
+        to_wire([1.0, Sneaky(2.0)])
+    # a container inside: element by element, each checked
+    assert from_wire(to_wire([[1, 2], (3,), "x"])) == [[1, 2], (3,), "x"]
