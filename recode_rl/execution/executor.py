@@ -30,7 +30,7 @@ from typing import Iterable, Sequence
 
 from recode_rl.execution.compare import check_value, stdio_equal, values_equal
 from recode_rl.execution.harness import from_wire, to_wire
-from recode_rl.execution.protocol import recv_msg, send_msg
+from recode_rl.execution.protocol import decode_segment, recv_frame, recv_msg, send_msg
 from recode_rl.execution.types import ExecutionResult, Limits, TestResult, TestSuite, Verdict
 
 __all__ = ["Executor", "Job", "default_executor"]
@@ -216,7 +216,7 @@ class Executor:
                         sock.connect(self._sock)
                         send_msg(sock, {**req, "uid": uid})
                         try:
-                            resp = recv_msg(sock)
+                            resp = _receive(sock)
                             if type(resp) is dict and resp.get("cleanup") == "pending":
                                 # The verdicts came before the cleanup's confirmation.
                                 if not settle:
@@ -290,6 +290,31 @@ class Executor:
 # ------------------------------------------------------------------------ deferred cleanups
 
 _RECLAIMING = object()  # raw(): the uid went to the reclaimer with the connection
+
+
+def _receive(sock: socket.socket) -> object:
+    """The supervisor's answer to a job, with the returned values it passed on undecoded (raw
+    segments after the answer, `server._answer`) decoded and checked here: a segment that is not
+    exactly one JSON value nesting at most `protocol.MAX_DEPTH` levels fails its unit."""
+    resp = recv_msg(sock)
+    if type(resp) is not dict or "segments" not in resp:
+        return resp
+    n = resp.pop("segments")
+    if type(n) is not int or not 0 <= n <= MAX_UNITS:
+        raise ValueError(f"bad segment count {n!r}")
+    segments = [recv_frame(sock) for _ in range(n)]
+    units = resp.get("units")
+    for rec in units.values() if type(units) is dict else ():
+        if type(rec) is dict and "segment" in rec:
+            k = rec.pop("segment")
+            try:
+                rec["value"] = decode_segment(segments[k])
+            except (ValueError, TypeError, IndexError, MemoryError) as exc:
+                secs = rec.get("seconds")
+                rec.clear()
+                rec.update({"status": "bad_observation", "error_type": "ProtocolViolation",
+                            "message": f"malformed observation: {str(exc)[:80]}", "seconds": secs})
+    return resp
 
 
 def _confirmation(sock: socket.socket) -> bool:

@@ -1,22 +1,32 @@
-"""Length-prefixed JSON messages between the parent and the fork server (trusted ends only)."""
+"""Length-prefixed messages between the parent and the fork server (trusted ends only).
+
+A message is one JSON frame, optionally followed by raw frames ("segments"): the supervisor
+passes a returned value's JSON text through as a segment without decoding it, and the parent
+decodes and checks it (`decode_segment`), so a value of 100 MB is parsed once, not three times.
+"""
 
 from __future__ import annotations
 
 import json
 import socket
 import struct
+from typing import Sequence
 
-__all__ = ["send_msg", "recv_msg"]
+__all__ = ["send_msg", "recv_msg", "recv_frame", "decode_segment", "depth_ok", "MAX_DEPTH"]
 
 _HDR = struct.Struct("!I")
+MAX_DEPTH = 250  # nesting of a returned value on the trusted side (the harness sends at most 200)
 
 
-def send_msg(sock: socket.socket, obj: object) -> None:
+def send_msg(sock: socket.socket, obj: object, segments: Sequence[bytes] = ()) -> None:
     data = json.dumps(obj, separators=(",", ":")).encode()
     sock.sendall(_HDR.pack(len(data)) + data)
+    for seg in segments:
+        sock.sendall(_HDR.pack(len(seg)))
+        sock.sendall(seg)
 
 
-def recv_msg(sock: socket.socket) -> object:
+def recv_frame(sock: socket.socket) -> bytes:
     def exact(n: int) -> bytes:
         buf = bytearray()
         while len(buf) < n:
@@ -27,4 +37,38 @@ def recv_msg(sock: socket.socket) -> object:
         return bytes(buf)
 
     (n,) = _HDR.unpack(exact(_HDR.size))
-    return json.loads(exact(n))
+    return exact(n)
+
+
+def recv_msg(sock: socket.socket) -> object:
+    return json.loads(recv_frame(sock))
+
+
+def depth_ok(value: object, text: bytes | None = None) -> bool:
+    """Iteratively check that a decoded JSON value nests at most MAX_DEPTH levels. With the
+    `text` it was decoded from: a text with at most MAX_DEPTH brackets and braces in all cannot
+    nest deeper, which settles it without visiting the value (a list of a million numbers)."""
+    if text is not None and text.count(b"[") + text.count(b"{") <= MAX_DEPTH:
+        return True
+    stack = [(value, 0)]
+    while stack:
+        v, d = stack.pop()
+        if d > MAX_DEPTH:
+            return False
+        if type(v) is list:
+            stack.extend((x, d + 1) for x in v)
+        elif type(v) is dict:
+            stack.extend((x, d + 1) for x in v.values())
+    return True
+
+
+def decode_segment(data: bytes) -> object:
+    """One returned value from the sandbox, as the child wrote it: exactly one JSON value,
+    nesting at most MAX_DEPTH levels. Raises ValueError otherwise (the unit then fails)."""
+    try:
+        value = json.loads(data)  # trailing data after the one value is an error ("Extra data")
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    if not depth_ok(value, data):
+        raise ValueError("nested too deeply")
+    return value

@@ -203,8 +203,17 @@ def _serve_one(conn: socket.socket, job: world.JobWorld) -> bool:
 
 
 def _answer(conn: socket.socket, resp: dict) -> None:
+    """Send `resp`; a functional value passed on undecoded (`units._passed_on`: bytes under
+    "raw") goes after it as a raw segment, its record naming the segment."""
+    segments = []
+    for rec in (resp.get("units") or {}).values():
+        if type(rec) is dict and "raw" in rec:
+            rec["segment"] = len(segments)
+            segments.append(rec.pop("raw"))
+    if segments:
+        resp["segments"] = len(segments)
     try:
-        send_msg(conn, resp)
+        send_msg(conn, resp, segments)
     except OSError:
         pass
 

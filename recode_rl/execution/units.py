@@ -23,12 +23,12 @@ from _operator import _compare_digest as compare_digest  # secrets' and hmac's: 
 from typing import Any
 
 from recode_rl.execution import harness, sandbox, world
+from recode_rl.execution.protocol import depth_ok
 
 MAX_JOB_BYTES = 256 << 20   # channel + stdout bytes kept per job, all units together
 MAX_OBSERVATION_BYTES = 64 << 20  # one functional return value / error report
 MAX_TIMEOUTS = 2            # after this many timed-out units a job's remaining units are not run
 MAX_UNITS = 10_000          # unittest: test methods collected (the only count the sandbox reports)
-_MAX_DEPTH = 250            # nesting of a returned value (the harness sends at most 200)
 _MAX_TEXT = 300
 MEMORY_LIMIT_ERROR = "MemoryLimitExceeded"  # error_type of a unit the memory cgroup killed
 # assertion/unittest: per-test statuses a genuine harness sends; anything else on the channel
@@ -339,24 +339,6 @@ def _text(x: object) -> str | None:
     return x[:_MAX_TEXT] if type(x) is str else None
 
 
-def _depth_ok(value: object, text: bytes | None = None) -> bool:
-    """Iteratively check that a decoded JSON value nests at most _MAX_DEPTH levels. With the
-    `text` it was decoded from: a text with at most _MAX_DEPTH brackets and braces in all cannot
-    nest deeper, which settles it without visiting the value (a list of a million numbers)."""
-    if text is not None and text.count(b"[") + text.count(b"{") <= _MAX_DEPTH:
-        return True
-    stack = [(value, 0)]
-    while stack:
-        v, d = stack.pop()
-        if d > _MAX_DEPTH:
-            return False
-        if type(v) is list:
-            stack.extend((x, d + 1) for x in v)
-        elif type(v) is dict:
-            stack.extend((x, d + 1) for x in v.values())
-    return True
-
-
 def _observation(run: _Run) -> tuple[dict | None, str | None]:
     """The one observation line of a single-unit child: (message or None, problem or None)."""
     data = bytes(run.channel)
@@ -369,7 +351,7 @@ def _observation(run: _Run) -> tuple[dict | None, str | None]:
         msg = json.loads(lines[0])
     except (ValueError, RecursionError) as exc:
         return None, f"malformed observation: {type(exc).__name__}"
-    if type(msg) is not dict or not _depth_ok(msg, lines[0]):
+    if type(msg) is not dict or not depth_ok(msg, lines[0]):
         return None, "malformed observation"
     return msg, None
 
@@ -418,6 +400,14 @@ def _peek_index(line: bytes) -> int | None:
     return i if type(i) is int else None
 
 
+def _passed_on(value: bytes, secs: float) -> dict:
+    """functional: the record of a unit answered by a line of the harness's exact shape,
+    `{"i":<this unit>,"status":"ok","value":` + value + `}`. The value's JSON text goes to the
+    parent as a raw segment, undecoded (server.py); the parent decodes it and checks that it is
+    exactly one JSON value (`protocol.decode_segment`), and the unit fails if it is not."""
+    return {"status": "ok", "raw": value, "seconds": secs}
+
+
 def _functional_record(line: bytes, secs: float, unit: int) -> dict:
     """functional: the record of one unit from its one observation line, validated (it must
     name the unit it answers: the index the supervisor asked for)."""
@@ -426,7 +416,7 @@ def _functional_record(line: bytes, secs: float, unit: int) -> dict:
         msg = json.loads(line)
     except (ValueError, RecursionError) as exc:
         return {**bad, "message": f"malformed observation: {type(exc).__name__}"}
-    if type(msg) is not dict or not _depth_ok(msg, line):
+    if type(msg) is not dict or not depth_ok(msg, line):
         return {**bad, "message": "malformed observation"}
     if msg.get("i") != unit or type(msg.get("i")) is not int:
         return {**bad, "message": f"observation for test {_text(str(msg.get('i')))} while test {unit} ran"}
@@ -540,7 +530,11 @@ def _run_lockstep(req: dict, code, start: int, uid, workdir, nonce, job_deadline
             secs = time.monotonic() - unit_start
             line, rest = bytes(run.channel[:nl]), run.channel[nl + 1:]
             run.channel = bytearray()
-            late = _peek_index(line)
+            # The harness's answer has exactly this shape: its value is passed on undecoded
+            # (`_passed_on`); any other line is decoded and checked here.
+            head = b'{"i":%d,"status":"ok","value":' % i
+            passed_on = line.startswith(head) and line.endswith(b"}")
+            late = None if passed_on else _peek_index(line)
             if late is not None and start <= late < i:
                 # A second observation for a unit already answered: that unit fails; the
                 # pending one gets a fresh child.
@@ -550,7 +544,8 @@ def _run_lockstep(req: dict, code, start: int, uid, workdir, nonce, job_deadline
             if rest or (chan_r in open_fds and _has_data(chan_r)):
                 failed = {**_EXTRA, "seconds": secs}
                 break
-            units[i] = rec = _functional_record(line, secs, i)
+            units[i] = rec = (_passed_on(line[len(head):-1], secs) if passed_on
+                              else _functional_record(line, secs, i))
             i += 1
             pending = False
             if rec["status"] == "bad_observation" or (stop_first and rec["status"] != "ok") or exited:

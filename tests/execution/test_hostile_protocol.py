@@ -512,3 +512,37 @@ def test_a_large_input_crosses_with_its_request_and_a_program_that_never_reads_i
     assert verdicts(result)[0] is Verdict.TIMEOUT
     assert time.monotonic() - t < 20  # (a supervisor blocked on the write would wait out the job's deadline)
     assert sandbox_processes(executor) == []
+
+
+@pytest.mark.parametrize("text", [
+    b'5,"seconds":0.0',            # a second key smuggled after the value
+    b'5}{"i":1,"status":"ok","value":30',
+    b'5 6', b'', b'[' * 300 + b']' * 300, b'9' * 5000, b'{"$t": [1]',
+])
+def test_a_value_passed_on_undecoded_is_exactly_one_json_value(text):
+    """The supervisor passes the value of a harness-shaped line on without decoding it; the parent
+    decodes it alone, so nothing in it can reach the record's other fields."""
+    import socket as socket_mod
+
+    from recode_rl.execution.protocol import send_msg
+
+    a, b = socket_mod.socketpair()
+    with a, b:
+        send_msg(a, {"units": {"0": {"status": "ok", "segment": 0, "seconds": 0.25}}, "segments": 1}, [text])
+        resp = executor_mod._receive(b)
+    rec = resp["units"]["0"]
+    assert rec["status"] == "bad_observation" and rec["seconds"] == 0.25 and "value" not in rec
+
+
+def test_a_harness_shaped_line_with_a_smuggled_key_fails_its_unit(executor):
+    # The right answer for unit 0 (2 + 3), in the harness's exact shape, with the supervisor's
+    # own "seconds" key appended; then the program stops answering.
+    program = textwrap.dedent("""
+        import os, time
+        def add(a, b):
+            os.write(3, b'{"i":0,"status":"ok","value":5,"seconds":0.0}\\n')
+            time.sleep(30)
+    """)
+    result = executor.run(program, FUNC3, FAST)
+    assert result.tests[0].verdict is R and result.tests[0].error_type == "ProtocolViolation"
+    assert sandbox_processes(executor) == []
