@@ -3,10 +3,12 @@
 `_run_child` has the slot's init fork one sandboxed child (`_spawn`; the child runs
 `child_main`) and watches it: stdio gets a fresh child per test, whose clock runs from fork to exit; assertion/unittest children run several tests, a genuine per-test
 message moving the clock on. `_run_lockstep` drives one loaded functional child: the supervisor
-writes a test index, starts its own clock and takes exactly one observation line. Nothing a child
-writes can change the unit count, a clock or a verdict: what it sends is checked here
-(`_observation`, `_unit_record`, `_functional_record`) and becomes that unit's record, or that
-unit's failure. The records are graded on the trusted side (`recode_rl.execution.executor`).
+writes a test's index and arguments, starts its own clock and takes exactly one observation line.
+Nothing a child writes can change the unit count, a clock or a verdict: what it sends is checked
+here (`_observation`, `_unit_record`, `_functional_record`) and becomes that unit's record, or
+that unit's failure; a value in the harness's exact line shape is passed on undecoded
+(`_passed_on`) and checked by the parent (`protocol.decode_segment`). The records are graded on
+the trusted side (`recode_rl.execution.executor`).
 """
 
 from __future__ import annotations
