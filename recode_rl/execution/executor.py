@@ -300,11 +300,11 @@ def _receive(sock: socket.socket) -> object:
     if type(resp) is not dict or "segments" not in resp:
         return resp
     n = resp.pop("segments")
-    if type(n) is not int or not 0 <= n <= MAX_UNITS:
+    units = resp.get("units") if type(resp.get("units")) is dict else {}
+    if type(n) is not int or not 0 <= n <= len(units):  # at most one per unit
         raise ValueError(f"bad segment count {n!r}")
     segments = [recv_frame(sock) for _ in range(n)]
-    units = resp.get("units")
-    for rec in units.values() if type(units) is dict else ():
+    for rec in units.values():
         if type(rec) is dict and "segment" in rec:
             k = rec.pop("segment")
             try:

@@ -333,7 +333,7 @@ def _run_stdio(code: types.CodeType, fd: int) -> int:
 def _read_exact(fd: int, n: int) -> bytes | None:
     parts, got = [], 0
     while got < n:
-        chunk = _read(fd, n - got)
+        chunk = _read(fd, min(n - got, 1 << 20))
         if not chunk:
             return None
         parts.append(chunk)

@@ -546,3 +546,12 @@ def test_a_harness_shaped_line_with_a_smuggled_key_fails_its_unit(executor):
     result = executor.run(program, FUNC3, FAST)
     assert result.tests[0].verdict is R and result.tests[0].error_type == "ProtocolViolation"
     assert sandbox_processes(executor) == []
+
+
+def test_more_than_ten_thousand_functional_units_all_cross(executor):
+    # One raw segment per answered unit follows the supervisor's answer; their count is bounded
+    # by the job's units, not by the unittest collection cap (10,000).
+    n = 10_050
+    suite = TestSuite(kind="functional", fn_name="f", inputs=tuple([i] for i in range(n)), outputs=tuple(range(n)))
+    result = executor.run("def f(x):\n    return x\n", suite, Limits(timeout=5.0, memory_mb=512))
+    assert result.total == n and result.all_passed
