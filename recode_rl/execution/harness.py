@@ -67,6 +67,7 @@ _map, _all, _isfinite = map, all, math.isfinite
 # Containers of these exact types cross without a per-element call (`_scalars_ok`).
 _TEXTUAL = frozenset({str, bool, _NoneType})
 _NUMERIC = frozenset({int, bool, float})
+_WIRE_SCALARS = frozenset({int, bool, float, str, _NoneType})  # their own wire form, and back
 _deque = collections.deque
 _DICT_TYPES = (dict, collections.OrderedDict, collections.defaultdict, collections.Counter)
 _bit_length, _int_format = int.bit_length, int.__format__
@@ -172,7 +173,7 @@ def from_wire(w: object) -> object:
     ValueError/TypeError on data that `to_wire` cannot have produced."""
     t = _type(w)
     if t is _list:
-        return [from_wire(v) for v in w]
+        return _list(w) if _set(_map(_type, w)) <= _WIRE_SCALARS else [from_wire(v) for v in w]
     if t is _dict:
         if _len(w) != 1:
             raise ValueError("malformed wire value: a tagged object has exactly one key")
@@ -188,6 +189,13 @@ def from_wire(w: object) -> object:
             return _bytes.fromhex(body) if tag == "$b" else _int(body, 16)
         if _type(body) is not _list:
             raise ValueError(f"malformed wire value: {tag!r} needs a list")
+        if _set(_map(_type, body)) <= _WIRE_SCALARS:  # a container of scalars: at C speed
+            if tag == "$t":
+                return _tuple(body)
+            if tag == "$s":
+                return _set(body)
+            if tag == "$fs":
+                return _frozenset(body)
         if tag == "$t":
             return _tuple(from_wire(v) for v in body)
         if tag == "$d":

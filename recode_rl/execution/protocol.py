@@ -50,15 +50,17 @@ def depth_ok(value: object, text: bytes | None = None) -> bool:
     nest deeper, which settles it without visiting the value (a list of a million numbers)."""
     if text is not None and text.count(b"[") + text.count(b"{") <= MAX_DEPTH:
         return True
+    if type(value) is not list and type(value) is not dict:
+        return True
     stack = [(value, 0)]
-    while stack:
+    while stack:  # containers only: a list of scalars is settled at C speed (`set(map(type, ...))`)
         v, d = stack.pop()
         if d > MAX_DEPTH:
             return False
-        if type(v) is list:
-            stack.extend((x, d + 1) for x in v)
-        elif type(v) is dict:
-            stack.extend((x, d + 1) for x in v.values())
+        items = v if type(v) is list else v.values()
+        kinds = set(map(type, items))
+        if list in kinds or dict in kinds:
+            stack.extend((x, d + 1) for x in items if type(x) is list or type(x) is dict)
     return True
 
 

@@ -177,3 +177,34 @@ def test_wire_fast_path_keeps_refusing_what_is_not_plain():
         to_wire([1.0, Sneaky(2.0)])
     # a container inside: element by element, each checked
     assert from_wire(to_wire([[1, 2], (3,), "x"])) == [[1, 2], (3,), "x"]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_from_wire_fast_path_matches_the_element_by_element_decoding(seed, monkeypatch):
+    import json
+    import random
+
+    from recode_rl.execution import harness
+
+    rng = random.Random(seed)
+    scalars = [s for s in SCALARS if not (type(s) is float and s != s)]  # nan != nan: compared apart
+    items = [rng.choice(scalars) for _ in range(rng.randrange(0, 12))]
+    for value in (items, tuple(items), set(items), frozenset(items), [items, tuple(items)], {"k": tuple(items)}):
+        wire = json.loads(harness._encode({"v": to_wire(value)}))["v"]
+        fast = from_wire(wire)
+        with monkeypatch.context() as m:
+            m.setattr(harness, "_WIRE_SCALARS", frozenset())
+            slow = from_wire(wire)
+        assert type(fast) is type(slow) and fast == slow == value
+
+
+def test_depth_check_finds_deep_nesting_inside_a_wide_value():
+    from recode_rl.execution.protocol import MAX_DEPTH, depth_ok
+
+    deep: list = [0]
+    for _ in range(MAX_DEPTH + 1):
+        deep = [deep]
+    assert depth_ok([1] * 10_000 + [{"a": [2, 3]}] * 1000)
+    assert not depth_ok([1] * 10_000 + [{"a": [2, 3]}] + [deep])
+    assert not depth_ok({"x": [deep]})
+    assert depth_ok(deep[0][0])  # MAX_DEPTH levels are fine
