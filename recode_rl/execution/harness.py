@@ -68,6 +68,7 @@ _map, _all, _isfinite = map, all, math.isfinite
 _TEXTUAL = frozenset({str, bool, _NoneType})
 _NUMERIC = frozenset({int, bool, float})
 _WIRE_SCALARS = frozenset({int, bool, float, str, _NoneType})  # their own wire form, and back
+_WIRE_COLLECTIONS = {"$t": tuple, "$s": set, "$fs": frozenset}
 _deque = collections.deque
 _DICT_TYPES = (dict, collections.OrderedDict, collections.defaultdict, collections.Counter)
 _bit_length, _int_format = int.bit_length, int.__format__
@@ -129,6 +130,12 @@ def _scalars_ok(items) -> bool:
     return False
 
 
+def _elements(x, iterate, d: int) -> list:
+    """The wire form of a list's, tuple's or set's elements (read through `iterate`, the exact
+    type's own C iterator)."""
+    return _list(x) if _scalars_ok(x) else [to_wire(v, d) for v in iterate(x)]
+
+
 def to_wire(x: object, _depth: int = 0) -> object:
     """Encode a plain value as JSON-safe tagged data. Raises NonPlainValue otherwise.
 
@@ -150,15 +157,15 @@ def to_wire(x: object, _depth: int = 0) -> object:
         return x if -_FINITE < x < _FINITE else {"$f": _repr(x)}
     d = _depth + 1
     if t is _list:
-        return _list(x) if _scalars_ok(x) else [to_wire(v, d) for v in _list_iter(x)]
+        return _elements(x, _list_iter, d)
     if t is _tuple:
-        return {"$t": _list(x) if _scalars_ok(x) else [to_wire(v, d) for v in _tuple_iter(x)]}
+        return {"$t": _elements(x, _tuple_iter, d)}
     if t in _DICT_TYPES:
         return {"$d": [[to_wire(k, d), to_wire(v, d)] for k, v in _dict_items(x)]}
     if t is _set:
-        return {"$s": _list(x) if _scalars_ok(x) else [to_wire(v, d) for v in _set_iter(x)]}
+        return {"$s": _elements(x, _set_iter, d)}
     if t is _frozenset:
-        return {"$fs": _list(x) if _scalars_ok(x) else [to_wire(v, d) for v in _frozenset_iter(x)]}
+        return {"$fs": _elements(x, _frozenset_iter, d)}
     if t is _bytes:
         return {"$b": _bytes_hex(x)}
     if t is _complex:
@@ -189,21 +196,11 @@ def from_wire(w: object) -> object:
             return _bytes.fromhex(body) if tag == "$b" else _int(body, 16)
         if _type(body) is not _list:
             raise ValueError(f"malformed wire value: {tag!r} needs a list")
-        if _set(_map(_type, body)) <= _WIRE_SCALARS:  # a container of scalars: at C speed
-            if tag == "$t":
-                return _tuple(body)
-            if tag == "$s":
-                return _set(body)
-            if tag == "$fs":
-                return _frozenset(body)
-        if tag == "$t":
-            return _tuple(from_wire(v) for v in body)
+        make = _WIRE_COLLECTIONS.get(tag)
+        if make is not None:  # a tuple or set; of scalars only, at C speed
+            return make(body) if _set(_map(_type, body)) <= _WIRE_SCALARS else make(from_wire(v) for v in body)
         if tag == "$d":
             return {from_wire(k): from_wire(v) for k, v in body}
-        if tag == "$s":
-            return {from_wire(v) for v in body}
-        if tag == "$fs":
-            return _frozenset(from_wire(v) for v in body)
         if tag == "$c":
             re_, im = (from_wire(v) for v in body)
             if not (_type(re_) in (_int, _float) and _type(im) in (_int, _float)):

@@ -337,6 +337,8 @@ def _run_child(req: dict, code, start: int, uid: int | None, workdir: str, nonce
     return run
 
 
+# ------------------------------------------------- records: what a child wrote, checked
+
 def _text(x: object) -> str | None:
     return x[:_MAX_TEXT] if type(x) is str else None
 
@@ -430,6 +432,8 @@ def _functional_record(line: bytes, secs: float, unit: int) -> dict:
                 "message": _text(msg.get("message")), "seconds": secs}
     return {**bad, "message": "malformed observation"}
 
+
+# ------------------------------------------------------------ functional: the lockstep
 
 def _run_lockstep(req: dict, code, start: int, uid, workdir, nonce, job_deadline: float, budget: list[int],
                   units: dict) -> tuple[int, bytes]:
