@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import atexit
 import fcntl
+import functools
 import json
 import os
 import queue
@@ -30,7 +31,7 @@ from typing import Iterable, Sequence
 
 from recode_rl.execution.compare import check_value, stdio_equal, values_equal
 from recode_rl.execution.harness import from_wire, to_wire
-from recode_rl.execution.protocol import decode_segment, recv_frame, recv_msg, send_msg
+from recode_rl.execution.protocol import decode_segment, recv_msg, recv_segments, send_msg
 from recode_rl.execution.types import ExecutionResult, Limits, TestResult, TestSuite, Verdict
 
 __all__ = ["Executor", "Job", "default_executor"]
@@ -201,10 +202,16 @@ class Executor:
             "preamble": tests.preamble, "assertions": list(tests.assertions), "entry_point": tests.entry_point,
             # EvalPlus's not-None oracle: the sandbox reports only `v if bool else v is not None`
             "project": "not_none" if tests.oracle == "not_none" else None,
-            # Inputs only: the expected outputs stay in this process.
-            "inputs": list(tests.inputs) if tests.kind == "stdio" else [to_wire(list(a)) for a in tests.inputs],
-            "limits": {**asdict(limits), "job_deadline": limits.job_deadline(n)},
+            "limits": {**_limits_wire(limits), "job_deadline": limits.job_deadline(n)},
         }
+        # Inputs only (the expected outputs stay in this process), as raw segments after the
+        # request, each in the form its child reads: the supervisor forwards them untouched.
+        if tests.kind == "stdio":
+            inputs = [x.encode() for x in tests.inputs]
+        elif tests.kind == "functional":
+            inputs = [_dumps(to_wire(list(a))).encode() for a in tests.inputs]
+        else:
+            inputs = []
         uid = self._slots.get()
         healthy = True
         try:
@@ -214,7 +221,7 @@ class Executor:
                     try:
                         sock.settimeout(req["limits"]["job_deadline"] + 30)
                         sock.connect(self._sock)
-                        send_msg(sock, {**req, "uid": uid})
+                        send_msg(sock, {**req, "uid": uid}, inputs)
                         try:
                             resp = _receive(sock)
                             if type(resp) is dict and resp.get("cleanup") == "pending":
@@ -287,6 +294,15 @@ class Executor:
         return results
 
 
+_dumps = json.JSONEncoder(separators=(",", ":")).encode  # a functional test's arguments, as its child reads them
+
+
+@functools.lru_cache(maxsize=64)
+def _limits_wire(limits: Limits) -> dict:
+    """A job's limits as the supervisor reads them (Limits is frozen: converted once per value)."""
+    return asdict(limits)
+
+
 # ------------------------------------------------------------------------ deferred cleanups
 
 _RECLAIMING = object()  # raw(): the uid went to the reclaimer with the connection
@@ -299,11 +315,8 @@ def _receive(sock: socket.socket) -> object:
     resp = recv_msg(sock)
     if type(resp) is not dict or "segments" not in resp:
         return resp
-    n = resp.pop("segments")
     units = resp.get("units") if type(resp.get("units")) is dict else {}
-    if type(n) is not int or not 0 <= n <= len(units):  # at most one per unit
-        raise ValueError(f"bad segment count {n!r}")
-    segments = [recv_frame(sock) for _ in range(n)]
+    segments = recv_segments(sock, resp.pop("segments"), len(units))  # at most one per unit
     for rec in units.values():
         if type(rec) is dict and "segment" in rec:
             k = rec.pop("segment")

@@ -1,8 +1,12 @@
 """Length-prefixed messages between the parent and the fork server (trusted ends only).
 
-A message is one JSON frame, optionally followed by raw frames ("segments"): the supervisor
-passes a returned value's JSON text through as a segment without decoding it, and the parent
-decodes and checks it (`decode_segment`), so a value of 100 MB is parsed once, not three times.
+A message is one JSON frame, optionally followed by raw bytes ("segments") back to back, their
+lengths listed in the frame's "segments" field. The parent sends a job's test inputs this way
+(each already in the form its child reads: a functional test's arguments as JSON text, a stdio
+test's stdin), so the supervisor forwards them without decoding or re-encoding anything; the
+supervisor passes a returned value's JSON text through the same way, and the parent decodes and
+checks it (`decode_segment`), so a value of 100 MB is parsed once, not three times. A message
+goes out in one `sendmsg` and its segments come in with one read, however many there are.
 """
 
 from __future__ import annotations
@@ -12,36 +16,65 @@ import socket
 import struct
 from typing import Sequence
 
-__all__ = ["send_msg", "recv_msg", "recv_frame", "decode_segment", "depth_ok", "MAX_DEPTH"]
+__all__ = ["send_msg", "recv_msg", "recv_frame", "recv_segments", "decode_segment", "depth_ok", "MAX_DEPTH"]
 
 _HDR = struct.Struct("!I")
+_IOV_MAX = 1024  # buffers per sendmsg call (Linux's UIO_MAXIOV)
 MAX_DEPTH = 250  # nesting of a returned value on the trusted side (the harness sends at most 200)
 
 
-def send_msg(sock: socket.socket, obj: object, segments: Sequence[bytes] = ()) -> None:
+def send_msg(sock: socket.socket, obj: dict | object, segments: Sequence[bytes] = ()) -> None:
+    """Send `obj` as one JSON frame, then `segments` (their lengths go in obj["segments"])."""
+    if segments:
+        obj = {**obj, "segments": [len(seg) for seg in segments]}
     data = json.dumps(obj, separators=(",", ":")).encode()
-    sock.sendall(_HDR.pack(len(data)) + data)
-    for seg in segments:
-        sock.sendall(_HDR.pack(len(seg)))
-        sock.sendall(seg)
+    views = [memoryview(_HDR.pack(len(data)) + data), *(memoryview(seg) for seg in segments if len(seg))]
+    k = 0
+    while k < len(views):
+        sent = sock.sendmsg(views[k:k + _IOV_MAX])
+        while sent:  # drop what went out; a partly sent buffer keeps its rest
+            n = views[k].nbytes
+            if sent >= n:
+                sent -= n
+                k += 1
+            else:
+                views[k] = views[k][sent:]
+                sent = 0
 
 
-def recv_frame(sock: socket.socket) -> bytes:
-    def exact(n: int) -> bytes:
-        buf = bytearray()
-        while len(buf) < n:
-            chunk = sock.recv(min(n - len(buf), 1 << 20))
-            if not chunk:
-                raise ConnectionError("connection closed mid-message")
-            buf += chunk
-        return bytes(buf)
+def _exact(sock: socket.socket, n: int) -> bytearray:
+    buf = bytearray(n)
+    view = memoryview(buf)
+    got = 0
+    while got < n:
+        k = sock.recv_into(view[got:], min(n - got, 1 << 20))
+        if not k:
+            raise ConnectionError("connection closed mid-message")
+        got += k
+    return buf
 
-    (n,) = _HDR.unpack(exact(_HDR.size))
-    return exact(n)
+
+def recv_frame(sock: socket.socket) -> bytearray:
+    (n,) = _HDR.unpack(_exact(sock, _HDR.size))
+    return _exact(sock, n)
 
 
 def recv_msg(sock: socket.socket) -> object:
+    """One JSON frame (a message without segments)."""
     return json.loads(recv_frame(sock))
+
+
+def recv_segments(sock: socket.socket, lengths: object, max_count: int) -> list[bytes]:
+    """The segments that follow a message whose "segments" field is `lengths`: at most
+    `max_count`, read in one go. Raises ValueError on a malformed list."""
+    if type(lengths) is not list or len(lengths) > max_count or not all(type(n) is int and n >= 0 for n in lengths):
+        raise ValueError("bad segment lengths")
+    data = memoryview(_exact(sock, sum(lengths)))
+    segments, at = [], 0
+    for n in lengths:
+        segments.append(bytes(data[at:at + n]))
+        at += n
+    return segments
 
 
 def depth_ok(value: object, text: bytes | None = None) -> bool:

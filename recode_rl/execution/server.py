@@ -42,7 +42,7 @@ import bisect, collections, copy, decimal, fractions, functools, heapq, itertool
 
 from recode_rl.execution import harness, sandbox, world
 from recode_rl.execution.cgroups import CgroupTree
-from recode_rl.execution.protocol import recv_msg, send_msg
+from recode_rl.execution.protocol import recv_msg, recv_segments, send_msg
 from recode_rl.execution.units import (
     MAX_JOB_BYTES, MAX_TIMEOUTS, MAX_UNITS, PHASES, _MAX_TEXT, _crash_record, _run_child, _run_lockstep,
     _text, _tick, _unit_record, child_main,
@@ -73,7 +73,7 @@ def _supervise(req: dict, uid: int | None, job: world.JobWorld) -> dict:
     # input reaches its child only when that unit runs (stdin; the unit's request), so no unit
     # can see, and precompute, a later one's.
     child_req = {k: v for k, v in req.items()
-                 if k not in ("program", "uid") and not (k == "inputs" and req["kind"] in ("stdio", "functional"))}
+                 if k not in ("program", "uid", "inputs")}
     workdir = job.prepare(limits, uid, {"code": code, "req": child_req, "nonce": nonce})
     t = _tick("setup", t)
     budget = [MAX_JOB_BYTES]
@@ -174,7 +174,9 @@ def _serve_one(conn: socket.socket, job: world.JobWorld) -> bool:
     the cleanup was confirmed."""
     try:
         req = recv_msg(conn)
-    except (ConnectionError, ValueError, OSError):
+        if type(req) is dict:  # the tests' inputs follow, raw (stdin bytes, JSON arguments)
+            req["inputs"] = recv_segments(conn, req.pop("segments", []), int(req.get("n_units") or 0))
+    except (ConnectionError, ValueError, TypeError, OSError):
         return True  # no job ran
     uid = req.get("uid") if type(req) is dict else None
     try:
@@ -210,8 +212,6 @@ def _answer(conn: socket.socket, resp: dict) -> None:
         if type(rec) is dict and "raw" in rec:
             rec["segment"] = len(segments)
             segments.append(rec.pop("raw"))
-    if segments:
-        resp["segments"] = len(segments)
     try:
         send_msg(conn, resp, segments)
     except OSError:

@@ -79,8 +79,7 @@ def _spawn(req: dict, start: int, uid: int | None, workdir: str, limits: dict, c
     req_r, req_w = os.pipe() if req["kind"] == "functional" else (None, None)
     if req["kind"] == "stdio":
         stdin_fd = os.memfd_create("stdin", 0)
-        data = req["inputs"][start].encode()
-        view = memoryview(data)
+        view = memoryview(req["inputs"][start])  # its stdin, as the parent sent it
         while view:
             view = view[os.write(stdin_fd, view):]
         os.lseek(stdin_fd, 0, os.SEEK_SET)
@@ -483,7 +482,7 @@ def _run_lockstep(req: dict, code, start: int, uid, workdir, nonce, job_deadline
     def request(unit: int) -> float:
         """Send unit `unit`'s request: its index and its arguments (they enter the sandbox
         only now). The unit's clock starts here."""
-        body = json.dumps(req["inputs"][unit], separators=(",", ":")).encode()
+        body = req["inputs"][unit]  # JSON text, as the parent sent it
         out[:] = unit.to_bytes(4, "big") + len(body).to_bytes(4, "big") + body
         flush()
         return time.monotonic()

@@ -115,13 +115,15 @@ def test_unittest_suite(executor):
 def test_expected_outputs_never_sent_to_the_sandbox(executor, monkeypatch):
     sent = []
     real = executor_mod.send_msg
-    monkeypatch.setattr(executor_mod, "send_msg", lambda sock, obj: (sent.append(obj), real(sock, obj)))
+    monkeypatch.setattr(executor_mod, "send_msg",
+                        lambda sock, obj, segments=(): (sent.append((obj, segments)), real(sock, obj, segments)))
     secret = "expected-output-7f3a"
     suite = TestSuite(kind="stdio", inputs=("x\n",), outputs=(secret,))
     executor.run("print(input())\n", suite, QUICK)
     fsuite = TestSuite(kind="functional", inputs=([1],), outputs=(secret,), fn_name="f")
     executor.run("def f(x): return x\n", fsuite, QUICK)
     assert len(sent) == 2 and secret not in repr(sent)
+    assert [segments for _, segments in sent] == [[b"x\n"], [b"[1]"]]  # the inputs, as each child reads them
 
 
 def test_compute_outputs_runs_a_reference_solution():

@@ -528,7 +528,7 @@ def test_a_value_passed_on_undecoded_is_exactly_one_json_value(text):
 
     a, b = socket_mod.socketpair()
     with a, b:
-        send_msg(a, {"units": {"0": {"status": "ok", "segment": 0, "seconds": 0.25}}, "segments": 1}, [text])
+        send_msg(a, {"units": {"0": {"status": "ok", "segment": 0, "seconds": 0.25}}}, [text])
         resp = executor_mod._receive(b)
     rec = resp["units"]["0"]
     assert rec["status"] == "bad_observation" and rec["seconds"] == 0.25 and "value" not in rec
