@@ -47,6 +47,7 @@ import select
 import signal
 import socket
 import stat
+import struct
 import time
 from typing import Callable
 
@@ -67,6 +68,7 @@ TMPFS_DEFAULT_MB = 2048
 SHARED_JOBS_DIR = "/tmp/recode-jobs"  # fallback working directories (no per-job tmpfs)
 JOB_WORKDIR = "/tmp/job"
 _MAX_MSG = 1 << 16
+_FD = struct.Struct("i")
 
 # The world of the job this supervisor runs (set in the supervisor; None elsewhere).
 JOB: "JobWorld | None" = None
@@ -92,15 +94,27 @@ class JobPlan:
         return f"JobPlan({vars(self)})"
 
 
+# Messages between a slot's supervisor and its init (and the init's spare child): marshal,
+# not JSON, and the socket's own sendmsg/recvmsg, not socket.send_fds: every page the init
+# writes while a child of it lives costs a copy, and the JSON codec and the socket module's
+# wrappers wrote some 15 more pages per job (both ends are trusted).
+_FDS_SPACE = socket.CMSG_SPACE(16 * _FD.size)
+
+
 def _send(sock: socket.socket, msg: dict, fds: list[int] = ()) -> None:
-    socket.send_fds(sock, [json.dumps(msg).encode()], list(fds))
+    rights = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, struct.pack(f"{len(fds)}i", *fds))] if fds else []
+    sock.sendmsg([marshal.dumps(msg)], rights)
 
 
 def _recv(sock: socket.socket) -> tuple[dict, list[int]]:
-    data, fds, _, _ = socket.recv_fds(sock, _MAX_MSG, 16)
+    data, ancillary, _, _ = sock.recvmsg(_MAX_MSG, _FDS_SPACE)
+    fds = [fd for level, kind, blob in ancillary if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS
+           for (fd,) in _FD.iter_unpack(blob[:len(blob) - len(blob) % _FD.size])]
     if not data:
+        for fd in fds:
+            os.close(fd)
         raise ConnectionError("the other end of the slot closed")
-    return json.loads(data), fds
+    return marshal.loads(data), fds
 
 
 def _mount_job_tmpfs(plan: JobPlan, size_mb: int) -> None:
