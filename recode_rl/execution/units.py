@@ -141,12 +141,10 @@ def child_main(ends: list[int], blob_fd: int, params: dict) -> None:
 
 
 def _has_data(fd: int) -> bool:
-    """Bytes are waiting on `fd` (not merely EOF). Consumes at most one byte."""
-    if not _readable(fd):
-        return False
+    """Bytes are waiting on `fd`, a non-blocking pipe (not merely EOF). Consumes at most one byte."""
     try:
         return bool(os.read(fd, 1))
-    except OSError:
+    except OSError:  # BlockingIOError: nothing there
         return False
 
 
@@ -452,6 +450,7 @@ def _run_lockstep(req: dict, code, start: int, uid, workdir, nonce, job_deadline
     stop_first = bool(limits.get("stop_on_first_failure"))
     pid, pidfd, chan_r, out_r, err_r, setup_r, req_w = _spawn(req, start, uid, workdir, limits, cpu)
     t = _tick("fork", t)
+    os.set_blocking(chan_r, False)  # `_has_data`: one read, no poll
     open_fds = {chan_r: "chan", out_r: "out", err_r: "err", setup_r: "setup"}
     poller = select.poll()
     for fd in (*open_fds, pidfd):
@@ -464,20 +463,22 @@ def _run_lockstep(req: dict, code, start: int, uid, workdir, nonce, job_deadline
     failed: dict | None = None  # the record of unit i when the child has to go
 
     out = bytearray()  # the part of the pending request not written yet (req_w is non-blocking)
+    waiting = [False]  # req_w is registered for POLLOUT
 
     def flush() -> None:
         while out:
             try:
                 del out[:os.write(req_w, out)]
             except BlockingIOError:  # the pipe is full: the rest goes out when the child reads
-                poller.register(req_w, select.POLLOUT)
+                if not waiting[0]:
+                    poller.register(req_w, select.POLLOUT)
+                    waiting[0] = True
                 return
             except OSError:  # the program closed its request pipe: it answers nothing more
                 out.clear()
-        try:
+        if waiting[0]:
             poller.unregister(req_w)
-        except KeyError:
-            pass
+            waiting[0] = False
 
     def request(unit: int) -> float:
         """Send unit `unit`'s request: its index and its arguments (they enter the sandbox
@@ -565,10 +566,9 @@ def _run_lockstep(req: dict, code, start: int, uid, workdir, nonce, job_deadline
             # and exits; wait for either, so that a second observation for the last unit,
             # written before, is always seen.
             out.clear()
-            try:
+            if waiting[0]:
                 poller.unregister(req_w)
-            except KeyError:
-                pass
+                waiting[0] = False
             os.close(req_w)
             req_w = -1
             grace = time.monotonic() + min(0.2, max(0.0, job_deadline - time.monotonic()))
