@@ -22,7 +22,8 @@ The supervisor never compares outputs: expected outputs are never sent to the se
 returns per-unit records of what it observed; `executor.py` grades them on the trusted side.
 Children are forked by the slot's init, which never reads a job: a child holds its own job's
 data only (read from the job's memfd), never an earlier job's inputs or outputs. See
-docs/executor.md.
+docs/executor.md. (The parent starts the server through `bootstrap.py`, which imports this
+package from bytecode.)
 """
 
 from __future__ import annotations

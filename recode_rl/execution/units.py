@@ -463,22 +463,23 @@ def _run_lockstep(req: dict, code, start: int, uid, workdir, nonce, job_deadline
     failed: dict | None = None  # the record of unit i when the child has to go
 
     out = bytearray()  # the part of the pending request not written yet (req_w is non-blocking)
-    waiting = [False]  # req_w is registered for POLLOUT
+    waiting = False  # req_w is registered for POLLOUT
 
     def flush() -> None:
+        nonlocal waiting
         while out:
             try:
                 del out[:os.write(req_w, out)]
             except BlockingIOError:  # the pipe is full: the rest goes out when the child reads
-                if not waiting[0]:
+                if not waiting:
                     poller.register(req_w, select.POLLOUT)
-                    waiting[0] = True
+                    waiting = True
                 return
             except OSError:  # the program closed its request pipe: it answers nothing more
                 out.clear()
-        if waiting[0]:
+        if waiting:
             poller.unregister(req_w)
-            waiting[0] = False
+            waiting = False
 
     def request(unit: int) -> float:
         """Send unit `unit`'s request: its index and its arguments (they enter the sandbox
@@ -566,9 +567,9 @@ def _run_lockstep(req: dict, code, start: int, uid, workdir, nonce, job_deadline
             # and exits; wait for either, so that a second observation for the last unit,
             # written before, is always seen.
             out.clear()
-            if waiting[0]:
+            if waiting:
                 poller.unregister(req_w)
-                waiting[0] = False
+                waiting = False
             os.close(req_w)
             req_w = -1
             grace = time.monotonic() + min(0.2, max(0.0, job_deadline - time.monotonic()))

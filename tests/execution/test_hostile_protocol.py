@@ -534,6 +534,35 @@ def test_a_value_passed_on_undecoded_is_exactly_one_json_value(text):
     assert rec["status"] == "bad_observation" and rec["seconds"] == 0.25 and "value" not in rec
 
 
+def test_segments_cross_whole_in_one_message():
+    """Raw segments (a job's inputs, returned values) go out in one sendmsg however many there
+    are (more than the kernel's 1,024 buffers per call, empty ones, one larger than the socket's
+    buffer) and come back byte for byte, in order."""
+    import socket as socket_mod
+    import threading
+
+    from recode_rl.execution.protocol import recv_msg, recv_segments, send_msg
+
+    segments = [b"", *(str(i).encode() for i in range(1500)), b"x" * (3 << 20), b""]
+    a, b = socket_mod.socketpair()
+    with a, b:
+        writer = threading.Thread(target=send_msg, args=(a, {"kind": "functional"}, segments))
+        writer.start()
+        msg = recv_msg(b)
+        got = recv_segments(b, msg.pop("segments"), len(segments))
+        writer.join()
+    assert msg == {"kind": "functional"} and got == segments
+
+
+@pytest.mark.parametrize("lengths", [[1, -1], [1.0], "3", [True], [0] * 3, None])
+def test_a_malformed_segment_list_is_refused(lengths):
+    """More segments than the message can have (here: 2), or lengths that are not counts."""
+    from recode_rl.execution.protocol import recv_segments
+
+    with pytest.raises(ValueError):
+        recv_segments(None, lengths, 2)
+
+
 def test_a_harness_shaped_line_with_a_smuggled_key_fails_its_unit(executor):
     # The right answer for unit 0 (2 + 3), in the harness's exact shape, with the supervisor's
     # own "seconds" key appended; then the program stops answering.
