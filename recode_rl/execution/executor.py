@@ -305,6 +305,11 @@ def _limits_wire(limits: Limits) -> dict:
     return asdict(limits)
 
 
+def _remove_if_mine(path: str, pid: int) -> None:
+    if os.getpid() == pid:  # not from a forked copy of this process that exits first
+        shutil.rmtree(path, ignore_errors=True)
+
+
 _BYTECODE: list[str | None] = []  # the fork server's bytecode cache, made once per process
 _BYTECODE_LOCK = threading.Lock()
 
@@ -323,7 +328,7 @@ def _server_bytecode(pkg_root: str) -> str | None:
             prefix = None
             try:
                 prefix = tempfile.mkdtemp(prefix="recode-pyc-")
-                atexit.register(shutil.rmtree, prefix, True)
+                atexit.register(_remove_if_mine, prefix, os.getpid())
                 pkg = os.path.join(pkg_root, "recode_rl")
                 sources = [os.path.join(pkg, "__init__.py")] + [
                     os.path.join(pkg, "execution", f) for f in sorted(os.listdir(os.path.join(pkg, "execution")))

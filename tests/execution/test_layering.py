@@ -66,3 +66,20 @@ def test_the_fork_server_imports_this_package_from_bytecode():
                              cwd="/", env={"PYTHONPATH": root, "PYTHONDONTWRITEBYTECODE": "1"}).stdout.split()
         assert out[0].startswith(given) and out[3] == str(not ours)  # read from the cache, not compiled
         assert not out[1].startswith(prefix) and out[2] == "None"  # the standard library's own bytecode
+
+
+def test_the_bytecode_cache_outlives_a_forked_copy_of_its_process():
+    """Removed at this process's exit, not when a forked copy of it exits first (a trainer's
+    forked workers): the server could then restart only from source."""
+    import os
+
+    from recode_rl.execution import executor
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(executor.__file__))))
+    prefix = executor._server_bytecode(root)
+    pid = os.fork()
+    if pid == 0:
+        executor._remove_if_mine(prefix, os.getppid())  # what the inherited atexit hook runs
+        os._exit(0)
+    os.waitpid(pid, 0)
+    assert os.path.isdir(prefix)
