@@ -30,6 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from typing import Iterable, Sequence
 
+from recode_rl.execution.bootstrap import bytecode_path
 from recode_rl.execution.compare import check_value, stdio_equal, values_equal
 from recode_rl.execution.harness import from_wire, to_wire
 from recode_rl.execution.protocol import decode_segment, recv_msg, recv_segments, send_msg
@@ -321,7 +322,7 @@ def _server_bytecode(pkg_root: str) -> str | None:
 
     Why: a module compiled from source leaves the compiler's garbage in the importing process's
     heap. Without bytecode (a source checkout, PYTHONDONTWRITEBYTECODE) the server held 9.8 MB
-    of anonymous memory where it needs 7.3 MB, and every fork copies the page tables of all of
+    of anonymous memory where it needs 7.5 MB, and every fork copies the page tables of all of
     it and every child's exit tears them down again."""
     with _BYTECODE_LOCK:
         if not _BYTECODE:
@@ -333,10 +334,8 @@ def _server_bytecode(pkg_root: str) -> str | None:
                 sources = [os.path.join(pkg, "__init__.py")] + [
                     os.path.join(pkg, "execution", f) for f in sorted(os.listdir(os.path.join(pkg, "execution")))
                     if f.endswith(".py")]
-                for src in sources:  # where the server's importlib looks (importlib.util.cache_from_source)
-                    head, name = os.path.split(src)
-                    cfile = os.path.join(prefix, head.lstrip(os.sep), f"{name[:-3]}.{sys.implementation.cache_tag}.pyc")
-                    py_compile.compile(src, cfile=cfile, dfile=src, doraise=True, optimize=0)  # the server runs without -O
+                for src in sources:  # the server runs without -O
+                    py_compile.compile(src, cfile=bytecode_path(prefix, src), dfile=src, doraise=True, optimize=0)
             except (OSError, py_compile.PyCompileError):
                 prefix = None
             _BYTECODE.append(prefix)

@@ -23,7 +23,7 @@ _IOV_MAX = 1024  # buffers per sendmsg call (Linux's UIO_MAXIOV)
 MAX_DEPTH = 250  # nesting of a returned value on the trusted side (the harness sends at most 200)
 
 
-def send_msg(sock: socket.socket, obj: dict | object, segments: Sequence[bytes] = ()) -> None:
+def send_msg(sock: socket.socket, obj: dict, segments: Sequence[bytes] = ()) -> None:
     """Send `obj` as one JSON frame, then `segments` (their lengths go in obj["segments"])."""
     if segments:
         obj = {**obj, "segments": [len(seg) for seg in segments]}

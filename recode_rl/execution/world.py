@@ -94,6 +94,8 @@ class JobPlan:
         return f"JobPlan({vars(self)})"
 
 
+# ------------------------------------------------ the supervisor's side: messages, tmpfs, JobWorld
+
 # Messages between a slot's supervisor and its init (and the init's spare child): marshal,
 # not JSON, and the socket's own sendmsg/recvmsg, not socket.send_fds: every page the init
 # writes while a child of it lives costs a copy, and the JSON codec and the socket module's
