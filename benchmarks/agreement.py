@@ -25,8 +25,9 @@ MBPP_OVERRIDE_PATH), because both refuse samples that do not cover every task. E
 its ground truth per data-file hash in ~/.cache/evalplus: when its first run on a subset computed
 it ("cold"), it is run again and the warm time is the one shown. `--dry-run` builds and counts
 the mutants and runs nothing. The compute floor runs the mutants (this script's own edits of the
-canonical solutions) in `--workers` plain subprocesses, unsandboxed: it adds about a quarter to
-our time; `--no-compute-floor` skips it.
+canonical solutions) in `--workers` plain subprocesses, unsandboxed. On the full sets it takes
+a quarter to a third as long as our own run (HumanEval+ 1 min, MBPP+ 3 min); `--no-compute-floor`
+skips it.
 """
 
 from __future__ import annotations
